@@ -1,0 +1,347 @@
+"""The :class:`Dataset` and the two entry points, :func:`load` and :func:`validate`."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from kamlib.data import read
+from kamlib.data.aliases import Aliases, read_config
+from kamlib.data.build import Built, build
+from kamlib.data.parse import quote
+from kamlib.data.problems import MAX_ROWS, Problem, ValidationReport, row_list
+from kamlib.data.schema import TABLES
+from kamlib.errors import ConfigError, DataError
+
+PANDAS_TYPES = {"count": "Int64", "level": "Int64", "bool": "boolean", "number": "float64", "date": "datetime64[ns]"}
+ERRORS = ("raise", "exclude")
+
+
+class Dataset:
+    """A set of named tables held in an in-memory DuckDB database.
+
+    Each table is a DuckDB view named after it (``orders``, ``accounts`` …) with the
+    contract's column names and types, so large aggregations run in DuckDB
+    (:meth:`sql`); :meth:`table` hands an analysis a pandas DataFrame.
+
+    Attributes
+    ----------
+    source : str
+        What the data was read from (a path, or ``embedded sample``).
+    report : ValidationReport
+        Every problem found while loading, and row counts per table.
+
+    Examples
+    --------
+    >>> ds = load()
+    >>> "orders" in ds and "accounts" in ds
+    True
+    >>> ds.sql("SELECT count(*) AS n FROM orders")["n"].iloc[0] == len(ds.table("orders"))
+    True
+    """
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, source: str, built: dict[str, Built],
+                 report: ValidationReport, workdir: Any) -> None:
+        self.con = con
+        self.source = source
+        self.report = report
+        self._built = built
+        self._workdir = workdir
+        self._frames: dict[str, pd.DataFrame] = {}
+
+    def __repr__(self) -> str:
+        tables = ", ".join(f"{n}={b.rows_loaded:,}" for n, b in self._built.items())
+        return f"<Dataset {self.source}: {tables}>"
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._built
+
+    @property
+    def names(self) -> list[str]:
+        """Names of the tables present, in contract order."""
+        return list(self._built)
+
+    def columns(self, name: str) -> list[str]:
+        """Column names of table *name* (contract names, then any extra columns)."""
+        return list(self._need(name).columns)
+
+    def missing(self, name: str, columns: list[str] | tuple[str, ...] = ()) -> list[str]:
+        """What an analysis lacks: ``[name]`` if the table is absent, else its absent *columns*.
+
+        Examples
+        --------
+        >>> load().missing("orders", ["revenue", "no_such_column"])
+        ['no_such_column']
+        """
+        if name not in self:
+            return [name]
+        return [c for c in columns if c not in self._built[name].columns]
+
+    def table(self, name: str) -> pd.DataFrame:
+        """Table *name* as a pandas DataFrame with contract dtypes.
+
+        Dates are ``datetime64[ns]``, numbers ``float64``, counts and 0–4 levels
+        nullable ``Int64``, flags nullable ``boolean``, ids and text strings.
+
+        Raises
+        ------
+        DataError
+            When the dataset has no such table.
+        """
+        if name not in self._frames:
+            self._frames[name] = self._frame(name)
+        return self._frames[name].copy(deep=False)
+
+    def _need(self, name: str) -> Built:
+        if name not in self._built:
+            have = ", ".join(self._built) or "none"
+            known = TABLES.get(name)
+            fix = (f"Add a file {name}.csv (or .xlsx / .parquet) with at least the columns "
+                   f"{', '.join(known.required)}." if known else f"Tables of the data contract: {', '.join(TABLES)}.")
+            raise DataError(f"{self.source}: no table {name!r} (tables: {have}). {fix}", source=self.source,
+                            code="missing_table")
+        return self._built[name]
+
+    def _frame(self, name: str) -> pd.DataFrame:
+        built = self._need(name)
+        frame = self.con.execute(f"SELECT * FROM {quote(name)}").df()
+        spec = TABLES[name]
+        for column in frame.columns:
+            contract = spec.column(column)
+            kind = contract.kind if contract else "text"
+            if kind in PANDAS_TYPES:
+                frame[column] = frame[column].astype(PANDAS_TYPES[kind])
+            elif kind in ("id", "text", "enum"):
+                frame[column] = frame[column].astype("string")
+        del built
+        return frame
+
+    def sql(self, query: str, params: list[Any] | None = None) -> pd.DataFrame:
+        """Run a DuckDB query over the tables (each is a view named after it).
+
+        Examples
+        --------
+        >>> load().sql("SELECT count(DISTINCT account_id) AS n FROM orders")["n"].iloc[0] > 0
+        True
+        """
+        return self.con.execute(query, params or []).df()
+
+    @property
+    def excluded(self) -> pd.DataFrame:
+        """Rows the loader left out (``errors="exclude"``): table, source, reason, column, rows."""
+        records = [
+            {"table": n, "source": b.source.label, "reason": key.split(":", 1)[0],
+             "column": key.split(":", 1)[1], "rows": count}
+            for n, b in self._built.items() for key, count in b.excluded.items()
+        ]
+        return pd.DataFrame(records, columns=["table", "source", "reason", "column", "rows"])
+
+    def summary(self) -> pd.DataFrame:
+        """One row per table: rows, columns, first date column and its range, rows excluded.
+
+        Examples
+        --------
+        >>> s = load().summary()
+        >>> list(s.columns)
+        ['table', 'rows', 'columns', 'date_column', 'first_date', 'last_date', 'excluded']
+        """
+        rows = []
+        for name, built in self._built.items():
+            dates = [c.name for c in TABLES[name].columns if c.kind == "date" and c.name in built.columns]
+            first = last = None
+            if dates:
+                first, last = self.con.execute(
+                    f"SELECT min({quote(dates[0])}), max({quote(dates[0])}) FROM {quote(name)}").fetchone()
+            rows.append({"table": name, "rows": built.rows_loaded, "columns": len(built.columns),
+                         "date_column": dates[0] if dates else None, "first_date": first, "last_date": last,
+                         "excluded": built.rows_in - built.rows_loaded})
+        frame = pd.DataFrame(rows, columns=["table", "rows", "columns", "date_column", "first_date", "last_date",
+                                            "excluded"])
+        for column in ("first_date", "last_date"):
+            frame[column] = pd.to_datetime(frame[column])
+        return frame
+
+    def close(self) -> None:
+        """Release the DuckDB connection and temporary files."""
+        self.con.close()
+        if self._workdir is not None:
+            self._workdir.cleanup()
+
+
+def sample_dir() -> Path:
+    """Folder of the embedded sample dataset.
+
+    In a source checkout this is ``data/sample``; an installed package without it
+    generates the same files once into ``~/.cache/kam-workbook`` (or ``$KAM_CACHE``).
+    """
+    checkout = Path(__file__).resolve().parents[2] / "data" / "sample"
+    if (checkout / "accounts.csv").is_file():
+        return checkout
+    from kamlib import __version__, sample
+
+    cache = Path(os.environ.get("KAM_CACHE", Path.home() / ".cache" / "kam-workbook")) / f"sample-{__version__}"
+    if not (cache / "accounts.csv").is_file():
+        partial = cache.with_name(cache.name + ".partial")
+        shutil.rmtree(partial, ignore_errors=True)
+        sample.generate(n_accounts=sample.SAMPLE_ACCOUNTS, seed=sample.SAMPLE_SEED, out=partial, fmt="csv")
+        shutil.rmtree(cache, ignore_errors=True)
+        partial.rename(cache)
+    return cache
+
+
+def _sources(con: duckdb.DuckDBPyConnection, path: Path, aliases: Aliases, workdir: Path
+             ) -> tuple[dict[str, read.Source], list[Problem]]:
+    if path.is_file() and path.suffix.lower() in read.DUCKDB_SUFFIXES:
+        found = [(s, s.label) for s in read.read_database(con, path)]
+        problems: list[Problem] = []
+    elif path.is_dir():
+        found, problems = [], []
+        for file in read.data_files(path):
+            try:
+                found.append((read.read_file(con, file, workdir), file.name))
+            except DataError as exc:
+                problems.append(Problem("error", exc.code, file.name, str(exc)))
+    else:
+        raise DataError(
+            f"{path}: expected a folder of CSV / XLSX / Parquet files or a DuckDB database file "
+            f"({', '.join(read.DUCKDB_SUFFIXES)}). Put the single file in a folder named after the data and pass the "
+            f"folder.", source=str(path), code="bad_path")
+    sources: dict[str, read.Source] = {}
+    for source, label in found:
+        table = aliases.table(source.name)
+        if table not in TABLES:
+            problems.append(Problem(
+                "error", "unknown_table", label,
+                f"{label}: no table of the data contract is called {source.name!r} (tables: {', '.join(TABLES)}). "
+                f"Rename the file to <table>{Path(label).suffix or ''}, map it in kam.yml "
+                f"(aliases: {{files: {{{source.name}: orders}}}}), or move it out of the folder.",
+            ))
+        elif table in sources:
+            problems.append(Problem(
+                "error", "duplicate_table", label,
+                f"{label}: table {table!r} is already read from {sources[table].label}. Keep one of the two files.",
+            ))
+        else:
+            sources[table] = source
+    return sources, problems
+
+
+def _reference_problems(con: duckdb.DuckDBPyConnection, built: dict[str, Built]) -> list[Problem]:
+    problems = []
+    for name, b in built.items():
+        for column, target in TABLES[name].references.items():
+            key = TABLES[target].key
+            if column not in b.columns or target not in built or key not in built[target].columns:
+                continue
+            where = (f"{quote(column)} IS NOT NULL AND {quote(column)} NOT IN "
+                     f"(SELECT {quote(key)} FROM {quote(target)} WHERE {quote(key)} IS NOT NULL)")
+            count = con.execute(f"SELECT count(*) FROM {quote('_t_' + name)} WHERE {where}").fetchone()[0]
+            if not count:
+                continue
+            examples = con.execute(f"SELECT _row, {quote(column)} FROM {quote('_t_' + name)} WHERE {where} "
+                                   f"ORDER BY _row LIMIT {MAX_ROWS}").fetchall()
+            rows = tuple(int(r) for r, _ in examples)
+            values = ", ".join(repr(v) for _, v in examples)
+            header = b.columns[column]
+            problems.append(Problem(
+                "warning", "unknown_reference", b.source.label,
+                f"{b.source.label}: column {header!r} refers to {count:,} {'rows' if count > 1 else 'row'} with "
+                f"{column} values not in {built[target].source.label} ({row_list(rows, count)}: {values}). "
+                f"They are kept and counted here; add the missing {target} or correct the ids.",
+                column=header, rows=rows, count=count,
+            ))
+    return problems
+
+
+def _open(path: str | os.PathLike[str] | None, aliases: Mapping[str, Any] | None) -> Dataset:
+    folder = sample_dir() if path is None else Path(path).expanduser()
+    if not folder.exists():
+        raise DataError(f"{folder}: no such file or folder. Check the path (data=...), or pass None for the "
+                        f"embedded sample.", source=str(folder), code="bad_path")
+    merged = Aliases.build(read_config(folder) if folder.is_dir() else {}, aliases)
+    con = duckdb.connect()
+    workdir = read.new_workdir()
+    sources, problems = _sources(con, folder, merged, Path(workdir.name))
+    built = {name: build(con, sources[name], TABLES[name], merged) for name in TABLES if name in sources}
+    problems += [p for b in built.values() for p in b.problems]
+    usable = {n: b for n, b in built.items() if b.ok}
+    problems += _reference_problems(con, usable)
+    label = "embedded sample" if path is None else str(folder)
+    report = ValidationReport(label, problems, {n: (b.rows_in, b.rows_loaded) for n, b in usable.items()})
+    return Dataset(con, label, usable, report, workdir)
+
+
+def load(path: str | os.PathLike[str] | None = None, *, aliases: Mapping[str, Any] | None = None,
+         errors: str = "raise") -> Dataset:
+    """Load a dataset: a folder of CSV / XLSX / Parquet files or a DuckDB database file.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        The data folder or DuckDB file; None loads the embedded sample.
+    aliases : mapping, optional
+        Extra aliases (sections ``files``, ``columns``, ``tables``, ``values``),
+        added to the built-in table and the folder's ``kam.yml``.
+    errors : {"raise", "exclude"}
+        ``"raise"`` stops on any invalid cell; ``"exclude"`` leaves rows with invalid
+        cells out, counted in :attr:`Dataset.excluded`. Problems with whole files or
+        columns (a missing required column, an unreadable file) always raise.
+
+    Returns
+    -------
+    Dataset
+
+    Raises
+    ------
+    DataError
+        Naming the file, column, up to five rows and the fix, for every error found.
+
+    Examples
+    --------
+    >>> ds = load()
+    >>> ds.table("orders")["order_date"].dtype
+    dtype('<M8[ns]')
+    """
+    if errors not in ERRORS:
+        raise ConfigError(f"errors must be one of 'raise', 'exclude', but {errors!r} was passed.")
+    ds = _open(path, aliases)
+    blocking = [p for p in ds.report.errors if errors == "raise" or not p.count]
+    if blocking:
+        ds.close()
+        ValidationReport(ds.report.source, blocking).raise_errors()
+    return ds
+
+
+def validate(path: str | os.PathLike[str] | None, *, aliases: Mapping[str, Any] | None = None) -> ValidationReport:
+    """Check a dataset against the data contract and report every problem.
+
+    Parameters
+    ----------
+    path : str or Path
+        The data folder or DuckDB file (None: the embedded sample).
+    aliases : mapping, optional
+        Extra aliases, as for :func:`load`.
+
+    Returns
+    -------
+    ValidationReport
+        ``.ok`` is False when there are errors; ``.format()`` gives the text
+        ``kam validate`` prints.
+
+    Examples
+    --------
+    >>> validate(None).ok
+    True
+    """
+    try:
+        ds = _open(path, aliases)
+    except DataError as exc:
+        return ValidationReport(str(path), [Problem("error", exc.code, exc.source or str(path), str(exc))])
+    ds.close()
+    return ds.report
