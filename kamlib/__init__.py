@@ -1,17 +1,29 @@
 """kamlib — key account management (大客户管理) analyses behind the kam-workbook notebooks.
 
->>> import kamlib as kam
->>> ds = kam.data.load()
+Submodules load on first use, so ``import kamlib`` stays light::
+
+    import kamlib as kam
+    ds = kam.data.load()              # the embedded sample
+    kam.plots.theme("zh")
 """
 
+from importlib import import_module
 from importlib.metadata import PackageNotFoundError, version
+from types import ModuleType
+
+from kamlib.errors import ConfigError, DataError, KamlibError, ReportError
 
 try:
     __version__ = version("kam-workbook")
-except PackageNotFoundError:  # running from a source tree that is not installed
+except PackageNotFoundError:  # a source tree that is not installed
     __version__ = "0.0.0"
 
-from kamlib import data, i18n  # noqa: E402
-from kamlib.errors import ConfigError, DataError, KamlibError, ReportError  # noqa: E402
+SUBMODULES = ("data", "i18n", "overview", "plots", "report", "sample")
 
-__all__ = ["ConfigError", "DataError", "KamlibError", "ReportError", "__version__", "data", "i18n"]
+__all__ = ["ConfigError", "DataError", "KamlibError", "ReportError", "__version__", *SUBMODULES]
+
+
+def __getattr__(name: str) -> ModuleType:
+    if name in SUBMODULES:
+        return import_module(f"kamlib.{name}")
+    raise AttributeError(f"module 'kamlib' has no attribute {name!r}")

@@ -46,7 +46,7 @@ class Built:
     """The outcome of building one table."""
 
     table: str
-    source: Source
+    label: str
     rows_in: int = 0
     rows_loaded: int = 0
     problems: list[Problem] = field(default_factory=list)
@@ -224,7 +224,7 @@ def build(con: duckdb.DuckDBPyConnection, source: Source, spec: Table, aliases: 
     says which and :attr:`Built.excluded` counts them by reason (each row under the
     first rule it breaks), so ``rows_in == rows_loaded + sum(excluded.values())``.
     """
-    built = Built(spec.name, source)
+    built = Built(spec.name, source.label)
     mapping, built.problems = map_headers(source, spec, aliases)
     if built.problems and not built.ok:
         return built
@@ -256,9 +256,10 @@ def _typed_table(con: duckdb.DuckDBPyConnection, raw: str, spec: Table, mapping:
         column = spec.column(name) or Column(name)
         columns.append(f"{expression(column, quote(header), types[header], aliases.value_map(name))} AS {quote(name)}")
     where = " OR ".join(c.predicate for c in failing)
+    con.execute("SET preserve_insertion_order = false")  # rows carry their _row; order is not needed
     con.execute(f"CREATE OR REPLACE TABLE {quote('_t_' + spec.name)} AS SELECT _row, {', '.join(columns)} "
                 f"FROM {quote(raw)}" + (f" WHERE NOT ({where})" if where else ""))
-    con.execute(f"CREATE OR REPLACE VIEW {quote(spec.name)} AS SELECT * EXCLUDE (_row) FROM {quote('_t_' + spec.name)}")
+    con.execute("SET preserve_insertion_order = true")  # row_number() OVER () must follow the file
 
 
 def _excluded(con: duckdb.DuckDBPyConnection, table: str, raw: str, failing: list[Check]) -> dict[str, int]:

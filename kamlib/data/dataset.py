@@ -11,10 +11,10 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from kamlib.data import read
+from kamlib.data import cache, read
 from kamlib.data.aliases import Aliases, read_config
 from kamlib.data.build import Built, build
-from kamlib.data.parse import quote
+from kamlib.data.parse import literal, quote
 from kamlib.data.problems import MAX_ROWS, Problem, ValidationReport, row_list
 from kamlib.data.schema import TABLES
 from kamlib.errors import ConfigError, DataError
@@ -47,12 +47,11 @@ class Dataset:
     """
 
     def __init__(self, con: duckdb.DuckDBPyConnection, source: str, built: dict[str, Built],
-                 report: ValidationReport, workdir: Any) -> None:
+                 report: ValidationReport) -> None:
         self.con = con
         self.source = source
         self.report = report
         self._built = built
-        self._workdir = workdir
         self._frames: dict[str, pd.DataFrame] = {}
 
     def __repr__(self) -> str:
@@ -136,7 +135,7 @@ class Dataset:
     def excluded(self) -> pd.DataFrame:
         """Rows the loader left out (``errors="exclude"``): table, source, reason, column, rows."""
         records = [
-            {"table": n, "source": b.source.label, "reason": key.split(":", 1)[0],
+            {"table": n, "source": b.label, "reason": key.split(":", 1)[0],
              "column": key.split(":", 1)[1], "rows": count}
             for n, b in self._built.items() for key, count in b.excluded.items()
         ]
@@ -168,10 +167,8 @@ class Dataset:
         return frame
 
     def close(self) -> None:
-        """Release the DuckDB connection and temporary files."""
+        """Release the DuckDB connection."""
         self.con.close()
-        if self._workdir is not None:
-            self._workdir.cleanup()
 
 
 def sample_dir() -> Path:
@@ -240,7 +237,7 @@ def _reference_problems(con: duckdb.DuckDBPyConnection, built: dict[str, Built])
             if column not in b.columns or target not in built or key not in built[target].columns:
                 continue
             where = (f"{quote(column)} IS NOT NULL AND {quote(column)} NOT IN "
-                     f"(SELECT {quote(key)} FROM {quote(target)} WHERE {quote(key)} IS NOT NULL)")
+                     f"(SELECT {quote(key)} FROM {quote('_t_' + target)} WHERE {quote(key)} IS NOT NULL)")
             count = con.execute(f"SELECT count(*) FROM {quote('_t_' + name)} WHERE {where}").fetchone()[0]
             if not count:
                 continue
@@ -250,35 +247,88 @@ def _reference_problems(con: duckdb.DuckDBPyConnection, built: dict[str, Built])
             values = ", ".join(repr(v) for _, v in examples)
             header = b.columns[column]
             problems.append(Problem(
-                "warning", "unknown_reference", b.source.label,
-                f"{b.source.label}: column {header!r} refers to {count:,} {'rows' if count > 1 else 'row'} with "
-                f"{column} values not in {built[target].source.label} ({row_list(rows, count)}: {values}). "
+                "warning", "unknown_reference", b.label,
+                f"{b.label}: column {header!r} refers to {count:,} {'rows' if count > 1 else 'row'} with "
+                f"{column} values not in {built[target].label} ({row_list(rows, count)}: {values}). "
                 f"They are kept and counted here; add the missing {target} or correct the ids.",
                 column=header, rows=rows, count=count,
             ))
     return problems
 
 
-def _open(path: str | os.PathLike[str] | None, aliases: Mapping[str, Any] | None) -> Dataset:
+def _input_files(path: Path) -> list[Path]:
+    if path.is_dir():
+        config = path / "kam.yml"
+        return read.data_files(path) + ([config] if config.is_file() else [])
+    return [path]
+
+
+def _build_all(con: duckdb.DuckDBPyConnection, path: Path, aliases: Aliases, label: str
+               ) -> tuple[dict[str, Built], ValidationReport]:
+    with read.new_workdir() as workdir:
+        sources, problems = _sources(con, path, aliases, Path(workdir))
+        built = {name: build(con, sources[name], TABLES[name], aliases) for name in TABLES if name in sources}
+    problems += [p for b in built.values() for p in b.problems]
+    usable = {n: b for n, b in built.items() if b.ok}
+    problems += _reference_problems(con, usable)
+    return usable, ValidationReport(label, problems, {n: (b.rows_in, b.rows_loaded) for n, b in usable.items()})
+
+
+def _views(con: duckdb.DuckDBPyConnection, names: list[str], schema: str | None = None) -> None:
+    prefix = f"{quote(schema)}." if schema else ""
+    for name in names:
+        typed = quote("_t_" + name)
+        if schema:
+            con.execute(f"CREATE VIEW {typed} AS SELECT * FROM {prefix}{typed}")
+        con.execute(f"CREATE VIEW {quote(name)} AS SELECT * EXCLUDE (_row) FROM {typed}")
+
+
+def _cached(folder: Path, label: str) -> Dataset:
+    built, report = cache.read(folder)
+    con = duckdb.connect()
+    con.execute(f"ATTACH {literal(str(folder / cache.DB_FILE))} AS kamcache (READ_ONLY)")
+    _views(con, list(built), "kamcache")
+    return Dataset(con, label, built, report)
+
+
+def _build_into(where: Path, folder: Path, aliases: Aliases, label: str) -> None:
+    staging = where.with_name(f"{where.name}.{os.getpid()}.partial")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    try:
+        with duckdb.connect(str(staging / cache.DB_FILE)) as con:
+            built, report = _build_all(con, folder, aliases, label)
+        cache.save(staging, built, report)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    cache.publish(staging, where)
+
+
+def _open(path: str | os.PathLike[str] | None, aliases: Mapping[str, Any] | None, use_cache: bool) -> Dataset:
     folder = sample_dir() if path is None else Path(path).expanduser()
     if not folder.exists():
         raise DataError(f"{folder}: no such file or folder. Check the path (data=...), or pass None for the "
                         f"embedded sample.", source=str(folder), code="bad_path")
-    merged = Aliases.build(read_config(folder) if folder.is_dir() else {}, aliases)
-    con = duckdb.connect()
-    workdir = read.new_workdir()
-    sources, problems = _sources(con, folder, merged, Path(workdir.name))
-    built = {name: build(con, sources[name], TABLES[name], merged) for name in TABLES if name in sources}
-    problems += [p for b in built.values() for p in b.problems]
-    usable = {n: b for n, b in built.items() if b.ok}
-    problems += _reference_problems(con, usable)
+    config = read_config(folder) if folder.is_dir() else {}
+    merged = Aliases.build(config, aliases)
     label = "embedded sample" if path is None else str(folder)
-    report = ValidationReport(label, problems, {n: (b.rows_in, b.rows_loaded) for n, b in usable.items()})
-    return Dataset(con, label, usable, report, workdir)
+    if use_cache:
+        where = cache.entry(cache.key(folder, _input_files(folder), [config, aliases]))
+        try:
+            if not cache.complete(where):
+                _build_into(where, folder, merged, label)
+            return _cached(where, label)
+        except OSError:
+            pass  # the cache folder is not writable: build in memory instead
+    con = duckdb.connect()
+    built, report = _build_all(con, folder, merged, label)
+    _views(con, list(built))
+    return Dataset(con, label, built, report)
 
 
 def load(path: str | os.PathLike[str] | None = None, *, aliases: Mapping[str, Any] | None = None,
-         errors: str = "raise") -> Dataset:
+         errors: str = "raise", cache: bool = True) -> Dataset:
     """Load a dataset: a folder of CSV / XLSX / Parquet files or a DuckDB database file.
 
     Parameters
@@ -292,6 +342,9 @@ def load(path: str | os.PathLike[str] | None = None, *, aliases: Mapping[str, An
         ``"raise"`` stops on any invalid cell; ``"exclude"`` leaves rows with invalid
         cells out, counted in :attr:`Dataset.excluded`. Problems with whole files or
         columns (a missing required column, an unreadable file) always raise.
+    cache : bool
+        Reuse the typed tables of an earlier load of the same, unchanged files
+        (see :mod:`kamlib.data.cache`); False parses and checks everything again.
 
     Returns
     -------
@@ -310,7 +363,7 @@ def load(path: str | os.PathLike[str] | None = None, *, aliases: Mapping[str, An
     """
     if errors not in ERRORS:
         raise ConfigError(f"errors must be one of 'raise', 'exclude', but {errors!r} was passed.")
-    ds = _open(path, aliases)
+    ds = _open(path, aliases, cache)
     blocking = [p for p in ds.report.errors if errors == "raise" or not p.count]
     if blocking:
         ds.close()
@@ -318,15 +371,16 @@ def load(path: str | os.PathLike[str] | None = None, *, aliases: Mapping[str, An
     return ds
 
 
-def validate(path: str | os.PathLike[str] | None, *, aliases: Mapping[str, Any] | None = None) -> ValidationReport:
+def validate(path: str | os.PathLike[str] | None, *, aliases: Mapping[str, Any] | None = None,
+             cache: bool = True) -> ValidationReport:
     """Check a dataset against the data contract and report every problem.
 
     Parameters
     ----------
     path : str or Path
         The data folder or DuckDB file (None: the embedded sample).
-    aliases : mapping, optional
-        Extra aliases, as for :func:`load`.
+    aliases, cache
+        As for :func:`load`.
 
     Returns
     -------
@@ -340,7 +394,7 @@ def validate(path: str | os.PathLike[str] | None, *, aliases: Mapping[str, Any] 
     True
     """
     try:
-        ds = _open(path, aliases)
+        ds = _open(path, aliases, cache)
     except DataError as exc:
         return ValidationReport(str(path), [Problem("error", exc.code, exc.source or str(path), str(exc))])
     ds.close()

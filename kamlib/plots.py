@@ -1,0 +1,532 @@
+"""Charts for the workbook, labelled in English or Simplified Chinese.
+
+Every plotting function follows one shape::
+
+    plot_x(data, *, x, y, hue=None, lang="en", title=None, ax=None, **kwargs) -> Axes
+
+It draws the rows it is given (one bar or point per row — aggregating is the job of
+the analysis modules), only on *ax* (a new figure is made only when *ax* is None),
+labels axes, ticks and legend through :mod:`kamlib.i18n` (column names are label
+keys, category values go through :func:`~kamlib.i18n.value_label`) and returns the
+Axes. No function here calls ``plt.show()`` or changes ``rcParams``; importing this
+module changes nothing. :func:`theme` is the one explicit call that sets the look
+and the Chinese font for the session.
+
+Shared parameters
+-----------------
+data : DataFrame
+    Tidy table, one row per bar / point, English snake_case column names.
+x, y : str
+    Column names; they are also the label keys for the axis labels.
+hue : str, optional
+    Column that splits the data into coloured groups (and is the legend title).
+lang : {"en", "zh"}
+    Language of every label.
+title : str, optional
+    Title: a label key (``"title.revenue_by_month"``) or literal text.
+ax : matplotlib Axes, optional
+    Axes to draw on; a new figure is created only when None.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Literal
+
+import pandas as pd
+
+from kamlib import i18n
+from kamlib.errors import ConfigError, DataError
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+__all__ = ["PALETTE", "money_axis", "plot_bar", "plot_line", "theme"]
+
+#: Default colours: a muted blue first, then well-separated, colour-blind-safe hues.
+PALETTE: tuple[str, ...] = (
+    "#3366A8",
+    "#E08A3C",
+    "#4A9E73",
+    "#C4504F",
+    "#8169B0",
+    "#8E6F5A",
+    "#D07AB2",
+    "#7F7F7F",
+    "#B5A642",
+    "#4FA9C2",
+)
+
+_FIGSIZE = (8.0, 4.5)
+_MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+# (threshold, suffix) from largest to smallest.
+_UNITS = {
+    "en": ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K")),
+    "zh": ((1e12, "万亿"), (1e8, "亿"), (1e4, "万")),
+}
+
+
+# --------------------------------------------------------------------------- theme
+
+
+def theme(lang: str = "en") -> None:
+    """Set the workbook look and the Chinese-capable font for this session.
+
+    Applies the seaborn ``whitegrid`` theme with :data:`PALETTE` and sizes readable
+    on a projector, registers the CJK font (see :func:`kamlib.fonts.register_cjk_font`)
+    and puts it first in ``font.sans-serif``. The CJK font also has Latin glyphs, so
+    the same theme serves both languages. ``axes.unicode_minus`` is switched off
+    because not every font has U+2212.
+
+    This is the only kamlib function that changes matplotlib's global ``rcParams``.
+
+    Parameters
+    ----------
+    lang : {"en", "zh"}
+        Language of the notebook; checked here so a typo fails early.
+
+    Raises
+    ------
+    ConfigError
+        When *lang* is not supported, or when no Chinese font can be found.
+
+    Examples
+    --------
+    >>> theme("zh")
+    >>> import matplotlib as mpl
+    >>> mpl.rcParams["font.sans-serif"][0]
+    'Noto Sans CJK SC'
+    """
+    import matplotlib as mpl
+    import seaborn as sns
+
+    from kamlib.fonts import register_cjk_font
+
+    i18n.check_lang(lang)
+    family = register_cjk_font()
+    sns.set_theme(
+        context="notebook",
+        style="whitegrid",
+        palette=list(PALETTE),
+        font_scale=1.15,
+        rc={
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+            "axes.edgecolor": "#B0B0B0",
+            "axes.titleweight": "bold",
+            "axes.titlelocation": "left",
+            "axes.titlepad": 12,
+            "axes.labelcolor": "#333333",
+            "grid.color": "#E6E6E6",
+            "xtick.color": "#444444",
+            "ytick.color": "#444444",
+            "legend.frameon": False,
+            "figure.figsize": _FIGSIZE,
+            "figure.dpi": 100,
+            "savefig.dpi": 150,
+            "savefig.bbox": "tight",
+        },
+    )
+    fonts = [f for f in mpl.rcParams["font.sans-serif"] if f != family]
+    mpl.rcParams["font.family"] = ["sans-serif"]
+    mpl.rcParams["font.sans-serif"] = [family, *fonts]
+    mpl.rcParams["axes.unicode_minus"] = False
+
+
+# ------------------------------------------------------------------------- helpers
+
+
+def _axes(ax: Axes | None, lang: str) -> Axes:
+    """Return *ax*, or the Axes of a new figure when it is None.
+
+    Warns (once per call site) when Chinese labels are about to be drawn before
+    :func:`theme` put the CJK font in place, since they would come out as boxes.
+    """
+    if lang == "zh":
+        import matplotlib as mpl
+
+        from kamlib.fonts import register_cjk_font
+
+        registered = register_cjk_font.cache_info().currsize > 0
+        if not registered or register_cjk_font() not in mpl.rcParams["font.sans-serif"]:
+            warnings.warn(
+                "kamlib.plots: Chinese labels need the CJK font; call kamlib.plots.theme('zh') "
+                "once before plotting, or the text shows as empty boxes.",
+                UserWarning,
+                stacklevel=3,
+            )
+    if ax is not None:
+        return ax
+    import matplotlib.pyplot as plt
+
+    _, new_ax = plt.subplots(figsize=_FIGSIZE, layout="constrained")
+    return new_ax
+
+
+def _check_columns(func: str, data: pd.DataFrame, **columns: str | None) -> None:
+    """Raise :class:`DataError` naming the parameter when a column is missing."""
+    if not isinstance(data, pd.DataFrame):
+        raise DataError(f"{func}: data must be a pandas DataFrame, but {type(data).__name__} was passed.")
+    for param, column in columns.items():
+        if column is not None and column not in data.columns:
+            raise DataError(
+                f"{func}: {param}={column!r} is not a column of data "
+                f"(columns: {', '.join(map(str, data.columns))}). Pass one of those.",
+                column=column,
+            )
+
+
+def _check_one_row_each(func: str, data: pd.DataFrame, keys: list[str]) -> None:
+    """Plots draw rows as given: refuse several rows for one bar / point."""
+    repeated = data[data.duplicated(keys, keep=False)]
+    if not repeated.empty:
+        first = repeated[keys].drop_duplicates().head(5).to_dict("records")
+        raise DataError(
+            f"{func}: data must have one row per {' and '.join(keys)}, but these repeat: "
+            f"{first}. Aggregate first (e.g. data.groupby({keys}).sum()).",
+            column=keys[0],
+        )
+
+
+def _name(column: str, lang: str) -> str:
+    """Axis / legend label for a column (the column name when it has no label)."""
+    return i18n.header([column], lang)[0]
+
+
+def _title(ax: Axes, title: str | None, lang: str) -> None:
+    if title is not None:
+        ax.set_title(i18n.t(title, lang) if i18n.has(title) else title)
+
+
+def _categories(values: pd.Series, group: str, lang: str) -> tuple[list[str], list[str]]:
+    """Translated values and their display order (category order, else first seen)."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        order = [c for c in values.cat.categories if c in set(values)]
+    else:
+        order = list(dict.fromkeys(values))
+    return (
+        [i18n.value_label(group, v, lang) for v in values],
+        [i18n.value_label(group, v, lang) for v in order],
+    )
+
+
+def _as_dates(values: pd.Series, column: str) -> pd.Series:
+    if isinstance(values.dtype, pd.PeriodDtype):
+        return values.dt.to_timestamp()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # "could not infer format"
+            return pd.to_datetime(values)
+    except (ValueError, TypeError) as exc:
+        raise DataError(
+            f"plot_line: x={column!r} must hold dates or months (e.g. 2024-01), "
+            f"but found {values.head(5).tolist()}. Convert it with pd.to_datetime first.",
+            column=column,
+        ) from exc
+
+
+# ---------------------------------------------------------------------- formatters
+
+
+def _unit(largest: float, lang: str) -> tuple[float, str]:
+    """(scale, suffix) for the largest absolute tick value."""
+    for scale, suffix in _UNITS[lang]:
+        if largest >= scale:
+            return scale, suffix
+    return 1.0, ""
+
+
+def _money_formatter(lang: str) -> Any:
+    """Tick formatter: 1.2M / 120万, one unit and one precision per axis."""
+    from matplotlib.ticker import Formatter
+
+    class MoneyFormatter(Formatter):
+        def __call__(self, x: float, pos: int | None = None) -> str:
+            return self.format_ticks([x])[0]
+
+        def format_ticks(self, values: Sequence[float]) -> list[str]:
+            scale, suffix = _unit(max((abs(v) for v in values if math.isfinite(v)), default=0.0), lang)
+            scaled = [v / scale for v in values if math.isfinite(v)]
+            # The fewest decimals (up to 2) that show every tick exactly, trailing zeros cut.
+            decimals = next((d for d in (0, 1) if all(abs(v - round(v, d)) < 1e-9 for v in scaled)), 2)
+            labels = []
+            for value in values:
+                text = f"{value / scale:,.{decimals}f}"
+                if decimals:
+                    text = text.rstrip("0").rstrip(".")
+                labels.append("0" if text in {"0", "-0"} else text + suffix)
+            return labels
+
+    return MoneyFormatter()
+
+
+def _month_formatter(lang: str) -> Any:
+    """Tick formatter for monthly dates: the year goes under the first visible tick and each January."""
+    import matplotlib.dates as mdates
+    from matplotlib.ticker import Formatter
+
+    class MonthFormatter(Formatter):
+        def __call__(self, x: float, pos: int | None = None) -> str:
+            return self._label(mdates.num2date(x), with_year=True)
+
+        @staticmethod
+        def _label(day: Any, *, with_year: bool) -> str:
+            month = f"{day.month}月" if lang == "zh" else _MONTHS_EN[day.month - 1]
+            year = f"{day.year}年" if lang == "zh" else str(day.year)
+            return f"{month}\n{year}" if with_year else month
+
+        def format_ticks(self, values: Sequence[float]) -> list[str]:
+            low, high = self.axis.get_view_interval() if self.axis is not None else (-math.inf, math.inf)
+            low, high = min(low, high), max(low, high)
+            labels, year_shown = [], False
+            for value in values:
+                day = mdates.num2date(value)
+                visible = low <= value <= high
+                first = visible and not year_shown
+                labels.append(self._label(day, with_year=first or day.month == 1))
+                year_shown = year_shown or visible
+            return labels
+
+    return MonthFormatter()
+
+
+def _month_locator(first: pd.Timestamp, last: pd.Timestamp) -> Any:
+    """Ticks on month starts, every 1, 2, 3, 6 or 12 months: at most about eight."""
+    import matplotlib.dates as mdates
+
+    months = (last.year - first.year) * 12 + last.month - first.month + 1
+    step = next((n for n in (1, 2, 3, 6, 12) if months / n <= 8), None)
+    if step is None:
+        return mdates.YearLocator(base=math.ceil(months / 12 / 8))
+    return mdates.MonthLocator(bymonth=range(1, 13, step), bymonthday=1)
+
+
+def money_axis(ax: Axes, axis: Literal["x", "y"] = "y", *, lang: str = "en") -> Axes:
+    """Show large amounts on one axis compactly: ``1.2M`` in English, ``120万`` in Chinese.
+
+    English uses K / M / B / T (thousands to trillions); Chinese uses 万 (10⁴),
+    亿 (10⁸) and 万亿 (10¹²). All ticks of the axis share one unit and the fewest
+    decimals that keep them distinct.
+
+    Parameters
+    ----------
+    ax : matplotlib Axes
+        Axes whose tick labels to format (nothing else changes).
+    axis : {"x", "y"}
+        Which axis holds the amounts (``"x"`` for horizontal bars).
+    lang : {"en", "zh"}
+        Language of the units.
+
+    Returns
+    -------
+    Axes
+        *ax*, for chaining.
+
+    Raises
+    ------
+    ConfigError
+        When *axis* or *lang* is not supported.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> theme("zh")
+    >>> frame = pd.DataFrame({"region": ["north", "south"], "revenue": [1.2e6, 3.4e6]})
+    >>> ax = money_axis(plot_bar(frame, x="region", y="revenue", lang="zh"), lang="zh")
+    >>> ax.figure.canvas.draw()
+    >>> [label.get_text() for label in ax.get_yticklabels()][:3]
+    ['0', '50万', '100万']
+    """
+    i18n.check_lang(lang)
+    if axis not in ("x", "y"):
+        raise ConfigError(f"money_axis: axis must be one of 'x', 'y', but {axis!r} was passed.")
+    target = ax.yaxis if axis == "y" else ax.xaxis
+    target.set_major_formatter(_money_formatter(lang))
+    return ax
+
+
+# ------------------------------------------------------------------------- plots
+
+
+def plot_bar(
+    data: pd.DataFrame,
+    *,
+    x: str,
+    y: str,
+    hue: str | None = None,
+    lang: str = "en",
+    title: str | None = None,
+    ax: Axes | None = None,
+    horizontal: bool = False,
+    **kwargs: Any,
+) -> Axes:
+    """Bar chart with one bar per row of *data*.
+
+    Categories along *x* (and *hue* groups) are translated with
+    :func:`~kamlib.i18n.value_label` and keep their order: category order for an
+    ordered categorical, else the order of first appearance — sort *data* to sort
+    the bars.
+
+    Parameters
+    ----------
+    data, x, y, hue, lang, title, ax
+        See the module docstring. *x* is the category column, *y* the bar length.
+    horizontal : bool
+        Draw horizontal bars (categories on the vertical axis) — better for long
+        names or many categories.
+    **kwargs
+        Passed on to :func:`seaborn.barplot` (e.g. ``color``, ``width``).
+
+    Returns
+    -------
+    Axes
+
+    Raises
+    ------
+    DataError
+        When a column is missing or a category (x, hue) has more than one row.
+    ConfigError
+        When *lang* is not supported.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> counts = pd.DataFrame({"table": ["accounts", "orders"], "rows": [120, 5400]})
+    >>> ax = plot_bar(counts, x="table", y="rows", lang="zh", title="title.rows_per_table")
+    >>> [label.get_text() for label in ax.get_xticklabels()], ax.get_ylabel()
+    (['客户', '订单'], '行数')
+    """
+    import seaborn as sns
+
+    i18n.check_lang(lang)
+    _check_columns("plot_bar", data, x=x, y=y, hue=hue)
+    _check_one_row_each("plot_bar", data, [x] if hue is None else [x, hue])
+    ax = _axes(ax, lang)
+
+    frame = pd.DataFrame({"_y": data[y].to_numpy()}, index=data.index)
+    frame["_x"], order = _categories(data[x], x, lang)
+    hue_order = None
+    if hue is not None:
+        frame["_hue"], hue_order = _categories(data[hue], hue, lang)
+    options: dict[str, Any] = {"errorbar": None, "saturation": 1.0}
+    if hue is None:
+        options["color"] = PALETTE[0]
+    options.update(kwargs)
+    sns.barplot(
+        frame,
+        x="_y" if horizontal else "_x",
+        y="_x" if horizontal else "_y",
+        hue="_hue" if hue is not None else None,
+        order=order,
+        hue_order=hue_order,
+        orient="h" if horizontal else "v",
+        ax=ax,
+        **options,
+    )
+    category_axis, value_axis = (ax.yaxis, ax.xaxis) if horizontal else (ax.xaxis, ax.yaxis)
+    category_axis.set_label_text(_name(x, lang))
+    value_axis.set_label_text(_name(y, lang))
+    category_axis.grid(False)
+    if pd.api.types.is_integer_dtype(data[y]):
+        from matplotlib.ticker import MaxNLocator, StrMethodFormatter
+
+        value_axis.set_major_locator(MaxNLocator(nbins="auto", integer=True))
+        value_axis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))  # counts: 17,500
+    if not horizontal and (len(order) > 6 or max(map(len, order), default=0) > 10):
+        for label in ax.get_xticklabels():
+            label.set_rotation(30)
+            label.set_horizontalalignment("right")
+    if hue is not None:
+        ax.legend(title=_name(hue, lang))
+    _title(ax, title, lang)
+    return ax
+
+
+def plot_line(
+    data: pd.DataFrame,
+    *,
+    x: str,
+    y: str,
+    hue: str | None = None,
+    lang: str = "en",
+    title: str | None = None,
+    ax: Axes | None = None,
+    **kwargs: Any,
+) -> Axes:
+    """Line chart of a monthly (or other dated) series, one point per row.
+
+    The *x* column may hold dates, ``pd.Period`` months or strings such as
+    ``"2024-01"``. Ticks fall on month starts (every 1, 2, 3, 6 or 12 months, so
+    there are at most about eight) and read ``Jan, Feb, …`` or ``1月, 2月, …``
+    with the year underneath the first tick and each January. When every value is non-negative the value axis starts
+    at zero, so changes are not exaggerated.
+
+    Parameters
+    ----------
+    data, x, y, hue, lang, title, ax
+        See the module docstring. *x* is the date column, *y* the value.
+    **kwargs
+        Passed on to :func:`seaborn.lineplot` (e.g. ``marker``, ``linewidth``).
+
+    Returns
+    -------
+    Axes
+
+    Raises
+    ------
+    DataError
+        When a column is missing, *x* does not hold dates, or a date (per *hue*
+        group) has more than one row.
+    ConfigError
+        When *lang* is not supported.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> monthly = pd.DataFrame({"month": pd.period_range("2024-01", periods=6, freq="M"),
+    ...                         "revenue": [1.1e6, 1.3e6, 0.9e6, 1.6e6, 1.8e6, 1.7e6]})
+    >>> ax = plot_line(monthly, x="month", y="revenue", lang="en")
+    >>> ax.figure.canvas.draw()
+    >>> [label.get_text() for label in ax.get_xticklabels()]
+    ['Jan\\n2024', 'Feb', 'Mar', 'Apr', 'May', 'Jun']
+    """
+    import seaborn as sns
+
+    i18n.check_lang(lang)
+    _check_columns("plot_line", data, x=x, y=y, hue=hue)
+    _check_one_row_each("plot_line", data, [x] if hue is None else [x, hue])
+    ax = _axes(ax, lang)
+
+    frame = pd.DataFrame({"_x": _as_dates(data[x], x), "_y": data[y].to_numpy()}, index=data.index)
+    hue_order = None
+    if hue is not None:
+        frame["_hue"], hue_order = _categories(data[hue], hue, lang)
+    points = frame["_x"].nunique()
+    options: dict[str, Any] = {"estimator": None, "linewidth": 2.2}
+    if points <= 24:
+        options.update(marker="o", markersize=6, markeredgewidth=0)
+    if hue is None:
+        options["color"] = PALETTE[0]
+    options.update(kwargs)
+    sns.lineplot(
+        frame.sort_values("_x"),
+        x="_x",
+        y="_y",
+        hue="_hue" if hue is not None else None,
+        hue_order=hue_order,
+        ax=ax,
+        **options,
+    )
+
+    ax.xaxis.set_major_locator(_month_locator(frame["_x"].min(), frame["_x"].max()))
+    ax.xaxis.set_major_formatter(_month_formatter(lang))
+    ax.xaxis.set_label_text(_name(x, lang))
+    ax.yaxis.set_label_text(_name(y, lang))
+    if frame["_y"].min() >= 0:
+        ax.set_ylim(bottom=0)
+    if hue is not None:
+        ax.legend(title=_name(hue, lang))
+    _title(ax, title, lang)
+    return ax
