@@ -57,6 +57,43 @@ def sample(n_accounts: int | None, seed: int | None, out: Path, fmt: str) -> Non
     click.echo(f"written to {out}")
 
 
+@main.command()
+@click.option("--data", type=str, default=None, metavar="PATH",
+              help="Data folder or DuckDB file (default: the embedded sample).")
+@click.option("--lang", type=click.Choice(["en", "zh", "all"]), default="en", show_default=True,
+              help="Report language; all = one report per language.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("reports"), show_default=True, metavar="DIR",
+              help="Folder that receives the new run folder.")
+@click.option("--only", "only", multiple=True, metavar="NOTEBOOK",
+              help="Run only this notebook (name, number such as 00, or path); repeatable. Default: all.")
+@click.option("--param", "params", multiple=True, metavar="KEY=VALUE",
+              help="Set a notebook parameter (repeatable); unknown names are an error.")
+def report(data: str | None, lang: str, out: Path, only: tuple[str, ...], params: tuple[str, ...]) -> None:
+    """Run the analysis notebooks and publish HTML reports without code.
+
+    Each run writes a new folder OUT/<YYYYmmdd-HHMMSS>/ with, per notebook and
+    language, the executed notebook, its HTML report and the tables it produced
+    (CSV in UTF-8 with BOM, XLSX), plus index.html and manifest.json. A failing
+    notebook does not stop the others; the exit status is 1 if any failed.
+
+    \b
+    Example:
+      kam report --lang all --data ~/exports/crm-2025-06/ --only 00
+    """
+    from kamlib import report as report_mod
+
+    parameters = {}
+    for item in params:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise click.BadParameter(f"expected KEY=VALUE, but {item!r} was passed.", param_hint="--param")
+        parameters[key.strip()] = value
+    result = report_mod.run(list(only) or None, data=data, lang=lang, out=out, parameters=parameters)
+    click.echo(f"run folder: {result.run_dir}")
+    click.echo(result.summary())
+    sys.exit(0 if result.ok else 1)
+
+
 def run() -> None:
     """Entry point that turns kamlib errors into one clean line and exit status 2."""
     try:

@@ -1,0 +1,497 @@
+"""The data overview: what tables there are, for which period, and where revenue comes from.
+
+Pure functions behind ``notebooks/00_data_overview.ipynb``: each takes a
+:class:`kamlib.data.Dataset` (or tables computed from one) and keyword options, and
+returns a new DataFrame or a text. Nothing is printed, written or drawn here.
+
+Aggregations run inside DuckDB through ``Dataset.sql`` so that millions of order rows
+never have to be loaded into pandas; only the small aggregated result is.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from kamlib import i18n
+from kamlib.errors import ConfigError, DataError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from kamlib.data import Dataset
+
+__all__ = [
+    "findings",
+    "mask_secret",
+    "parameter_summary",
+    "revenue_by",
+    "revenue_by_month",
+    "secret_values",
+    "table_overview",
+]
+
+# A parameter whose *name* contains one of these is never shown (domain: design.md,
+# "Secrets never appear in any output file").
+_SECRET_NAME = re.compile(r"token|passw|pwd|secret|credential|api_?key|auth", re.IGNORECASE)
+# scheme://user:password@host...
+_URL_PASSWORD = re.compile(r"^(?P<head>[A-Za-z][A-Za-z0-9+.\-]*://[^/\s:@]*):(?P<pw>[^@/\s]*)@")
+# ...?password=xxx&token=yyy
+_URL_QUERY_SECRET = re.compile(
+    r"(?P<key>[?&;](?:[^=&;#]*(?:token|passw|pwd|secret|credential|api_?key|auth)[^=&;#]*)=)(?P<val>[^&;#]*)",
+    re.IGNORECASE,
+)
+MASK = "***"
+
+
+# --------------------------------------------------------------------------- helpers
+def _columns(ds: Dataset, table: str) -> list[str]:
+    """Column names of *table* without loading its rows."""
+    if hasattr(ds, "columns"):
+        return list(ds.columns(table))
+    return list(ds.sql(f"select * from {_quote(table)} limit 0").columns)
+
+
+def _require_table(ds: Dataset, table: str, purpose: str) -> None:
+    if table not in ds.names:
+        present = ", ".join(ds.names) or "none"
+        raise DataError(
+            f"{purpose} needs the table {table!r}, but the dataset ({ds.source}) has only: {present}. "
+            f"Add {table}.csv (or .xlsx / .parquet) to the data folder.",
+            source=str(ds.source),
+        )
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _grouping(ds: Dataset, by: str, purpose: str) -> tuple[str, str]:
+    """Return ``(from_clause, group_expression)`` for grouping orders by *by*.
+
+    A column of ``orders`` itself is used directly; otherwise it is looked up in
+    ``accounts`` (joined on ``account_id``, one row per account so that duplicated
+    accounts can never double revenue). Orders whose account is unknown keep their
+    revenue, under a missing group value.
+    """
+    order_cols = _columns(ds, "orders")
+    if by in order_cols:
+        return "orders as o", f"o.{_quote(by)}"
+    account_cols = _columns(ds, "accounts") if "accounts" in ds.names else []
+    if by in account_cols and by != "account_id":
+        join = (
+            f"orders as o left join (select account_id, any_value({_quote(by)}) as g "
+            f"from accounts group by account_id) as a on o.account_id = a.account_id"
+        )
+        return join, "a.g"
+    allowed = sorted(set(order_cols) | set(account_cols))
+    raise ConfigError(
+        f"{purpose}: by must be a column of orders or accounts ({', '.join(allowed)}), but {by!r} was passed."
+    )
+
+
+# ------------------------------------------------------------------------- the API
+def table_overview(ds: Dataset) -> pd.DataFrame:
+    """One row per table: size, date column and period covered, rows excluded.
+
+    Wraps ``Dataset.summary()`` and adds how many rows the loader excluded from each
+    table, so that nothing is dropped silently.
+
+    Parameters
+    ----------
+    ds : Dataset
+        A loaded dataset (:func:`kamlib.data.load`).
+
+    Returns
+    -------
+    DataFrame
+        Columns ``table, rows, columns, date_column, first_date, last_date,
+        excluded`` (``excluded`` = rows the loader left out, 0 when none).
+
+    Examples
+    --------
+    >>> import kamlib.data
+    >>> overview = table_overview(kamlib.data.load())
+    >>> overview.columns.tolist()
+    ['table', 'rows', 'columns', 'date_column', 'first_date', 'last_date', 'excluded']
+    >>> "orders" in set(overview["table"])
+    True
+    """
+    summary = ds.summary().copy()
+    if "excluded" not in summary.columns:
+        excluded = getattr(ds, "excluded", None)
+        per_table = excluded.groupby("table")["rows"].sum() if excluded is not None and len(excluded) else {}
+        summary["excluded"] = summary["table"].map(per_table).fillna(0)
+    summary["excluded"] = summary["excluded"].astype("int64")
+    columns = ["table", "rows", "columns", "date_column", "first_date", "last_date", "excluded"]
+    return summary[columns].reset_index(drop=True)
+
+
+def revenue_by(ds: Dataset, by: str = "region") -> pd.DataFrame:
+    """Revenue and number of orders per group, with each group's share of the total.
+
+    Parameters
+    ----------
+    ds : Dataset
+        A dataset with an ``orders`` table (and ``accounts`` when *by* is an account
+        column).
+    by : str, default "region"
+        Column to group by: a column of ``orders`` (e.g. ``product_id``) or of
+        ``accounts`` (e.g. ``region``, ``sector``), joined on ``account_id``.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``<by>, revenue, orders, share``, largest revenue first. ``orders``
+        is the number of order rows (``order_id`` is unique by contract). ``share`` is
+        a fraction of total revenue (shares sum to 1). Orders whose account is not in
+        ``accounts`` (or has no value for *by*) are kept, under a missing value, last.
+
+    Raises
+    ------
+    DataError
+        When the ``orders`` table is missing.
+    ConfigError
+        When *by* is not a column of orders or accounts.
+
+    Examples
+    --------
+    >>> import kamlib.data
+    >>> table = revenue_by(kamlib.data.load(), by="region")
+    >>> table.columns.tolist()
+    ['region', 'revenue', 'orders', 'share']
+    >>> bool(abs(table["share"].sum() - 1) < 1e-9)
+    True
+    """
+    _require_table(ds, "orders", "revenue_by")
+    source, group = _grouping(ds, by, "revenue_by")
+    query = f"""
+        select {group} as grp,
+               coalesce(sum(o.revenue), 0)::double as revenue,
+               count(*)::bigint as orders
+        from {source}
+        group by 1
+    """
+    out = ds.sql(query)
+    total = out["revenue"].sum()
+    out["share"] = out["revenue"] / total if total else math.nan
+    out = out.rename(columns={"grp": by})
+    out["_missing"] = out[by].isna()
+    out = out.sort_values(["_missing", "revenue", by], ascending=[True, False, True], kind="stable")
+    return out.drop(columns="_missing").reset_index(drop=True)
+
+
+def revenue_by_month(ds: Dataset, by: str | None = None) -> pd.DataFrame:
+    """Monthly revenue and orders, optionally split by a column.
+
+    Every calendar month between the first and the last order appears, with zero
+    revenue when nothing was ordered (a gap shows as a dip, not as a missing point).
+
+    Parameters
+    ----------
+    ds : Dataset
+        A dataset with an ``orders`` table.
+    by : str, optional
+        Column to split by, as in :func:`revenue_by` (``None`` = one total line).
+
+    Returns
+    -------
+    DataFrame
+        Columns ``month`` (datetime64, first day of the month), ``<by>`` (when
+        given), ``revenue``, ``orders``; sorted by month (then *by*).
+
+    Raises
+    ------
+    DataError
+        When the ``orders`` table is missing.
+    ConfigError
+        When *by* is not a column of orders or accounts.
+
+    Examples
+    --------
+    >>> import kamlib.data
+    >>> monthly = revenue_by_month(kamlib.data.load())
+    >>> monthly.columns.tolist()
+    ['month', 'revenue', 'orders']
+    >>> bool(monthly["month"].is_monotonic_increasing)
+    True
+    """
+    _require_table(ds, "orders", "revenue_by_month")
+    if by is None:
+        source, group = "orders as o", None
+    else:
+        source, group = _grouping(ds, by, "revenue_by_month")
+    select_group = f", {group} as grp" if group else ""
+    query = f"""
+        select cast(date_trunc('month', o.order_date) as date) as month{select_group},
+               coalesce(sum(o.revenue), 0)::double as revenue,
+               count(*)::bigint as orders
+        from {source}
+        where o.order_date is not null
+        group by all
+    """
+    agg = ds.sql(query)
+    agg["month"] = pd.to_datetime(agg["month"])
+    columns = ["month"] + ([by] if by else []) + ["revenue", "orders"]
+    if agg.empty:
+        return pd.DataFrame({c: pd.Series(dtype="float64") for c in columns}).astype(
+            {"month": "datetime64[ns]", "orders": "int64"}
+        )
+    months = pd.date_range(agg["month"].min(), agg["month"].max(), freq="MS")
+    if by is None:
+        full = agg.set_index("month").reindex(months)
+        full.index.name = "month"
+    else:
+        agg = agg.rename(columns={"grp": by})
+        groups = agg[by].drop_duplicates()
+        groups = sorted(groups.dropna().tolist(), key=str) + ([None] if groups.isna().any() else [])
+        index = pd.MultiIndex.from_product([months, groups], names=["month", by])
+        full = agg.set_index(["month", by]).reindex(index)
+    full["revenue"] = full["revenue"].fillna(0.0).astype("float64")
+    full["orders"] = full["orders"].fillna(0).astype("int64")
+    out = full.reset_index()
+    out["month"] = out["month"].astype("datetime64[ns]")
+    return out[columns]
+
+
+def mask_secret(name: str, value: Any) -> Any:
+    """Return *value* with secrets replaced by ``***``.
+
+    A parameter whose name contains token, password, secret, credential, api key or
+    auth is masked entirely; in a URL the password (``user:***@host``) and secret
+    query values (``?token=***``) are masked. Anything else is returned unchanged.
+
+    Examples
+    --------
+    >>> mask_secret("data", "postgresql://kam:s3cret@db.example.com/crm")
+    'postgresql://kam:***@db.example.com/crm'
+    >>> mask_secret("api_token", "abc123")
+    '***'
+    >>> mask_secret("lang", "zh")
+    'zh'
+    """
+    if value is None:
+        return None
+    if _SECRET_NAME.search(str(name)):
+        return MASK
+    if isinstance(value, str):
+        masked = _URL_PASSWORD.sub(lambda m: f"{m['head']}:{MASK}@", value)
+        masked = _URL_QUERY_SECRET.sub(lambda m: f"{m['key']}{MASK}", masked)
+        return masked
+    if isinstance(value, Mapping):
+        return {k: mask_secret(k, v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(mask_secret(name, v) for v in value)
+    return value
+
+
+def secret_values(name: str, value: Any) -> list[str]:
+    """The secret pieces of one parameter: what :func:`mask_secret` hides, as text.
+
+    Used to scrub secrets from anything derived from the value (an error message may
+    quote a URL in another form, e.g. with ``//`` collapsed to ``/``).
+
+    Examples
+    --------
+    >>> secret_values("data", "postgresql://kam:s3cret@db/crm?token=abc")
+    ['s3cret', 'abc']
+    >>> secret_values("api_token", "xyz"), secret_values("lang", "zh")
+    (['xyz'], [])
+    """
+    from urllib.parse import unquote
+
+    if value is None:
+        return []
+    if _SECRET_NAME.search(str(name)):
+        return [str(value)] if str(value) else []
+    if isinstance(value, Mapping):
+        return [piece for k, v in value.items() for piece in secret_values(k, v)]
+    if isinstance(value, (list, tuple)):
+        return [piece for v in value for piece in secret_values(name, v)]
+    if not isinstance(value, str):
+        return []
+    found = [m["pw"] for m in _URL_PASSWORD.finditer(value)] + [m["val"] for m in _URL_QUERY_SECRET.finditer(value)]
+    pieces = []
+    for piece in found:
+        for form in (piece, unquote(piece)):
+            if form and form not in pieces:
+                pieces.append(form)
+    return pieces
+
+
+def parameter_summary(**params: Any) -> pd.DataFrame:
+    """The parameters a report ran with, as a two-column table, secrets masked.
+
+    This is the first output of every report (design.md, "One notebook, two modes").
+
+    Parameters
+    ----------
+    **params
+        The notebook's parameters, by name.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``parameter, value`` (both text), in the order given. Secrets are
+        shown as ``***`` (see :func:`mask_secret`); ``None`` is shown as ``None``.
+
+    Examples
+    --------
+    >>> parameter_summary(data="mysql://kam:pw@db/crm", lang="zh", token="abc")["value"].tolist()
+    ['mysql://kam:***@db/crm', 'zh', '***']
+    """
+    rows = [(str(name), str(mask_secret(name, value))) for name, value in params.items()]
+    return pd.DataFrame(rows, columns=["parameter", "value"], dtype=object)
+
+
+# ------------------------------------------------------------------ what this means
+def format_money(value: float, lang: str = "en") -> str:
+    """A revenue figure as a reader says it, with the units of :func:`kamlib.plots.money_axis`.
+
+    English uses K / M / B (thousands, millions, billions); Chinese uses 万 (10⁴) and
+    亿 (10⁸).
+
+    Examples
+    --------
+    >>> format_money(12_345_678, "en"), format_money(12_345_678, "zh")
+    ('12.3M', '1,234.6万')
+    >>> format_money(980, "en"), format_money(3.2e8, "zh")
+    ('980', '3.20亿')
+    """
+    i18n.check_lang(lang)
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    size = abs(value)
+    if lang == "zh":
+        if size >= 1e8:
+            return f"{value / 1e8:,.2f}亿"
+        if size >= 1e4:
+            return f"{value / 1e4:,.1f}万"
+        return f"{value:,.0f}"
+    if size >= 1e9:
+        return f"{value / 1e9:,.2f}B"
+    if size >= 1e6:
+        return f"{value / 1e6:,.1f}M"
+    if size >= 1e4:
+        return f"{value / 1e3:,.0f}K"
+    return f"{value:,.0f}"
+
+
+def format_month(month: pd.Timestamp, lang: str = "en") -> str:
+    """``Jun 2025`` / ``2025年6月``.
+
+    Examples
+    --------
+    >>> format_month(pd.Timestamp("2025-06-01"), "zh")
+    '2025年6月'
+    """
+    month = pd.Timestamp(month)
+    return f"{month.year}年{month.month}月" if lang == "zh" else month.strftime("%b %Y")
+
+
+def _percent(x: float) -> str:
+    return f"{x:.1%}"
+
+
+def _group_label(by: str, lang: str) -> str:
+    """``region`` → "region" (mid-sentence, English) / "区域"."""
+    label = i18n.t(by, lang) if i18n.has(by) else by.replace("_", " ")
+    return label.lower() if lang == "en" else label
+
+
+def findings(
+    regions: pd.DataFrame, monthly: pd.DataFrame, *, by: str = "region", lang: str = "en"
+) -> str:
+    """The closing "what this means" of the data overview, as Markdown in *lang*.
+
+    Sentences are generated from the tables: total revenue and period, the largest
+    group and its share, how concentrated revenue is, the best month, and the last
+    twelve months against the twelve before (when two years of data are there).
+
+    Parameters
+    ----------
+    regions : DataFrame
+        Output of :func:`revenue_by` (columns ``<by>, revenue, orders, share``).
+    monthly : DataFrame
+        Output of :func:`revenue_by_month` without a split (``month, revenue, orders``).
+    by : str, default "region"
+        The grouping column of *regions*; its values are labelled via
+        :func:`kamlib.i18n.value_label`.
+    lang : {"en", "zh"}
+        Output language.
+
+    Returns
+    -------
+    str
+        A Markdown bullet list (empty-data message when there is no revenue).
+
+    Examples
+    --------
+    >>> regions = pd.DataFrame({"region": ["east", "west"], "revenue": [75.0, 25.0],
+    ...                         "orders": [3, 1], "share": [0.75, 0.25]})
+    >>> monthly = pd.DataFrame({"month": pd.to_datetime(["2025-01-01", "2025-02-01"]),
+    ...                         "revenue": [40.0, 60.0], "orders": [2, 2]})
+    >>> print(findings(regions, monthly, lang="en").splitlines()[1])
+    - **East** is the largest region: 75.0% of revenue (75 from 3 orders).
+    """
+    i18n.check_lang(lang)
+    t = i18n.t
+    total = float(regions["revenue"].sum()) if len(regions) else 0.0
+    if total <= 0 or monthly.empty:
+        return f"- {t('text.no_revenue', lang)}"
+    lines = []
+    lines.append(
+        t(
+            "text.total_revenue",
+            lang,
+            total=format_money(total, lang),
+            orders=f"{int(regions['orders'].sum()):,}",
+            first=format_month(monthly["month"].min(), lang),
+            last=format_month(monthly["month"].max(), lang),
+        )
+    )
+    known = regions[regions[by].notna()]
+    if len(known):
+        top = known.iloc[0]
+        group_label = _group_label(by, lang)
+        lines.append(
+            t(
+                "text.largest_group",
+                lang,
+                name=i18n.value_label(by, top[by], lang),
+                group=group_label,
+                share=_percent(top["share"]),
+                revenue=format_money(top["revenue"], lang),
+                orders=f"{int(top['orders']):,}",
+            )
+        )
+        if len(known) >= 3:
+            top_n = 3 if len(known) > 4 else 2
+            lines.append(
+                t("text.top_groups", lang, n=top_n, group=group_label, share=_percent(known["share"].head(top_n).sum()))
+            )
+    missing = regions[regions[by].isna()]
+    if len(missing) and missing["revenue"].sum() > 0:
+        lines.append(
+            t(
+                "text.unassigned",
+                lang,
+                group=_group_label(by, lang),
+                share=_percent(missing["share"].sum()),
+                revenue=format_money(missing["revenue"].sum(), lang),
+            )
+        )
+    best = monthly.loc[monthly["revenue"].idxmax()]
+    lines.append(
+        t("text.best_month", lang, month=format_month(best["month"], lang), revenue=format_money(best["revenue"], lang))
+    )
+    if len(monthly) >= 24:
+        last12 = monthly["revenue"].iloc[-12:].sum()
+        prev12 = monthly["revenue"].iloc[-24:-12].sum()
+        if prev12 > 0:
+            change = last12 / prev12 - 1
+            key = "text.trend_up" if change >= 0 else "text.trend_down"
+            lines.append(t(key, lang, change=_percent(abs(change)), revenue=format_money(last12, lang)))
+    return "\n".join(f"- {line}" for line in lines)

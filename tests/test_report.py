@@ -1,0 +1,294 @@
+"""Tests of kamlib.report and ``kam report``.
+
+Fast tests cover the small steps (run folders, notebook selection, parameter checks,
+table writing); the tests marked ``slow`` run the real notebooks on the sample.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+import kamlib.report as report
+from kamlib.cli import main
+from kamlib.errors import ConfigError, ReportError
+
+
+OVERVIEW = report.NOTEBOOKS_DIR / "00_data_overview.ipynb"
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+# =================================================================== fast: pieces
+def test_new_run_dir_never_reuses_a_folder(tmp_path):
+    when = dt.datetime(2026, 11, 22, 17, 30, 0)
+    names = [report.new_run_dir(tmp_path, now=when).name for _ in range(3)]
+    assert names == ["20261122-173000", "20261122-173000-2", "20261122-173000-3"]
+
+
+def test_find_notebooks_by_number_name_stem_or_path(tmp_path):
+    assert report.find_notebooks(["00"]) == [OVERVIEW]
+    assert report.find_notebooks(["00_data_overview"]) == [OVERVIEW]
+    assert report.find_notebooks(["00_data_overview.ipynb"]) == [OVERVIEW]
+    copy = tmp_path / "99_copy.ipynb"
+    copy.write_bytes(OVERVIEW.read_bytes())
+    assert report.find_notebooks([str(copy)]) == [copy.resolve()]
+    assert OVERVIEW in report.find_notebooks()
+    with pytest.raises(ReportError, match=r"--only 77: matches no notebook \(notebooks in .*00_data_overview"):
+        report.find_notebooks(["77"])
+
+
+def test_notebook_parameters_understand_modern_annotations():
+    params = report.notebook_parameters(OVERVIEW)
+    assert {"data", "lang", "output_dir"} <= set(params)
+    assert params["data"]["inferred_type_name"] == "str | None"
+    assert params["data"]["default"] == "None"
+    assert params["lang"]["help"].startswith("语言 / ")
+
+
+def _notebook(path: Path, parameters: str, *cells: str) -> Path:
+    params = nbformat.v4.new_code_cell(parameters)
+    params.metadata["tags"] = ["parameters"]
+    nb = nbformat.v4.new_notebook(
+        cells=[params, *map(nbformat.v4.new_code_cell, cells)],
+        metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+    )
+    nbformat.write(nb, path)
+    return path
+
+
+BASE = 'data: str | None = None  # d\nlang: str = "en"  # l\noutput_dir: str = "."  # o\n'
+
+
+def test_plan_rejects_unknown_parameters_before_running():
+    with pytest.raises(ReportError, match=r"00_data_overview.ipynb: unknown parameter 'regoin' \(the notebook's parameters are: data, lang, output_dir\)"):
+        report.plan([OVERVIEW], parameters={"regoin": "east"})
+
+
+def test_plan_rejects_bad_lang_missing_data_and_runner_parameters(tmp_path):
+    with pytest.raises(ReportError, match="lang must be one of 'en', 'zh', 'all', but 'fr' was passed"):
+        report.plan([OVERVIEW], lang="fr")
+    with pytest.raises(ReportError, match="does not exist"):
+        report.plan([OVERVIEW], data=str(tmp_path / "nowhere"))
+    with pytest.raises(ReportError, match="'output_dir' is set by the report runner"):
+        report.plan([OVERVIEW], parameters={"output_dir": "x"})
+
+
+def test_plan_needs_a_parameters_cell(tmp_path):
+    path = tmp_path / "01_plain.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1")]), path)
+    with pytest.raises(ReportError, match="no cell tagged 'parameters'"):
+        report.plan([path])
+
+
+def test_plan_converts_text_values_to_the_declared_type(tmp_path):
+    path = _notebook(
+        tmp_path / "01_typed.ipynb",
+        BASE + 'top_n: int = 5  # n\nshare: float = 0.8\nvip: bool = False\nregion: str | None = "华东"  # 区域 / region\n',
+    )
+    assert report.notebook_parameters(path)["region"]["help"] == "区域 / region"
+    jobs = report.plan([path], lang="all", parameters={"top_n": "10", "share": "0.9", "vip": "yes", "region": "none"})
+    assert [job.lang for job in jobs] == ["en", "zh"]
+    assert jobs[0].parameters == {"data": None, "lang": "en", "top_n": 10, "share": 0.9, "vip": True, "region": None}
+    with pytest.raises(ReportError, match="parameter 'top_n' expects int, but 'ten' was passed"):
+        report.plan([path], parameters={"top_n": "ten"})
+
+
+def test_save_table_writes_excel_friendly_files(tmp_path):
+    frame = pd.DataFrame({"region": ["east", "west"], "revenue": [1234.5, 10.0], "share": [0.9, 0.1]})
+    files = report.save_table(frame, "revenue_by_region", tmp_path / "new", lang="zh")
+    assert [f.name for f in files] == ["revenue_by_region.csv", "revenue_by_region.xlsx"]
+    raw = files[0].read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 BOM: Excel shows Chinese
+    text = raw.decode("utf-8-sig")
+    assert text.splitlines()[0] == "区域,销售额,占比"
+    assert "1234.5" in text  # numbers stay numbers
+    back = pd.read_excel(files[1])
+    assert back.columns.tolist() == ["区域", "销售额", "占比"]
+    assert not list((tmp_path / "new").glob(".*"))  # no temporary files left
+
+
+def test_save_table_keeps_english_names_without_lang(tmp_path):
+    frame = pd.DataFrame({"month": pd.to_datetime(["2024-01-01"]), "revenue": [1.0]})
+    (csv,) = report.save_table(frame, "monthly", tmp_path, formats=("csv",))
+    assert csv.read_text(encoding="utf-8-sig").splitlines() == ["month,revenue", "2024-01-01,1.0"]
+
+
+def test_save_table_refuses_paths_as_names(tmp_path):
+    with pytest.raises(ConfigError, match="name must be a plain file stem"):
+        report.save_table(pd.DataFrame({"a": [1]}), "../escape", tmp_path)
+
+
+def test_styled_formats_for_readers():
+    frame = pd.DataFrame(
+        {"region": ["east", None], "revenue": [1234567.8, 5.0], "orders": [1200, 3], "share": [0.95, 0.05],
+         "first_date": pd.to_datetime(["2024-01-05", None])}
+    )
+    html = report.styled(frame, "zh").to_html()
+    for text in ("区域", "销售额", "订单数", "占比", "最早日期", "1,234,568", "1,200", "95.0%", "2024-01-05", "–"):
+        assert text in html, text
+    assert "00:00:00" not in html
+
+
+def test_secrets_are_scrubbed_from_an_executed_notebook(tmp_path):
+    nb = tmp_path / "x.ipynb"
+    content = {
+        "cells": [{"source": 'data = "postgresql://kam:hunter2@db/crm"',
+                   "outputs": [{"text": "DataError: postgresql:/kam:hunter2@db/crm: no such file"}]}],
+        "metadata": {"papermill": {"parameters": {"data": "postgresql://kam:hunter2@db/crm", "t": "a"}}},
+    }
+    nb.write_text(json.dumps(content), encoding="utf-8")
+    report._scrub(nb, report._secrets({"data": "postgresql://kam:hunter2@db/crm"}))
+    text = nb.read_text(encoding="utf-8")
+    assert "hunter2" not in text
+    assert "kam:***@db" in text and "postgresql:/kam:***@db" in text
+    # A secret that happens to be a common letter garbles text but never breaks the file.
+    report._scrub(nb, report._secrets({"api_token": "a"}))
+    cleaned = json.loads(nb.read_text(encoding="utf-8"))
+    assert cleaned["metadata"]["papermill"]["parameters"]["t"] == "***"
+    assert set(cleaned["cells"][0]) == {"source", "outputs"}
+
+
+# ================================================================ slow: end to end
+def _manifest(run_dir: Path) -> dict:
+    return json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
+
+
+@pytest.mark.slow
+def test_report_all_languages_end_to_end(report_run):
+    result, run_dir = report_run
+    assert result.exit_code == 0, result.output
+    assert re.fullmatch(r"\d{8}-\d{6}(-\d+)?", run_dir.name)
+    assert f"run folder: {run_dir}" in result.output
+    assert "2 reports: 2 ok, 0 failed" in result.output
+    assert re.search(r"\[1/2\] 00_data_overview \(en\) \.\.\. ok \d+\.\d s", result.stderr)
+    assert re.search(r"\[2/2\] 00_data_overview \(zh\) \.\.\. ok \d+\.\d s", result.stderr)
+
+    manifest = _manifest(run_dir)
+    assert manifest["status"] == "ok"
+    assert manifest["kamlib_version"]
+    assert manifest["parameters"] == {"data": None, "lang": "all"}
+    assert [(j["notebook"], j["lang"], j["status"]) for j in manifest["jobs"]] == [
+        ("00_data_overview", "en", "ok"),
+        ("00_data_overview", "zh", "ok"),
+    ]
+    index = (run_dir / "index.html").read_text(encoding="utf-8")
+    assert '<meta charset="utf-8">' in index
+    for lang in ("en", "zh"):
+        job = run_dir / f"00_data_overview-{lang}"
+        files = {f for j in manifest["jobs"] if j["lang"] == lang for f in j["files"]}
+        for name in ("00_data_overview.ipynb", "00_data_overview.html", "revenue_by_region.csv", "tables.csv"):
+            assert (job / name).is_file(), name
+            assert f"00_data_overview-{lang}/{name}" in files
+        assert f'href="00_data_overview-{lang}/00_data_overview.html"' in index
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_executed_notebook_is_clean_and_starts_with_parameters(report_run, lang):
+    _, run_dir = report_run
+    nb = nbformat.read(run_dir / f"00_data_overview-{lang}" / "00_data_overview.ipynb", as_version=4)
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
+    assert outputs
+    assert not [o for o in outputs if o.output_type == "error"]
+    assert not [o for o in outputs if o.output_type == "stream" and o.name == "stderr"]
+    # The first table shown is the parameter summary.
+    first_table = next(o for o in outputs if "text/html" in o.get("data", {}))
+    assert ("参数" if lang == "zh" else "Parameter") in first_table["data"]["text/html"]
+    assert f">{lang}<" in first_table["data"]["text/html"]
+    assert sum("image/png" in o.get("data", {}) for o in outputs) == 2  # bar and line chart
+    # The CSV the notebook wrote opens in Excel with Chinese headers.
+    csv = (run_dir / f"00_data_overview-{lang}" / "revenue_by_region.csv").read_bytes()
+    assert csv.startswith(b"\xef\xbb\xbf")
+    assert ("区域" if lang == "zh" else "Region") in csv.decode("utf-8-sig").splitlines()[0]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_html_report_has_no_code_and_follows_lang(report_run, lang):
+    _, run_dir = report_run
+    html = (run_dir / f"00_data_overview-{lang}" / "00_data_overview.html").read_text(encoding="utf-8")
+    assert not re.search(r'<div[^>]*class="[^"]*(jp-InputArea|jp-CodeMirrorEditor)', html)  # no code inputs
+    assert "import kamlib" not in html and "kam.overview" not in html
+    assert "notebook-only" not in html and "Cells tagged" not in html
+    assert not re.search(r'<script[^>]+src="https?://', html)  # opens offline
+    headings = re.findall(r"<h[12][^>]*>(.*?)<", html)
+    if lang == "zh":
+        assert "数据概览" in headings and "各区域销售额" in headings and "结论与启示" in headings
+        assert all(CJK.search(h) for h in headings), headings
+    else:
+        assert "Data overview" in headings and "What this means" in headings
+        assert not any(CJK.search(h) for h in headings), headings
+
+
+def _broken_copy(tmp_path: Path) -> Path:
+    nb = nbformat.read(OVERVIEW, as_version=4)
+    nb.cells.append(nbformat.v4.new_code_cell('raise RuntimeError("deliberate failure")'))
+    path = tmp_path / "99_broken.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+@pytest.mark.slow
+def test_a_failing_notebook_does_not_stop_the_others(tmp_path):
+    broken = _broken_copy(tmp_path)
+    out = tmp_path / "reports"
+    result = CliRunner().invoke(
+        main, ["report", "--only", "00", "--only", str(broken), "--out", str(out)], catch_exceptions=False
+    )
+    assert result.exit_code == 1, result.output
+    assert "2 reports: 1 ok, 1 failed" in result.output
+    assert "failed: 99_broken (en)" in result.output
+    (run_dir,) = out.iterdir()
+    jobs = {j["notebook"]: j for j in _manifest(run_dir)["jobs"]}
+    assert jobs["00_data_overview"]["status"] == "ok"
+    assert jobs["99_broken"]["status"] == "failed"
+    assert jobs["99_broken"]["error"].startswith("RuntimeError: deliberate failure")
+    assert _manifest(run_dir)["status"] == "failed"
+    # The partial notebook is kept, with the error in the failing cell, and rendered.
+    kept = nbformat.read(run_dir / "99_broken-en" / "99_broken.ipynb", as_version=4)
+    errors = [o for c in kept.cells if c.cell_type == "code" for o in c.get("outputs", []) if o.output_type == "error"]
+    assert errors and errors[0].ename == "RuntimeError"
+    assert (run_dir / "99_broken-en" / "99_broken.html").is_file()
+    index = (run_dir / "index.html").read_text(encoding="utf-8")
+    assert 'class="failed"' in index and "deliberate failure" in index
+
+
+@pytest.mark.slow
+def test_secrets_never_reach_an_output_file(tmp_path):
+    secret_url = "postgresql://kam:hunter2@127.0.0.1:9/crm"
+    result = report.run(["00"], data=secret_url, out=tmp_path)
+    files = [p for p in result.run_dir.rglob("*") if p.is_file()]
+    assert files
+    for path in files:
+        assert b"hunter2" not in path.read_bytes(), path
+    assert "kam:***@127.0.0.1" in (result.run_dir / "manifest.json").read_text(encoding="utf-8")
+
+
+def test_unknown_parameter_is_rejected_before_anything_runs(tmp_path):
+    """Through the real entry point: exit status 2, one clean line, no run folder."""
+    out = tmp_path / "reports"
+    proc = subprocess.run(
+        [sys.executable, "-c", "from kamlib.cli import run; run()", "report", "--param", "regoin=east", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 2, proc.stderr
+    assert "error: 00_data_overview.ipynb: unknown parameter 'regoin'" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert not out.exists() or not any(out.iterdir())
+
+
+def test_cli_param_needs_key_value(tmp_path):
+    result = CliRunner().invoke(main, ["report", "--param", "oops", "--out", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "expected KEY=VALUE, but 'oops' was passed" in result.output
