@@ -9,7 +9,7 @@ counted by reason, never dropped silently.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import duckdb
 
@@ -18,7 +18,7 @@ from kamlib.data.parse import (
     INTEGER_TYPES, NUMERIC_TYPES, expected, expression, literal, present, quote,
 )
 from kamlib.data.problems import MAX_ROWS, Problem, row_list
-from kamlib.data.read import Source, csv_relation
+from kamlib.data.read import Source, csv_relation, file_rows, unreadable_csv
 from kamlib.data.schema import Column, Table
 
 FIX_CELLS = "Correct these cells in the file, or load with errors='exclude' to leave these rows out (they are counted)."
@@ -52,6 +52,7 @@ class Built:
     problems: list[Problem] = field(default_factory=list)
     excluded: dict[str, int] = field(default_factory=dict)
     columns: dict[str, str] = field(default_factory=dict)
+    blank_lines: tuple[int, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -124,17 +125,16 @@ def copy_rows(con: duckdb.DuckDBPyConnection, source: Source, mapping: dict[str,
         return source
     types = _read_types(source, mapping, spec)
     try:
-        _create_raw(con, csv_relation(source.csv_path, types), source.offset, raw)
-        return _retyped(source, types)
+        _create_raw(con, csv_relation(source.csv_path, types, source.delim), source.offset, raw)
+        return replace(source, types=[types[h] for h in source.headers])
     except duckdb.Error:
-        text = {h: "VARCHAR" for h in source.headers}
-        _create_raw(con, csv_relation(source.csv_path, text), source.offset, raw)
-        return _retyped(source, text)
-
-
-def _retyped(source: Source, types: dict[str, str]) -> Source:
-    return Source(source.name, source.label, source.relation, source.headers,
-                  [types[h] for h in source.headers], source.offset, source.csv_path)
+        pass
+    text = {h: "VARCHAR" for h in source.headers}
+    try:
+        _create_raw(con, csv_relation(source.csv_path, text, source.delim), source.offset, raw)
+    except duckdb.Error as exc:
+        raise unreadable_csv(source.csv_path, source.label, source.delim, exc) from None
+    return replace(source, types=list(text.values()))
 
 
 def _create_raw(con: duckdb.DuckDBPyConnection, relation: str, offset: int, raw: str) -> None:
@@ -151,7 +151,7 @@ def column_checks(spec: Table, mapping: dict[str, str], types: dict[str, str], a
             continue
         ref = quote(header)
         value = expression(column, ref, types[header], aliases.value_map(name))
-        label = header if normalise(header) == name else f"{header} ({name})"
+        label = _label(header, name)
         if column.required:
             checks.append(Check("empty_value", header, f"NOT {present(ref)}",
                                 f"column {label!r} is empty in", f"Fill in {name} for these rows. " + FIX_CELLS))
@@ -163,13 +163,18 @@ def column_checks(spec: Table, mapping: dict[str, str], types: dict[str, str], a
                                 "Amounts and counts cannot be negative: enter returns or credit notes as their own "
                                 "records, or correct the sign. " + FIX_CELLS))
     if {"purchase_level", "capacity_level"} <= set(mapping):
-        x = expression(spec.column("purchase_level"), quote(mapping["purchase_level"]), types[mapping["purchase_level"]])
-        y = expression(spec.column("capacity_level"), quote(mapping["capacity_level"]), types[mapping["capacity_level"]])
-        checks.append(Check("level_conflict", mapping["purchase_level"], f"(({x}) > ({y}))",
-                            "purchase_level (X) is greater than capacity_level (Y) in",
-                            "An account cannot buy more from us than it buys in all (domain.md §2.3): "
-                            "correct X or Y. " + FIX_CELLS))
+        hx, hy = mapping["purchase_level"], mapping["capacity_level"]
+        x = expression(spec.column("purchase_level"), quote(hx), types[hx])
+        y = expression(spec.column("capacity_level"), quote(hy), types[hy])
+        checks.append(Check("level_conflict", hx, f"(({x}) > ({y}))",
+                            f"column {_label(hx, 'purchase_level')!r} (X) is greater than column "
+                            f"{_label(hy, 'capacity_level')!r} (Y) in",
+                            "An account cannot buy more from us than it buys in all (domain.md §2.3). " + FIX_CELLS))
     return checks
+
+
+def _label(header: str, name: str) -> str:
+    return header if normalise(header) == name else f"{header} ({name})"
 
 
 def _bad_code(column: Column) -> str:
@@ -184,7 +189,7 @@ def _examples(con: duckdb.DuckDBPyConnection, raw: str, check: Check) -> list[tu
 
 
 def _problem(source: Source, check: Check, count: int, examples: list[tuple[int, object]]) -> Problem:
-    rows = tuple(int(r) for r, _ in examples)
+    rows = file_rows([int(r) for r, _ in examples], source.blank_lines)
     values = ", ".join(repr(v) if v is not None else "empty" for _, v in examples)
     message = (f"{source.label}: {check.what} {count:,} row{'s' if count > 1 else ''} "
                f"({row_list(rows, count)}: {values}). {check.fix}")
@@ -244,7 +249,8 @@ def build(con: duckdb.DuckDBPyConnection, source: Source, spec: Table, aliases: 
     _typed_table(con, raw, spec, mapping, types, aliases, failing)
     built.excluded = _excluded(con, spec.name, raw, failing)
     built.rows_loaded = built.rows_in - sum(built.excluded.values())
-    built.columns = {name: header for name, header in mapping.items()}
+    built.columns = dict(mapping)
+    built.blank_lines = source.blank_lines
     con.execute(f"DROP TABLE IF EXISTS {quote(raw)}; DROP TABLE IF EXISTS {quote(raw + '_dup')}")
     return built
 

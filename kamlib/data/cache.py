@@ -24,7 +24,7 @@ from typing import Any
 from kamlib.data.build import Built
 from kamlib.data.problems import Problem, ValidationReport
 
-FORMAT = 1
+FORMAT = 2
 DB_FILE = "data.duckdb"
 REPORT_FILE = "report.json"
 
@@ -78,7 +78,7 @@ def save(folder: Path, built: dict[str, Built], report: ValidationReport) -> Non
 def read(folder: Path) -> tuple[dict[str, Built], ValidationReport]:
     """Read back what :func:`save` wrote."""
     payload = json.loads((folder / REPORT_FILE).read_text(encoding="utf-8"))
-    built = {b["table"]: Built(**b) for b in payload["built"]}
+    built = {b["table"]: Built(**{**b, "blank_lines": tuple(b["blank_lines"])}) for b in payload["built"]}
     problems = [Problem(**{**p, "rows": tuple(p["rows"])}) for p in payload["problems"]]
     tables = {n: (b.rows_in, b.rows_loaded) for n, b in built.items()}
     return built, ValidationReport(payload["source"], problems, tables)

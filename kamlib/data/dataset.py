@@ -109,7 +109,7 @@ class Dataset:
 
     def _frame(self, name: str) -> pd.DataFrame:
         built = self._need(name)
-        frame = self.con.execute(f"SELECT * FROM {quote(name)}").df()
+        frame = self.con.execute(f"SELECT * EXCLUDE (_row) FROM {quote('_t_' + name)} ORDER BY _row").df()
         spec = TABLES[name]
         for column in frame.columns:
             contract = spec.column(column)
@@ -199,11 +199,15 @@ def _sources(con: duckdb.DuckDBPyConnection, path: Path, aliases: Aliases, workd
         problems: list[Problem] = []
     elif path.is_dir():
         found, problems = [], []
+        if not read.data_files(path):
+            raise DataError(f"{path}: no data files in this folder (expected <table>.csv, .xlsx or .parquet files "
+                            f"such as orders.csv). Check the path, or put the exported tables in it.",
+                            source=str(path), code="no_data")
         for file in read.data_files(path):
             try:
                 found.append((read.read_file(con, file, workdir), file.name))
             except DataError as exc:
-                problems.append(Problem("error", exc.code, file.name, str(exc)))
+                problems.append(Problem("error", exc.code, file.name, str(exc), column=exc.column, rows=exc.rows))
     else:
         raise DataError(
             f"{path}: expected a folder of CSV / XLSX / Parquet files or a DuckDB database file "
@@ -243,7 +247,7 @@ def _reference_problems(con: duckdb.DuckDBPyConnection, built: dict[str, Built])
                 continue
             examples = con.execute(f"SELECT _row, {quote(column)} FROM {quote('_t_' + name)} WHERE {where} "
                                    f"ORDER BY _row LIMIT {MAX_ROWS}").fetchall()
-            rows = tuple(int(r) for r, _ in examples)
+            rows = read.file_rows([int(r) for r, _ in examples], b.blank_lines)
             values = ", ".join(repr(v) for _, v in examples)
             header = b.columns[column]
             problems.append(Problem(

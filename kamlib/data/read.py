@@ -9,8 +9,10 @@ UTF-8 copy first. Excel sheets are read with openpyxl as text.
 from __future__ import annotations
 
 import codecs
+import csv
 import datetime as dt
 import math
+import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +20,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from kamlib.data.aliases import normalise
 from kamlib.data.parse import literal, quote
 from kamlib.errors import DataError
 
@@ -52,6 +55,11 @@ class Source:
     csv_path : Path or None
         For CSV input, the UTF-8 file DuckDB reads (so it can be read again with
         column types chosen from the contract).
+    delim : str
+        CSV field separator, taken from the header line.
+    blank_lines : tuple of int
+        Line numbers of blank lines in a CSV file, which DuckDB skips; used to
+        turn record numbers back into the line numbers a spreadsheet shows.
     """
 
     name: str
@@ -61,6 +69,8 @@ class Source:
     types: list[str]
     offset: int
     csv_path: Path | None = None
+    delim: str = ","
+    blank_lines: tuple[int, ...] = ()
 
 
 def detect_encoding(path: Path) -> str:
@@ -82,11 +92,13 @@ def detect_encoding(path: Path) -> str:
     >>> detect_encoding(p)
     'gb18030'
     """
+    with path.open("rb") as fh:
+        has_nul = b"\x00" in fh.read(SNIFF_BYTES)
     for encoding in ("utf-8", "gb18030"):
-        if _decodes(path, encoding):
+        if not has_nul and _decodes(path, encoding):
             return encoding
     raise DataError(
-        f"{path.name}: cannot tell the text encoding (it is neither UTF-8 nor GBK/GB18030). "
+        f"{path.name}: cannot tell the text encoding (it is neither UTF-8 nor GBK/GB18030; UTF-16 is not read). "
         "Save the file as 'CSV UTF-8' from Excel, or as .xlsx.",
         source=path.name,
         code="unknown_encoding",
@@ -123,18 +135,130 @@ def _describe(con: duckdb.DuckDBPyConnection, relation: str) -> tuple[list[str],
     return [r[0] for r in rows], [r[1] for r in rows]
 
 
-def csv_relation(path: Path, types: dict[str, str] | None = None) -> str:
+def csv_relation(path: Path, types: dict[str, str] | None = None, delim: str = ",") -> str:
     """SQL reading a UTF-8 CSV with a header row; *types* overrides column types.
+
+    Only ISO dates are left to DuckDB's type sniffing; every other date form is
+    read as text and parsed by the contract's rules (so 03/05/2024 is never
+    guessed day-first).
 
     Examples
     --------
-    >>> csv_relation(Path("orders.csv"), {"revenue": "DOUBLE"})
-    "read_csv('orders.csv', header = true, auto_detect = true, sample_size = 20480, types = {'revenue': 'DOUBLE'})"
+    >>> csv_relation(Path("orders.csv"), {"revenue": "DOUBLE"})[:60]
+    "read_csv('orders.csv', header = true, delim = ',', quote = '"
     """
-    sql = f"read_csv({literal(str(path))}, header = true, auto_detect = true, sample_size = 20480"
+    sql = (f"read_csv({literal(str(path))}, header = true, delim = {literal(delim)}, quote = '\"', "
+           f"escape = '\"', dateformat = '%Y-%m-%d', timestampformat = '%Y-%m-%d %H:%M:%S', sample_size = 20480")
     if types:
         sql += ", types = {" + ", ".join(f"{literal(k)}: {literal(v)}" for k, v in types.items()) + "}"
     return sql + ")"
+
+
+def _header_line(path: Path) -> str:
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        return fh.readline()
+
+
+def delimiter(header: str) -> str:
+    r"""The field separator of a CSV file, judged from its header line.
+
+    Examples
+    --------
+    >>> delimiter("客户编号;金额"), delimiter("a,b"), delimiter("a\tb")
+    (';', ',', '\t')
+    """
+    return max((",", ";", "\t", "|"), key=header.count)
+
+
+def _headers(header: str, delim: str) -> list[str]:
+    return next(csv.reader([header], delimiter=delim), [])
+
+
+def _repeated(headers: list[str]) -> list[str]:
+    seen: set[str] = set()
+    return [h for h in headers if normalise(h) in seen or seen.add(normalise(h))]
+
+
+def _has_blank_lines(path: Path) -> bool:
+    with path.open("rb") as fh:
+        tail = b""
+        while chunk := fh.read(CHUNK_BYTES):
+            if re.search(rb"\n\r?\n", tail + chunk):
+                return True
+            tail = chunk[-2:]
+    return False
+
+
+def blank_lines(path: Path, delim: str) -> tuple[int, ...]:
+    r"""Line numbers (1-based) of the blank lines of a CSV file.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "x.csv"
+    >>> _ = p.write_text("a,b\n1,2\n\n3,4\n", encoding="utf-8")
+    >>> blank_lines(p, ",")
+    (3,)
+    """
+    if not _has_blank_lines(path):
+        return ()
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        reader = csv.reader(fh, delimiter=delim)
+        return tuple(reader.line_num for record in reader if not record)
+
+
+def file_rows(rows: tuple[int, ...] | list[int], blanks: tuple[int, ...]) -> tuple[int, ...]:
+    """Turn record numbers (header = 1, blank lines skipped) into the file's line numbers.
+
+    Examples
+    --------
+    >>> file_rows((2, 4), (3,))
+    (2, 5)
+    """
+    out = []
+    for row in rows:
+        for blank in blanks:
+            row += blank <= row
+        out.append(row)
+    return tuple(out)
+
+
+def ragged_rows(path: Path, delim: str, limit: int = 5) -> list[tuple[int, int]]:
+    r"""Rows whose number of fields differs from the header's: ``[(row, fields)]``.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "x.csv"
+    >>> _ = p.write_text("a,b\n1,2\n1,2,3\n", encoding="utf-8")
+    >>> ragged_rows(p, ",")
+    [(3, 3)]
+    """
+    found: list[tuple[int, int]] = []
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        reader = csv.reader(fh, delimiter=delim)
+        width = len(next(reader, []))
+        for record in reader:
+            if record and len(record) != width:
+                found.append((reader.line_num, len(record)))
+                if len(found) == limit:
+                    break
+    return found
+
+
+def unreadable_csv(path: Path, label: str, delim: str, exc: BaseException) -> DataError:
+    """The error for a CSV file DuckDB cannot split, naming the rows that break the shape."""
+    bad = ragged_rows(path, delim)
+    if bad:
+        where = ", ".join(f"row {r}: {n} fields" for r, n in bad)
+        what = f"some rows do not have as many fields as the header ({where})"
+    else:
+        what = f"it cannot be read as CSV ({_first_line(exc, path)})"
+    return DataError(
+        f"{label}: {what}. Check the separators and quotes in these rows (a text with a '{delim}' in it must be "
+        f"in double quotes), or save the sheet as .xlsx.",
+        source=label, rows=[r for r, _ in bad], code="unreadable",
+    )
 
 
 def read_csv(con: duckdb.DuckDBPyConnection, path: Path, workdir: Path) -> Source:
@@ -153,17 +277,32 @@ def read_csv(con: duckdb.DuckDBPyConnection, path: Path, workdir: Path) -> Sourc
             code="empty_file",
         )
     readable = path if detect_encoding(path) == "utf-8" else _transcode(path, workdir)
-    relation = csv_relation(readable)
+    header = _header_line(readable)
+    delim = delimiter(header)
+    repeated_headers(_headers(header, delim), path.name)
+    relation = csv_relation(readable, delim=delim)
     try:
         headers, types = _describe(con, relation)
     except duckdb.Error as exc:
+        raise unreadable_csv(readable, path.name, delim, exc) from None
+    return Source(path.stem, path.name, relation, headers, types, 1, readable, delim, blank_lines(readable, delim))
+
+
+def repeated_headers(headers: list[str], label: str) -> None:
+    """Raise when a header appears twice (which would hide one of the two columns).
+
+    Raises
+    ------
+    DataError
+        Naming the repeated header.
+    """
+    repeated = _repeated(headers)
+    if repeated:
         raise DataError(
-            f"{path.name}: cannot be read as CSV ({_first_line(exc)}). "
-            "Check that every row has the same number of separators, or save the sheet as .xlsx.",
-            source=path.name,
-            code="unreadable",
-        ) from None
-    return Source(path.stem, path.name, relation, headers, types, 1, readable)
+            f"{label}: column {repeated[0]!r} appears more than once in the header. Rename or remove the repeated "
+            f"column so that each column has its own name.",
+            source=label, column=repeated[0], code="duplicate_column",
+        )
 
 
 def _cell_text(value: object) -> str | None:
@@ -194,7 +333,7 @@ def read_excel(con: duckdb.DuckDBPyConnection, path: Path) -> Source:
             code="unreadable_excel",
         )
     try:
-        frame = pd.read_excel(path, sheet_name=0, dtype=object, engine="openpyxl")
+        sheet = pd.read_excel(path, sheet_name=0, dtype=object, engine="openpyxl", header=None)
     except Exception as exc:  # openpyxl raises many unrelated types for a broken file
         raise DataError(
             f"{path.name}: cannot be opened as an Excel workbook ({type(exc).__name__}). "
@@ -202,13 +341,15 @@ def read_excel(con: duckdb.DuckDBPyConnection, path: Path) -> Source:
             source=path.name,
             code="unreadable_excel",
         ) from None
-    if frame.columns.empty:
+    if sheet.empty:
         raise DataError(
             f"{path.name}: the first sheet is empty. Put the table (header row first) on the first sheet.",
             source=path.name,
             code="empty_file",
         )
-    headers = [str(c) for c in frame.columns]
+    headers = [str(c) for c in sheet.iloc[0]]
+    repeated_headers(headers, path.name)
+    frame = sheet.iloc[1:]
     text = pd.DataFrame({f"c{i}": [_cell_text(v) for v in frame.iloc[:, i]] for i in range(len(headers))}, dtype=object)
     view = f"_xlsx_{abs(hash(str(path)))}"
     con.register(view, text)
@@ -224,7 +365,7 @@ def read_parquet(con: duckdb.DuckDBPyConnection, path: Path) -> Source:
         headers, types = _describe(con, relation)
     except duckdb.Error as exc:
         raise DataError(
-            f"{path.name}: cannot be read as Parquet ({_first_line(exc)}). Write the file again, or export CSV.",
+            f"{path.name}: cannot be read as Parquet ({_first_line(exc, path)}). Write the file again, or export CSV.",
             source=path.name,
             code="unreadable",
         ) from None
@@ -237,7 +378,7 @@ def read_database(con: duckdb.DuckDBPyConnection, path: Path) -> list[Source]:
         con.execute(f"ATTACH {literal(str(path))} AS src (READ_ONLY)")
     except duckdb.Error as exc:
         raise DataError(
-            f"{path.name}: cannot be opened as a DuckDB database ({_first_line(exc)}). "
+            f"{path.name}: cannot be opened as a DuckDB database ({_first_line(exc, path)}). "
             "Pass a folder of CSV/XLSX/Parquet files or a file written by DuckDB.",
             source=path.name,
             code="unreadable",
@@ -276,5 +417,9 @@ def new_workdir() -> tempfile.TemporaryDirectory:
     return tempfile.TemporaryDirectory(prefix="kamlib-")
 
 
-def _first_line(exc: BaseException) -> str:
-    return str(exc).strip().splitlines()[0][:200]
+def _first_line(exc: BaseException, path: Path | None = None) -> str:
+    line = str(exc).strip().splitlines()[0]
+    line = re.sub(r"^[A-Za-z ]*Error: ", "", line)
+    if path is not None:
+        line = line.replace(str(path), path.name)
+    return line[:200]

@@ -1,0 +1,269 @@
+"""Good input loads with exact values and contract dtypes: the corpus in tests/data/good/.
+
+``zh_exports`` is a folder of Chinese CRM exports as they come: GBK accounts.csv, a
+UTF-8-BOM opportunities.csv, orders.xlsx with Chinese headers and dates in every
+common form, and 走访.csv whose file name and headers are mapped by a kam.yml.
+``parquet`` and ``duckdb`` hold the same typed accounts and orders.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from pandas.testing import assert_frame_equal
+
+import kamlib.data as kd
+from kamlib.errors import DataError
+
+DATA = Path(__file__).parent / "data"
+GOOD = DATA / "good"
+ZH = GOOD / "zh_exports"
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
+T = pd.Timestamp
+
+
+@pytest.fixture(autouse=True)
+def _cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path_factory.mktemp("kam-cache")
+    monkeypatch.setenv("KAM_CACHE", str(folder))
+    return folder
+
+
+@pytest.fixture(scope="module")
+def zh() -> kd.Dataset:
+    return kd.load(ZH, cache=False)
+
+
+def frame(columns: dict[str, tuple[str, list]]) -> pd.DataFrame:
+    return pd.DataFrame({name: pd.Series(values, dtype=dtype) for name, (dtype, values) in columns.items()})
+
+
+ACCOUNTS = frame({
+    "account_id": ("string", ["007", "A02", "客户3"]),
+    "account_name": ("string", ["华为技术", "联想集团", "小米科技"]),
+    "region": ("string", ["华南", "华北", "华北"]),
+    "vip": ("boolean", [True, False, None]),
+    "purchase_level": ("Int64", [2, 0, None]),
+    "capacity_level": ("Int64", [4, 3, None]),
+    "potential": ("float64", [1500.0, 800.5, None]),
+})
+ORDERS = frame({
+    "order_id": ("string", ["0001", "0002", "0003", "0004", "0005"]),
+    "account_id": ("string", ["007", "007", "A02", "客户3", "A02"]),
+    # a real Excel date, 2024/3/5, the serial number 45356, 2024年3月5日, a date-time
+    "order_date": ("datetime64[ns]", [T("2024-03-05")] * 4 + [T("2024-12-31")]),
+    "revenue": ("float64", [1234.5, 1234.5, 100.0, 0.0, 99.99]),
+    "quantity": ("float64", [2.0, 3.0, None, 1.0, 1.0]),
+})
+OPPORTUNITIES = frame({
+    "opportunity_id": ("string", ["P1", "P2", "P3", "P4", "P5", "P6"]),
+    "account_id": ("string", ["007", "007", "A02", "A02", "客户3", "客户3"]),
+    # 赢单, 成交, 战败, 丢单, 跟进中, won
+    "status": ("string", ["won", "won", "lost", "lost", "open", "won"]),
+    "amount": ("float64", [1000.0, 2000.0, 300.0, 0.0, 50.25, None]),
+    # 2024-03-05, 2024/3/5, 2024年3月5日, 45356 (Excel serial as text), 2024-03-06, empty
+    "created_date": ("datetime64[ns]", [T("2024-03-05")] * 4 + [T("2024-03-06"), None]),
+})
+VISITS = frame({
+    "account_id": ("string", ["007", "A02"]),
+    "visit_date": ("datetime64[ns]", [T("2024-03-05"), T("2024-03-07")]),
+    "kind": ("string", ["上门", "电话"]),
+})
+TYPED_ACCOUNTS = ACCOUNTS.drop(columns=["region", "potential"])
+TYPED_ORDERS = frame({
+    "order_id": ("string", ["0001", "0002", "0003"]),
+    "account_id": ("string", ["007", "007", "A02"]),
+    "order_date": ("datetime64[ns]", [T("2024-03-05"), T("2024-03-06"), T("2024-12-31")]),
+    "revenue": ("float64", [1234.5, 0.0, 99.99]),
+    "quantity": ("float64", [2.0, None, 1.0]),
+})
+
+
+@pytest.mark.parametrize(("name", "expected"), [
+    ("accounts", ACCOUNTS), ("orders", ORDERS), ("opportunities", OPPORTUNITIES), ("visits", VISITS),
+])
+def test_zh_exports_exact_values_and_dtypes(zh: kd.Dataset, name: str, expected: pd.DataFrame) -> None:
+    assert_frame_equal(zh.table(name), expected)
+
+
+def test_zh_exports_report(zh: kd.Dataset) -> None:
+    assert zh.names == ["accounts", "orders", "opportunities", "visits"]
+    assert zh.report.ok and not zh.report.problems
+    assert zh.report.tables == {"accounts": (3, 3), "orders": (5, 5), "opportunities": (6, 6), "visits": (2, 2)}
+    assert zh.excluded.empty
+    assert "No problems found." in kd.validate(ZH, cache=False).format()
+
+
+def test_leading_zeros_kept(zh: kd.Dataset) -> None:
+    assert zh.table("accounts")["account_id"].iloc[0] == "007"
+    assert zh.table("orders")["order_id"].iloc[0] == "0001"
+    assert zh.sql("SELECT typeof(account_id) AS t FROM accounts LIMIT 1")["t"].iloc[0] == "VARCHAR"
+
+
+def test_kam_yml_alias_needed(tmp_path: Path) -> None:
+    """Without kam.yml, 走访.csv is not a table of the contract."""
+    folder = tmp_path / "zh"
+    shutil.copytree(ZH, folder)
+    (folder / "kam.yml").unlink()
+    with pytest.raises(DataError, match=r"走访\.csv: no table of the data contract is called '走访'") as info:
+        kd.load(folder, cache=False)
+    assert info.value.code == "unknown_table"
+
+
+def test_aliases_argument_maps_a_header() -> None:
+    ds = kd.load(DATA / "bad" / "missing_column_zh", aliases={"columns": {"金额额": "revenue"}}, cache=False)
+    assert list(ds.table("orders")["revenue"]) == [100.0, 200.0]
+
+
+def test_table_returns_a_copy(zh: kd.Dataset) -> None:
+    first = zh.table("orders")
+    first.loc[0, "revenue"] = -1.0
+    first["account_id"] = "changed"
+    first.iloc[1, 0] = "x"
+    assert_frame_equal(zh.table("orders"), ORDERS)
+
+
+def test_sql(zh: kd.Dataset) -> None:
+    result = zh.sql("SELECT account_id, sum(revenue) AS revenue, count(*) AS n FROM orders "
+                    "GROUP BY account_id ORDER BY account_id")
+    assert result.to_dict("list") == {"account_id": ["007", "A02", "客户3"], "revenue": [2469.0, 199.99, 0.0],
+                                      "n": [2, 2, 1]}
+    won = zh.sql("SELECT count(*) AS n FROM opportunities WHERE status = ?", ["won"])["n"].iloc[0]
+    assert won == 3
+
+
+def test_summary(zh: kd.Dataset) -> None:
+    summary = zh.summary()
+    assert list(summary.columns) == ["table", "rows", "columns", "date_column", "first_date", "last_date", "excluded"]
+    rows = summary.set_index("table").to_dict("index")
+    assert rows["orders"] == {"rows": 5, "columns": 5, "date_column": "order_date", "first_date": T("2024-03-05"),
+                              "last_date": T("2024-12-31"), "excluded": 0}
+    assert rows["opportunities"]["date_column"] == "created_date"
+    assert (rows["opportunities"]["first_date"], rows["opportunities"]["last_date"]) == (T("2024-03-05"),
+                                                                                          T("2024-03-06"))
+    assert pd.isna(rows["accounts"]["date_column"]) and pd.isna(rows["accounts"]["first_date"])
+    assert rows["visits"]["rows"] == 2
+
+
+def test_missing(zh: kd.Dataset) -> None:
+    assert zh.missing("orders", ["revenue", "cost", "quantity"]) == ["cost"]
+    assert zh.missing("orders") == []
+    assert zh.missing("reps", ["rep_id"]) == ["reps"]
+    assert zh.columns("visits") == ["account_id", "visit_date", "kind"]
+    assert "orders" in zh and "reps" not in zh
+
+
+def test_absent_table_names_table_and_fix(zh: kd.Dataset) -> None:
+    with pytest.raises(DataError, match=r"no table 'reps' \(tables: accounts, orders, opportunities, visits\)\. "
+                                        r"Add a file reps\.csv .*rep_id") as info:
+        zh.table("reps")
+    assert info.value.code == "missing_table"
+    with pytest.raises(DataError, match=r"no table 'sales'.*Tables of the data contract: accounts, orders"):
+        zh.table("sales")
+
+
+@pytest.mark.parametrize("name", ["parquet", "duckdb"])
+def test_typed_inputs(name: str) -> None:
+    path = GOOD / name
+    path = next(path.glob("*.duckdb"), path)
+    ds = kd.load(path, cache=False)
+    assert ds.report.ok and not ds.report.problems
+    assert_frame_equal(ds.table("accounts"), TYPED_ACCOUNTS)
+    orders = ds.table("orders")
+    assert_frame_equal(orders[list(TYPED_ORDERS.columns)], TYPED_ORDERS)
+
+
+def test_duckdb_labels_name_the_table() -> None:
+    ds = kd.load(GOOD / "duckdb" / "crm.duckdb", cache=False)
+    assert ds.excluded.empty
+    assert kd.validate(GOOD / "duckdb" / "crm.duckdb", cache=False).tables == {"accounts": (3, 3), "orders": (3, 3)}
+
+
+def test_embedded_sample_loads() -> None:
+    assert (SAMPLE / "accounts.csv").is_file(), "data/sample/ has not been generated"
+    ds = kd.load()
+    assert ds.source == "embedded sample"
+    assert ds.report.ok, ds.report.format()
+    for name in ("accounts", "orders", "opportunities", "visits"):
+        assert name in ds and len(ds.table(name)) > 0
+    orders = ds.table("orders")
+    assert str(orders["order_date"].dtype) == "datetime64[ns]"
+    assert str(orders["revenue"].dtype) == "float64"
+    assert str(orders["account_id"].dtype) == "string"
+    accounts = ds.table("accounts")
+    assert accounts["account_id"].is_unique
+    if "purchase_level" in accounts:
+        assert str(accounts["purchase_level"].dtype) == "Int64"
+    assert set(orders["account_id"]) <= set(accounts["account_id"])
+    assert (ds.summary()["rows"] > 0).all()
+
+
+# ------------------------------------------------------------------------- cache
+
+
+def _tables(ds: kd.Dataset) -> dict[str, pd.DataFrame]:
+    return {name: ds.table(name) for name in ds.names}
+
+
+def test_cache_gives_the_same_result(tmp_path: Path, _cache: Path) -> None:
+    folder = tmp_path / "zh"
+    shutil.copytree(ZH, folder)
+    fresh = kd.load(folder, cache=False)
+    first = kd.load(folder)  # builds the cache entry
+    entries = list((_cache / "tables").iterdir())
+    assert len(entries) == 1
+    second = kd.load(folder)  # reads it
+    assert list((_cache / "tables").iterdir()) == entries
+    for ds in (first, second):
+        assert ds.names == fresh.names
+        for name, expected in _tables(fresh).items():
+            assert_frame_equal(ds.table(name), expected)
+        assert ds.report.tables == fresh.report.tables
+        assert_frame_equal(ds.summary(), fresh.summary())
+        assert ds.sql("SELECT sum(revenue) AS s FROM orders")["s"].iloc[0] == pytest.approx(2668.99)
+
+
+def test_cache_keeps_problems_and_exclusions(tmp_path: Path) -> None:
+    folder = tmp_path / "bad"
+    shutil.copytree(DATA / "bad" / "several_problems", folder)
+    (folder / "sales_2024.csv").unlink()
+    for _ in range(2):
+        with pytest.raises(DataError, match=r"^3 problems in "):
+            kd.load(folder)
+        report = kd.validate(folder)
+        assert sorted(p.code for p in report.problems) == ["bad_date", "duplicate_id", "negative",
+                                                          "unknown_reference"]
+        ds = kd.load(folder, errors="exclude")
+        assert_frame_equal(ds.excluded, kd.load(folder, errors="exclude", cache=False).excluded)
+
+
+def test_changed_file_invalidates_cache(tmp_path: Path, _cache: Path) -> None:
+    folder = tmp_path / "zh"
+    shutil.copytree(ZH, folder)
+    assert kd.load(folder).table("accounts")["potential"].iloc[1] == 800.5
+    path = folder / "accounts.csv"
+    stat = path.stat()
+    path.write_bytes(path.read_bytes().replace(b"800.5", b"900.5"))  # same size
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 5_000_000_000))
+    assert kd.load(folder).table("accounts")["potential"].iloc[1] == 900.5
+    # a new problem is seen too
+    path.write_bytes(path.read_bytes().replace(b"900.5", b"-9"))
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10_000_000_000))
+    with pytest.raises(DataError, match=r"'潜力 \(potential\)' holds negative values in 1 row \(row 3: "):
+        kd.load(folder)
+    assert len(list((_cache / "tables").iterdir())) == 3
+
+
+def test_changed_kam_yml_invalidates_cache(tmp_path: Path) -> None:
+    folder = tmp_path / "zh"
+    shutil.copytree(ZH, folder)
+    assert "visits" in kd.load(folder)
+    config = folder / "kam.yml"
+    config.write_text(config.read_text(encoding="utf-8").replace("走访: visits", "走访: reps_unused"),
+                      encoding="utf-8")
+    with pytest.raises(DataError, match=r"走访\.csv: no table"):
+        kd.load(folder)
