@@ -956,8 +956,9 @@ def run(
 
     Examples
     --------
-    >>> result = run(["00"], lang="all", out="reports")  # doctest: +SKIP
-    >>> result.ok, [job.status for job in result.jobs]  # doctest: +SKIP
+    >>> import tempfile
+    >>> result = run(["00"], lang="all", out=tempfile.mkdtemp())  # progress lines go to stderr
+    >>> result.ok, [job.status for job in result.jobs]
     (True, ['ok', 'ok'])
     """
     jobs = plan(find_notebooks(notebooks), data=data, lang=lang, parameters=parameters)

@@ -42,7 +42,7 @@ class Dataset:
     >>> ds = load()
     >>> "orders" in ds and "accounts" in ds
     True
-    >>> ds.sql("SELECT count(*) AS n FROM orders")["n"].iloc[0] == len(ds.table("orders"))
+    >>> int(ds.sql("SELECT count(*) AS n FROM orders")["n"].iloc[0]) == len(ds.table("orders"))
     True
     """
 
@@ -126,7 +126,7 @@ class Dataset:
 
         Examples
         --------
-        >>> load().sql("SELECT count(DISTINCT account_id) AS n FROM orders")["n"].iloc[0] > 0
+        >>> int(load().sql("SELECT count(DISTINCT account_id) AS n FROM orders")["n"].iloc[0]) > 0
         True
         """
         return self.con.execute(query, params or []).df()
