@@ -401,8 +401,25 @@ def _group_label(by: str, lang: str) -> str:
     return label.lower() if lang == "en" else label
 
 
+def needs(ds: Dataset, by: str = "region") -> str | None:
+    """What the data lacks for a breakdown by *by* (None when it can be done).
+
+    A notebook shows this note ("needs column region") instead of the section.
+
+    Examples
+    --------
+    >>> import kamlib.data
+    >>> needs(kamlib.data.load(), by="region") is None
+    True
+    """
+    if "orders" not in ds.names:
+        return "orders"
+    columns = set(_columns(ds, "orders")) | (set(_columns(ds, "accounts")) if "accounts" in ds.names else set())
+    return None if by in columns else f"{by} (orders or accounts)"
+
+
 def findings(
-    regions: pd.DataFrame, monthly: pd.DataFrame, *, by: str = "region", lang: str = "en"
+    regions: pd.DataFrame | None, monthly: pd.DataFrame, *, by: str = "region", lang: str = "en"
 ) -> str:
     """The closing "what this means" of the data overview, as Markdown in *lang*.
 
@@ -412,8 +429,9 @@ def findings(
 
     Parameters
     ----------
-    regions : DataFrame
-        Output of :func:`revenue_by` (columns ``<by>, revenue, orders, share``).
+    regions : DataFrame or None
+        Output of :func:`revenue_by` (columns ``<by>, revenue, orders, share``);
+        None when the data has no such breakdown (the group sentences are left out).
     monthly : DataFrame
         Output of :func:`revenue_by_month` without a split (``month, revenue, orders``).
     by : str, default "region"
@@ -438,8 +456,8 @@ def findings(
     """
     i18n.check_lang(lang)
     t = i18n.t
-    total = float(regions["revenue"].sum()) if len(regions) else 0.0
-    if total <= 0 or monthly.empty:
+    total = float(monthly["revenue"].sum()) if len(monthly) else 0.0
+    if total <= 0:
         return f"- {t('text.no_revenue', lang)}"
     lines = []
     lines.append(
@@ -447,11 +465,29 @@ def findings(
             "text.total_revenue",
             lang,
             total=format_money(total, lang),
-            orders=f"{int(regions['orders'].sum()):,}",
+            orders=f"{int(monthly['orders'].sum()):,}",
             first=format_month(monthly["month"].min(), lang),
             last=format_month(monthly["month"].max(), lang),
         )
     )
+    lines += [] if regions is None else _group_lines(regions, by, lang)
+    best = monthly.loc[monthly["revenue"].idxmax()]
+    lines.append(
+        t("text.best_month", lang, month=format_month(best["month"], lang), revenue=format_money(best["revenue"], lang))
+    )
+    if len(monthly) >= 24:
+        last12 = monthly["revenue"].iloc[-12:].sum()
+        prev12 = monthly["revenue"].iloc[-24:-12].sum()
+        if prev12 > 0:
+            change = last12 / prev12 - 1
+            key = "text.trend_up" if change >= 0 else "text.trend_down"
+            lines.append(t(key, lang, change=_percent(abs(change)), revenue=format_money(last12, lang)))
+    return "\n".join(f"- {line}" for line in lines)
+
+
+def _group_lines(regions: pd.DataFrame, by: str, lang: str) -> list[str]:
+    t = i18n.t
+    lines: list[str] = []
     known = regions[regions[by].notna()]
     if len(known):
         top = known.iloc[0]
@@ -483,15 +519,4 @@ def findings(
                 revenue=format_money(missing["revenue"].sum(), lang),
             )
         )
-    best = monthly.loc[monthly["revenue"].idxmax()]
-    lines.append(
-        t("text.best_month", lang, month=format_month(best["month"], lang), revenue=format_money(best["revenue"], lang))
-    )
-    if len(monthly) >= 24:
-        last12 = monthly["revenue"].iloc[-12:].sum()
-        prev12 = monthly["revenue"].iloc[-24:-12].sum()
-        if prev12 > 0:
-            change = last12 / prev12 - 1
-            key = "text.trend_up" if change >= 0 else "text.trend_down"
-            lines.append(t(key, lang, change=_percent(abs(change)), revenue=format_money(last12, lang)))
-    return "\n".join(f"- {line}" for line in lines)
+    return lines

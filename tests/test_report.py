@@ -18,6 +18,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
+import kamlib.i18n
 import kamlib.report as report
 from kamlib.cli import main
 from kamlib.errors import ConfigError, ReportError
@@ -292,3 +293,19 @@ def test_cli_param_needs_key_value(tmp_path):
     result = CliRunner().invoke(main, ["report", "--param", "oops", "--out", str(tmp_path)])
     assert result.exit_code == 2
     assert "expected KEY=VALUE, but 'oops' was passed" in result.output
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_section_without_its_columns_says_so_and_the_report_goes_on(tmp_path, lang):
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "orders.csv").write_text(
+        "account_id,order_date,revenue\nA1,2024-01-05,100\nA2,2024-02-05,50\n", encoding="utf-8"
+    )
+    result = report.run(["00"], data=str(data), lang=lang, out=tmp_path / "reports")
+    assert result.ok, result.jobs[0].error
+    html = (result.run_dir / f"00_data_overview-{lang}" / "00_data_overview.html").read_text(encoding="utf-8")
+    needs = kamlib.i18n.t("text.needs", lang, what="region (orders or accounts)")
+    assert needs in html
+    assert not (result.run_dir / f"00_data_overview-{lang}" / "revenue_by_region.csv").exists()
