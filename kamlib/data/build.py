@@ -17,7 +17,7 @@ from kamlib.data.aliases import Aliases, normalise
 from kamlib.data.parse import (
     INTEGER_TYPES, NUMERIC_TYPES, expected, expression, literal, present, quote,
 )
-from kamlib.data.problems import MAX_ROWS, Problem, row_list
+from kamlib.data.problems import MAX_ROWS, Problem, row_list, shown
 from kamlib.data.read import Source, csv_relation, file_rows, unreadable_csv
 from kamlib.data.schema import Column, Table
 
@@ -190,7 +190,7 @@ def _examples(con: duckdb.DuckDBPyConnection, raw: str, check: Check) -> list[tu
 
 def _problem(source: Source, check: Check, count: int, examples: list[tuple[int, object]]) -> Problem:
     rows = file_rows([int(r) for r, _ in examples], source.blank_lines)
-    values = ", ".join(repr(v) if v is not None else "empty" for _, v in examples)
+    values = shown([v for _, v in examples])
     message = (f"{source.label}: {check.what} {count:,} row{'s' if count > 1 else ''} "
                f"({row_list(rows, count)}: {values}). {check.fix}")
     return Problem("error", check.code, source.label, message, column=check.header, rows=rows, count=count)

@@ -15,7 +15,7 @@ from kamlib.data import cache, read
 from kamlib.data.aliases import Aliases, read_config
 from kamlib.data.build import Built, build
 from kamlib.data.parse import literal, quote
-from kamlib.data.problems import MAX_ROWS, Problem, ValidationReport, row_list
+from kamlib.data.problems import MAX_ROWS, Problem, ValidationReport, row_list, shown
 from kamlib.data.schema import TABLES
 from kamlib.errors import ConfigError, DataError
 
@@ -201,8 +201,14 @@ def _sources(con: duckdb.DuckDBPyConnection, path: Path, aliases: Aliases, workd
         found, problems = [], []
         if not read.data_files(path):
             raise DataError(f"{path}: no data files in this folder (expected <table>.csv, .xlsx or .parquet files "
-                            f"such as orders.csv). Check the path, or put the exported tables in it.",
+                            f"such as orders.csv; for a DuckDB database pass the .duckdb file itself). Check the path, or put the "
+                            f"exported tables in it.",
                             source=str(path), code="no_data")
+        problems += [
+            Problem("warning", "ignored_file", file.name,
+                    f"{file.name}: not a data file ({', '.join(read.DATA_SUFFIXES)}); it is not read.")
+            for file in read.other_files(path)
+        ]
         for file in read.data_files(path):
             try:
                 found.append((read.read_file(con, file, workdir), file.name))
@@ -248,7 +254,7 @@ def _reference_problems(con: duckdb.DuckDBPyConnection, built: dict[str, Built])
             examples = con.execute(f"SELECT _row, {quote(column)} FROM {quote('_t_' + name)} WHERE {where} "
                                    f"ORDER BY _row LIMIT {MAX_ROWS}").fetchall()
             rows = read.file_rows([int(r) for r, _ in examples], b.blank_lines)
-            values = ", ".join(repr(v) for _, v in examples)
+            values = shown([v for _, v in examples])
             header = b.columns[column]
             problems.append(Problem(
                 "warning", "unknown_reference", b.label,

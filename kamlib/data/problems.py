@@ -64,6 +64,18 @@ def row_list(rows: Sequence[int], count: int) -> str:
     return f"row{'s' if count > 1 else ''} {shown}{more}"
 
 
+def shown(values: Sequence[object]) -> str:
+    """Cell values as a message shows them: text quoted, numbers and dates plain.
+
+    Examples
+    --------
+    >>> from decimal import Decimal
+    >>> shown(["abc", Decimal("-2.0"), None, 3.5])
+    "'abc', -2.0, empty, 3.5"
+    """
+    return ", ".join("empty" if v is None else repr(v) if isinstance(v, str) else str(v) for v in values)
+
+
 @dataclass
 class ValidationReport:
     """Everything :func:`kamlib.data.validate` found.

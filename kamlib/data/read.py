@@ -24,7 +24,7 @@ from kamlib.data.aliases import normalise
 from kamlib.data.parse import literal, quote
 from kamlib.errors import DataError
 
-CSV_SUFFIXES = (".csv", ".txt", ".tsv")
+CSV_SUFFIXES = (".csv", ".tsv")
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls")
 PARQUET_SUFFIXES = (".parquet", ".pq")
 DUCKDB_SUFFIXES = (".duckdb", ".db", ".ddb")
@@ -399,6 +399,15 @@ def data_files(folder: Path) -> list[Path]:
     return sorted(
         p for p in folder.iterdir()
         if p.is_file() and p.suffix.lower() in DATA_SUFFIXES and not p.name.startswith((".", "~$"))
+    )
+
+
+def other_files(folder: Path) -> list[Path]:
+    """Files of a data folder that are not read: not data, not ``kam.yml``, not a README."""
+    return sorted(
+        p for p in folder.iterdir()
+        if p.is_file() and p.suffix.lower() not in DATA_SUFFIXES and p.name != "kam.yml"
+        and not p.name.startswith((".", "~$")) and not p.stem.lower().startswith("readme")
     )
 
 
