@@ -28,7 +28,7 @@ def validate(path: Path) -> None:
     """
     from kamlib.data import validate as run_validate
 
-    report = run_validate(path)
+    report = run_validate(path, progress=lambda line: click.echo(line, err=True))
     click.echo(report.format())
     sys.exit(1 if report.errors else 0)
 

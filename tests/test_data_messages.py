@@ -34,5 +34,20 @@ def test_numbers_from_a_database_are_shown_plainly(tmp_path):
     with pytest.raises(DataError) as info:
         kd.load(path, cache=False)
     message = str(info.value)
-    assert "(row 2: -2.00)" in message
+    assert "(row 2: -2)" in message
     assert "Decimal" not in message
+
+
+def test_progress_reports_one_line_per_table_and_nothing_from_the_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("KAM_CACHE", str(tmp_path / "cache"))
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "orders.csv").write_text("account_id,order_date,revenue\nA1,2024-01-05,10\n", encoding="utf-8")
+    (data / "accounts.csv").write_text("account_id\nA1\n", encoding="utf-8")
+    lines: list[str] = []
+    kd.load(data, progress=lines.append)
+    assert [line.split(":")[0] for line in lines] == ["accounts.csv", "orders.csv"]
+    assert "1 rows read and checked" in lines[1]
+    again: list[str] = []
+    kd.load(data, progress=again.append)
+    assert again == []

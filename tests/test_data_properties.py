@@ -149,7 +149,7 @@ def test_round_trip_every_format(data: dict[str, list[dict]]) -> None:
                 assert_frame_equal(got[list(frame.columns)], frame, obj=f"{fmt} {table}")
                 # rows come back in file order, numbered as the file shows them
                 first = 2 if fmt in ("csv-utf8", "csv-bom", "csv-gb18030", "xlsx") else 1
-                numbers = ds.sql(f'SELECT _row FROM "_t_{table}"')["_row"].tolist()
+                numbers = ds.file_rows(table)
                 assert numbers == list(range(first, first + len(frame))), (fmt, table)
             assert ds.excluded.empty
             loaded[fmt] = ds

@@ -1,15 +1,18 @@
 """Turn one :class:`~kamlib.data.read.Source` into a typed DuckDB table, with checks.
 
 The steps for one table: map the file's headers onto the contract (aliases), check
-that required columns are there, copy the rows into DuckDB with their row numbers,
-count the cells that break a rule in one pass, fetch up to five example rows per
-rule, and keep the rows that pass in a typed table. Rows that are left out are
-counted by reason, never dropped silently.
+that required columns are there, then read the rows once into a typed table
+``_t_<table>`` (in file order). Where a value has to be parsed from text, the text
+is kept beside it for the checks (``__raw_<column>``). One aggregate query counts
+the cells that break each rule. Clean data is done at that point. Otherwise the rows
+are numbered as in the file, up to five examples per rule are fetched, and the rows
+that break a rule are deleted from the typed table and counted by reason — never
+dropped silently.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import duckdb
 
@@ -30,15 +33,19 @@ KEEP_TYPES = {
 }
 
 
+RAW = "__raw_"
+
+
 @dataclass
 class Check:
-    """A row-level rule: rows where *predicate* holds break it."""
+    """A row-level rule: rows where *predicate* holds break it; *value* is what to show."""
 
     code: str
     header: str
     predicate: str
     what: str
     fix: str = FIX_CELLS
+    value: str = "NULL"
 
 
 @dataclass
@@ -53,11 +60,18 @@ class Built:
     excluded: dict[str, int] = field(default_factory=dict)
     columns: dict[str, str] = field(default_factory=dict)
     blank_lines: tuple[int, ...] = ()
+    numbered: bool = False
+    first_row: int = 1
 
     @property
     def ok(self) -> bool:
         """Whether a typed table was built."""
         return not any(p.severity == "error" and not p.count for p in self.problems)
+
+    @property
+    def row_number(self) -> str:
+        """SQL giving a row's number in the file (before blank lines are counted back in)."""
+        return "_row" if self.numbered else f"(row_number() OVER () + {self.first_row})"
 
 
 def map_headers(source: Source, spec: Table, aliases: Aliases) -> tuple[dict[str, str], list[Problem]]:
@@ -113,64 +127,124 @@ def _read_types(source: Source, mapping: dict[str, str], spec: Table) -> dict[st
     return types
 
 
-def copy_rows(con: duckdb.DuckDBPyConnection, source: Source, mapping: dict[str, str], spec: Table, raw: str) -> Source:
-    """Copy the source's rows into the DuckDB table *raw*, numbered as in the file.
+def exact(column: Column, dtype: str) -> bool:
+    """Whether a value read as *dtype* always parses as *column*'s kind (no check needed).
+
+    Examples
+    --------
+    >>> exact(Column("revenue", "number"), "DOUBLE"), exact(Column("revenue", "number"), "VARCHAR")
+    (True, False)
+    >>> exact(Column("x", "level"), "BIGINT")  # 7 is an integer but not a level
+    False
+    """
+    kind = column.kind
+    return (
+        kind in ("id", "text")
+        or (kind == "number" and (dtype in NUMERIC_TYPES or dtype.startswith("DECIMAL")))
+        or (kind == "count" and dtype in INTEGER_TYPES)
+        or (kind == "date" and (dtype == "DATE" or dtype.startswith("TIMESTAMP")))
+        or (kind == "bool" and dtype == "BOOLEAN")
+    )
+
+
+def _select(spec: Table, mapping: dict[str, str], types: dict[str, str], aliases: Aliases) -> str:
+    columns = []
+    for name, header in mapping.items():
+        column = spec.column(name) or Column(name)
+        ref = quote(header)
+        columns.append(f"{expression(column, ref, types[header], aliases.value_map(name))} AS {quote(name)}")
+        if not exact(column, types[header]):
+            columns.append(f"{ref} AS {quote(RAW + name)}")
+    return ", ".join(columns)
+
+
+def read_typed(con: duckdb.DuckDBPyConnection, source: Source, mapping: dict[str, str], spec: Table,
+               aliases: Aliases) -> dict[str, str]:
+    """Read the source once into ``_t_<table>``; return the DuckDB type each header was read as.
 
     CSV columns are read as text except where the sniffed type already is the
     contract type; if DuckDB then meets a value it cannot convert, the file is
     read again with every column as text, so the checks can name the cell.
     """
+    target = quote("_t_" + spec.name)
     if source.csv_path is None:
-        _create_raw(con, source.relation, source.offset, raw)
-        return source
-    types = _read_types(source, mapping, spec)
-    try:
-        _create_raw(con, csv_relation(source.csv_path, types, source.delim), source.offset, raw)
-        return replace(source, types=[types[h] for h in source.headers])
-    except duckdb.Error:
-        pass
-    text = {h: "VARCHAR" for h in source.headers}
-    try:
-        _create_raw(con, csv_relation(source.csv_path, text, source.delim), source.offset, raw)
-    except duckdb.Error as exc:
-        raise unreadable_csv(source.csv_path, source.label, source.delim, exc) from None
-    return replace(source, types=list(text.values()))
+        types = dict(zip(source.headers, source.types))
+        con.execute(f"CREATE OR REPLACE TABLE {target} AS SELECT {_select(spec, mapping, types, aliases)} "
+                    f"FROM {source.relation}")
+        return types
+    attempts = [_read_types(source, mapping, spec), {h: "VARCHAR" for h in source.headers}]
+    for types in attempts:
+        try:
+            con.execute(f"CREATE OR REPLACE TABLE {target} AS SELECT {_select(spec, mapping, types, aliases)} "
+                        f"FROM {csv_relation(source.csv_path, types, source.delim)}")
+            return types
+        except duckdb.Error as exc:
+            error = exc
+    raise unreadable_csv(source.csv_path, source.label, source.delim, error) from None
 
 
-def _create_raw(con: duckdb.DuckDBPyConnection, relation: str, offset: int, raw: str) -> None:
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {quote(raw)} AS "
-                f"SELECT row_number() OVER () + {offset} AS _row, * FROM {relation}")
-
-
-def column_checks(spec: Table, mapping: dict[str, str], types: dict[str, str], aliases: Aliases) -> list[Check]:
-    """The row-level rules for every contract column present in the file."""
+def column_checks(spec: Table, mapping: dict[str, str], types: dict[str, str]) -> list[Check]:
+    """The row-level rules for every contract column present, over the typed table."""
     checks = []
     for name, header in mapping.items():
         column = spec.column(name)
         if column is None:
             continue
-        ref = quote(header)
-        value = expression(column, ref, types[header], aliases.value_map(name))
-        label = _label(header, name)
+        value, label = quote(name), _label(header, name)
+        raw = None if exact(column, types[header]) else quote(RAW + name)
+        shown_value = raw or value
         if column.required:
-            checks.append(Check("empty_value", header, f"NOT {present(ref)}",
-                                f"column {label!r} is empty in", f"Fill in {name} for these rows. " + FIX_CELLS))
-        if column.kind not in ("id", "text"):
-            checks.append(Check(_bad_code(column), header, f"({present(ref)} AND ({value}) IS NULL)",
-                                f"column {label!r} holds values that are not {expected(column)} in"))
+            empty = f"NOT {present(raw)}" if raw else f"({value} IS NULL)"
+            checks.append(Check("empty_value", header, empty, f"column {label!r} is empty in",
+                                f"Fill in {name} for these rows. " + FIX_CELLS, shown_value))
+        if raw:
+            checks.append(Check(_bad_code(column), header, f"({present(raw)} AND {value} IS NULL)",
+                                f"column {label!r} holds values that are not {expected(column)} in",
+                                value=shown_value))
         if column.nonnegative:
-            checks.append(Check("negative", header, f"(({value}) < 0)", f"column {label!r} holds negative values in",
+            checks.append(Check("negative", header, f"({value} < 0)", f"column {label!r} holds negative values in",
                                 "Amounts and counts cannot be negative: enter returns or credit notes as their own "
-                                "records, or correct the sign. " + FIX_CELLS))
+                                "records, or correct the sign. " + FIX_CELLS, shown_value))
     if {"purchase_level", "capacity_level"} <= set(mapping):
         hx, hy = mapping["purchase_level"], mapping["capacity_level"]
-        x = expression(spec.column("purchase_level"), quote(hx), types[hx])
-        y = expression(spec.column("capacity_level"), quote(hy), types[hy])
-        checks.append(Check("level_conflict", hx, f"(({x}) > ({y}))",
+        checks.append(Check("level_conflict", hx, "(purchase_level > capacity_level)",
                             f"column {_label(hx, 'purchase_level')!r} (X) is greater than column "
                             f"{_label(hy, 'capacity_level')!r} (Y) in",
-                            "An account cannot buy more from us than it buys in all (domain.md §2.3). " + FIX_CELLS))
+                            "An account cannot buy more from us than it buys in all (domain.md §2.3). " + FIX_CELLS,
+                            "purchase_level"))
     return checks
+
+
+def _duplicate_check(spec: Table, mapping: dict[str, str]) -> Check | None:
+    if spec.key is None or spec.key not in mapping:
+        return None
+    key, table = quote(spec.key), quote("_t_" + spec.name)
+    later = (f"(_row IN (SELECT _row FROM (SELECT _row, row_number() OVER (PARTITION BY {key} ORDER BY _row) AS k "
+             f"FROM {table} WHERE {key} IS NOT NULL) WHERE k > 1))")
+    return Check("duplicate_id", mapping[spec.key], later,
+                 f"column {mapping[spec.key]!r} repeats an id already used above in",
+                 f"Each {spec.key} must be unique: remove the repeated rows or give them their own ids. " + FIX_CELLS,
+                 key)
+
+
+def _counts(con: duckdb.DuckDBPyConnection, spec: Table, checks: list[Check]) -> list[int]:
+    """Failures per check in one scan (the duplicate check is counted as ids minus distinct ids)."""
+    table = quote("_t_" + spec.name)
+    terms = [f"count({c.value}) - count(DISTINCT {c.value})" if c.code == "duplicate_id"
+             else f"count(*) FILTER (WHERE {c.predicate})" for c in checks]
+    return list(con.execute(f"SELECT count(*), {', '.join(terms) or '0'} FROM {table}").fetchone())
+
+
+def _number_rows(con: duckdb.DuckDBPyConnection, name: str, first_row: int) -> None:
+    table, numbered = quote("_t_" + name), quote("_n_" + name)
+    con.execute(f"CREATE OR REPLACE TABLE {numbered} AS SELECT rowid + {first_row + 1} AS _row, * FROM {table}")
+    con.execute(f"DROP TABLE {table}; ALTER TABLE {numbered} RENAME TO {quote('_t_' + name)}")
+
+
+def _examples(con: duckdb.DuckDBPyConnection, name: str, check: Check) -> list[tuple[int, object]]:
+    return con.execute(
+        f"SELECT _row, {check.value} FROM {quote('_t_' + name)} WHERE {check.predicate} ORDER BY _row LIMIT {MAX_ROWS}"
+    ).fetchall()
 
 
 def _label(header: str, name: str) -> str:
@@ -182,12 +256,6 @@ def _bad_code(column: Column) -> str:
             "level": "bad_level", "bool": "bad_bool", "enum": "not_allowed"}[column.kind]
 
 
-def _examples(con: duckdb.DuckDBPyConnection, raw: str, check: Check) -> list[tuple[int, object]]:
-    return con.execute(
-        f"SELECT _row, {quote(check.header)} FROM {quote(raw)} WHERE {check.predicate} ORDER BY _row LIMIT {MAX_ROWS}"
-    ).fetchall()
-
-
 def _problem(source: Source, check: Check, count: int, examples: list[tuple[int, object]]) -> Problem:
     rows = file_rows([int(r) for r, _ in examples], source.blank_lines)
     values = shown([v for _, v in examples])
@@ -196,83 +264,48 @@ def _problem(source: Source, check: Check, count: int, examples: list[tuple[int,
     return Problem("error", check.code, source.label, message, column=check.header, rows=rows, count=count)
 
 
-def duplicate_key_check(con: duckdb.DuckDBPyConnection, raw: str, spec: Table, mapping: dict[str, str]) -> Check | None:
-    """A check for repeated ids in the table's key column (None when ids are unique)."""
-    if spec.key is None or spec.key not in mapping:
-        return None
-    key = f"NULLIF(TRIM(CAST({quote(mapping[spec.key])} AS VARCHAR)), '')"
-    dupes = con.execute(f"SELECT count({key}) - count(DISTINCT {key}) FROM {quote(raw)}").fetchone()[0]
-    if not dupes:
-        return None
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {quote(raw + '_dup')} AS SELECT _row FROM "
-                f"(SELECT _row, row_number() OVER (PARTITION BY {key} ORDER BY _row) AS k "
-                f"FROM {quote(raw)} WHERE {key} IS NOT NULL) WHERE k > 1")
-    return Check("duplicate_id", mapping[spec.key], f"(_row IN (SELECT _row FROM {quote(raw + '_dup')}))",
-                 f"column {mapping[spec.key]!r} repeats an id already used above in",
-                 f"Each {spec.key} must be unique: remove the repeated rows or give them their own ids. " + FIX_CELLS)
-
-
-def run_checks(con: duckdb.DuckDBPyConnection, raw: str, source: Source, checks: list[Check]) -> list[Problem]:
-    """Count every rule's failures in one scan, then fetch examples for those that fail."""
-    if not checks:
-        return []
-    counts = con.execute(
-        "SELECT " + ", ".join(f"count(*) FILTER (WHERE {c.predicate})" for c in checks) + f" FROM {quote(raw)}"
-    ).fetchone()
-    return [_problem(source, c, n, _examples(con, raw, c)) for c, n in zip(checks, counts) if n]
-
-
 def build(con: duckdb.DuckDBPyConnection, source: Source, spec: Table, aliases: Aliases) -> Built:
-    """Build the typed table ``_t_<table>`` (and the view ``<table>``) from *source*.
+    """Build the typed table ``_t_<table>`` from *source*, with its checks.
 
     Rows that break a rule are left out of the typed table; :attr:`Built.problems`
     says which and :attr:`Built.excluded` counts them by reason (each row under the
     first rule it breaks), so ``rows_in == rows_loaded + sum(excluded.values())``.
     """
-    built = Built(spec.name, source.label)
+    built = Built(spec.name, source.label, blank_lines=source.blank_lines, first_row=source.offset)
     mapping, built.problems = map_headers(source, spec, aliases)
     if built.problems and not built.ok:
         return built
-    raw = f"_raw_{spec.name}"
-    source = copy_rows(con, source, mapping, spec, raw)
-    types = dict(zip(source.headers, source.types))
-    checks = column_checks(spec, mapping, types, aliases)
-    dup = duplicate_key_check(con, raw, spec, mapping)
+    built.columns = dict(mapping)
+    types = read_typed(con, source, mapping, spec, aliases)
+    checks = column_checks(spec, mapping, types)
+    dup = _duplicate_check(spec, mapping)
     checks += [dup] if dup else []
-    built.problems += run_checks(con, raw, source, checks)
-    built.rows_in = con.execute(f"SELECT count(*) FROM {quote(raw)}").fetchone()[0]
+    built.rows_in, *counts = _counts(con, spec, checks)
+    failing = [(c, n) for c, n in zip(checks, counts) if n]
+    if failing:
+        _number_rows(con, spec.name, source.offset)
+        built.numbered = True
+        built.problems += [_problem(source, c, n, _examples(con, spec.name, c)) for c, n in failing]
+        built.excluded = _exclude(con, spec.name, [c for c, _ in failing])
     if built.rows_in == 0:
         built.problems.append(Problem("warning", "no_rows", source.label,
                                       f"{source.label}: the file has a header but no rows; analyses that need "
                                       f"{spec.name} will say so."))
-    failing = [c for c in checks if any(p.code == c.code and p.column == c.header for p in built.problems)]
-    _typed_table(con, raw, spec, mapping, types, aliases, failing)
-    built.excluded = _excluded(con, spec.name, raw, failing)
     built.rows_loaded = built.rows_in - sum(built.excluded.values())
-    built.columns = dict(mapping)
-    built.blank_lines = source.blank_lines
-    con.execute(f"DROP TABLE IF EXISTS {quote(raw)}; DROP TABLE IF EXISTS {quote(raw + '_dup')}")
+    for name in mapping:
+        if not exact(spec.column(name) or Column(name), types[mapping[name]]):
+            con.execute(f"ALTER TABLE {quote('_t_' + spec.name)} DROP COLUMN {quote(RAW + name)}")
     return built
 
 
-def _typed_table(con: duckdb.DuckDBPyConnection, raw: str, spec: Table, mapping: dict[str, str],
-                 types: dict[str, str], aliases: Aliases, failing: list[Check]) -> None:
-    columns = []
-    for name, header in mapping.items():
-        column = spec.column(name) or Column(name)
-        columns.append(f"{expression(column, quote(header), types[header], aliases.value_map(name))} AS {quote(name)}")
-    where = " OR ".join(c.predicate for c in failing)
-    con.execute("SET preserve_insertion_order = false")  # rows carry their _row; order is not needed
-    con.execute(f"CREATE OR REPLACE TABLE {quote('_t_' + spec.name)} AS SELECT _row, {', '.join(columns)} "
-                f"FROM {quote(raw)}" + (f" WHERE NOT ({where})" if where else ""))
-    con.execute("SET preserve_insertion_order = true")  # row_number() OVER () must follow the file
-
-
-def _excluded(con: duckdb.DuckDBPyConnection, table: str, raw: str, failing: list[Check]) -> dict[str, int]:
-    if not failing:
-        return {}
+def _exclude(con: duckdb.DuckDBPyConnection, name: str, failing: list[Check]) -> dict[str, int]:
+    """Count the rows that break a rule by reason (first rule wins), then delete them."""
+    table = quote("_t_" + name)
     reason = "CASE " + " ".join(f"WHEN {c.predicate} THEN {literal(c.code + ':' + c.header)}" for c in failing) + " END"
     rows = con.execute(
-        f"SELECT reason, count(*) FROM (SELECT {reason} AS reason FROM {quote(raw)}) WHERE reason IS NOT NULL GROUP BY 1"
+        f"SELECT reason, count(*) FROM (SELECT {reason} AS reason FROM {table}) WHERE reason IS NOT NULL GROUP BY 1"
     ).fetchall()
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _bad AS SELECT _row FROM {table} "
+                f"WHERE {' OR '.join(c.predicate for c in failing)}")
+    con.execute(f"DELETE FROM {table} WHERE _row IN (SELECT _row FROM _bad)")
     return dict(sorted(rows))

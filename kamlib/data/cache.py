@@ -24,7 +24,7 @@ from typing import Any
 from kamlib.data.build import Built
 from kamlib.data.problems import Problem, ValidationReport
 
-FORMAT = 2
+FORMAT = 3
 DB_FILE = "data.duckdb"
 REPORT_FILE = "report.json"
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from kamlib.data.problems import MAX_ROWS, Problem, ValidationReport, row_list, 
 from kamlib.data.schema import TABLES
 from kamlib.errors import ConfigError, DataError
 
+Progress = Callable[[str], None]
 PANDAS_TYPES = {"count": "Int64", "level": "Int64", "bool": "boolean", "number": "float64", "date": "datetime64[ns]"}
 ERRORS = ("raise", "exclude")
 
@@ -109,7 +111,7 @@ class Dataset:
 
     def _frame(self, name: str) -> pd.DataFrame:
         built = self._need(name)
-        frame = self.con.execute(f"SELECT * EXCLUDE (_row) FROM {quote('_t_' + name)} ORDER BY _row").df()
+        frame = self.con.execute(f"SELECT * FROM {quote(name)}").df()
         spec = TABLES[name]
         for column in frame.columns:
             contract = spec.column(column)
@@ -120,6 +122,18 @@ class Dataset:
                 frame[column] = frame[column].astype("string")
         del built
         return frame
+
+    def file_rows(self, name: str) -> list[int]:
+        """Row number in the file (header = row 1) of each row of :meth:`table`, in order.
+
+        Examples
+        --------
+        >>> load().file_rows("accounts")[:3]
+        [2, 3, 4]
+        """
+        built = self._need(name)
+        numbers = self.con.execute(f"SELECT {built.row_number} FROM {quote('_t_' + name)}").fetchall()
+        return list(read.file_rows([int(r) for (r,) in numbers], built.blank_lines))
 
     def sql(self, query: str, params: list[Any] | None = None) -> pd.DataFrame:
         """Run a DuckDB query over the tables (each is a view named after it).
@@ -251,8 +265,8 @@ def _reference_problems(con: duckdb.DuckDBPyConnection, built: dict[str, Built])
             count = con.execute(f"SELECT count(*) FROM {quote('_t_' + name)} WHERE {where}").fetchone()[0]
             if not count:
                 continue
-            examples = con.execute(f"SELECT _row, {quote(column)} FROM {quote('_t_' + name)} WHERE {where} "
-                                   f"ORDER BY _row LIMIT {MAX_ROWS}").fetchall()
+            examples = con.execute(f"SELECT r, {quote(column)} FROM (SELECT {b.row_number} AS r, * "
+                                   f"FROM {quote('_t_' + name)}) WHERE {where} ORDER BY r LIMIT {MAX_ROWS}").fetchall()
             rows = read.file_rows([int(r) for r, _ in examples], b.blank_lines)
             values = shown([v for _, v in examples])
             header = b.columns[column]
@@ -266,6 +280,17 @@ def _reference_problems(con: duckdb.DuckDBPyConnection, built: dict[str, Built])
     return problems
 
 
+def _quiet(_: str) -> None:
+    """The default progress callback: say nothing."""
+
+
+def _connect(path: Path | None = None) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection without DuckDB's own progress bar (it would litter notebooks and reports)."""
+    con = duckdb.connect(str(path) if path else ":memory:")
+    con.execute("SET enable_progress_bar = false")
+    return con
+
+
 def _input_files(path: Path) -> list[Path]:
     if path.is_dir():
         config = path / "kam.yml"
@@ -273,41 +298,47 @@ def _input_files(path: Path) -> list[Path]:
     return [path]
 
 
-def _build_all(con: duckdb.DuckDBPyConnection, path: Path, aliases: Aliases, label: str
+def _build_all(con: duckdb.DuckDBPyConnection, path: Path, aliases: Aliases, label: str, progress: Progress
                ) -> tuple[dict[str, Built], ValidationReport]:
+    built = {}
     with read.new_workdir() as workdir:
         sources, problems = _sources(con, path, aliases, Path(workdir))
-        built = {name: build(con, sources[name], TABLES[name], aliases) for name in TABLES if name in sources}
+        for name in (n for n in TABLES if n in sources):
+            start = time.perf_counter()
+            built[name] = build(con, sources[name], TABLES[name], aliases)
+            progress(f"{sources[name].label}: {built[name].rows_in:,} rows read and checked "
+                     f"in {time.perf_counter() - start:.1f} s")
     problems += [p for b in built.values() for p in b.problems]
     usable = {n: b for n, b in built.items() if b.ok}
     problems += _reference_problems(con, usable)
     return usable, ValidationReport(label, problems, {n: (b.rows_in, b.rows_loaded) for n, b in usable.items()})
 
 
-def _views(con: duckdb.DuckDBPyConnection, names: list[str], schema: str | None = None) -> None:
+def _views(con: duckdb.DuckDBPyConnection, built: dict[str, Built], schema: str | None = None) -> None:
     prefix = f"{quote(schema)}." if schema else ""
-    for name in names:
+    for name, b in built.items():
         typed = quote("_t_" + name)
         if schema:
             con.execute(f"CREATE VIEW {typed} AS SELECT * FROM {prefix}{typed}")
-        con.execute(f"CREATE VIEW {quote(name)} AS SELECT * EXCLUDE (_row) FROM {typed}")
+        columns = "* EXCLUDE (_row)" if b.numbered else "*"
+        con.execute(f"CREATE VIEW {quote(name)} AS SELECT {columns} FROM {typed}")
 
 
 def _cached(folder: Path, label: str) -> Dataset:
     built, report = cache.read(folder)
-    con = duckdb.connect()
+    con = _connect()
     con.execute(f"ATTACH {literal(str(folder / cache.DB_FILE))} AS kamcache (READ_ONLY)")
-    _views(con, list(built), "kamcache")
+    _views(con, built, "kamcache")
     return Dataset(con, label, built, report)
 
 
-def _build_into(where: Path, folder: Path, aliases: Aliases, label: str) -> None:
+def _build_into(where: Path, folder: Path, aliases: Aliases, label: str, progress: Progress) -> None:
     staging = where.with_name(f"{where.name}.{os.getpid()}.partial")
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     try:
-        with duckdb.connect(str(staging / cache.DB_FILE)) as con:
-            built, report = _build_all(con, folder, aliases, label)
+        with _connect(staging / cache.DB_FILE) as con:
+            built, report = _build_all(con, folder, aliases, label, progress)
         cache.save(staging, built, report)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
@@ -315,7 +346,9 @@ def _build_into(where: Path, folder: Path, aliases: Aliases, label: str) -> None
     cache.publish(staging, where)
 
 
-def _open(path: str | os.PathLike[str] | None, aliases: Mapping[str, Any] | None, use_cache: bool) -> Dataset:
+def _open(path: str | os.PathLike[str] | None, aliases: Mapping[str, Any] | None, use_cache: bool,
+          progress: Progress | None) -> Dataset:
+    progress = progress or _quiet
     folder = sample_dir() if path is None else Path(path).expanduser()
     if not folder.exists():
         raise DataError(f"{folder}: no such file or folder. Check the path (data=...), or pass None for the "
@@ -327,18 +360,18 @@ def _open(path: str | os.PathLike[str] | None, aliases: Mapping[str, Any] | None
         where = cache.entry(cache.key(folder, _input_files(folder), [config, aliases]))
         try:
             if not cache.complete(where):
-                _build_into(where, folder, merged, label)
+                _build_into(where, folder, merged, label, progress)
             return _cached(where, label)
         except OSError:
             pass  # the cache folder is not writable: build in memory instead
-    con = duckdb.connect()
-    built, report = _build_all(con, folder, merged, label)
-    _views(con, list(built))
+    con = _connect()
+    built, report = _build_all(con, folder, merged, label, progress)
+    _views(con, built)
     return Dataset(con, label, built, report)
 
 
 def load(path: str | os.PathLike[str] | None = None, *, aliases: Mapping[str, Any] | None = None,
-         errors: str = "raise", cache: bool = True) -> Dataset:
+         errors: str = "raise", cache: bool = True, progress: Progress | None = None) -> Dataset:
     """Load a dataset: a folder of CSV / XLSX / Parquet files or a DuckDB database file.
 
     Parameters
@@ -355,6 +388,8 @@ def load(path: str | os.PathLike[str] | None = None, *, aliases: Mapping[str, An
     cache : bool
         Reuse the typed tables of an earlier load of the same, unchanged files
         (see :mod:`kamlib.data.cache`); False parses and checks everything again.
+    progress : callable, optional
+        Called with one line of text per table read (e.g. ``print``); silent by default.
 
     Returns
     -------
@@ -373,7 +408,7 @@ def load(path: str | os.PathLike[str] | None = None, *, aliases: Mapping[str, An
     """
     if errors not in ERRORS:
         raise ConfigError(f"errors must be one of 'raise', 'exclude', but {errors!r} was passed.")
-    ds = _open(path, aliases, cache)
+    ds = _open(path, aliases, cache, progress)
     blocking = [p for p in ds.report.errors if errors == "raise" or not p.count]
     if blocking:
         ds.close()
@@ -382,14 +417,14 @@ def load(path: str | os.PathLike[str] | None = None, *, aliases: Mapping[str, An
 
 
 def validate(path: str | os.PathLike[str] | None, *, aliases: Mapping[str, Any] | None = None,
-             cache: bool = True) -> ValidationReport:
+             cache: bool = True, progress: Progress | None = None) -> ValidationReport:
     """Check a dataset against the data contract and report every problem.
 
     Parameters
     ----------
     path : str or Path
         The data folder or DuckDB file (None: the embedded sample).
-    aliases, cache
+    aliases, cache, progress
         As for :func:`load`.
 
     Returns
@@ -404,7 +439,7 @@ def validate(path: str | os.PathLike[str] | None, *, aliases: Mapping[str, Any] 
     True
     """
     try:
-        ds = _open(path, aliases, cache)
+        ds = _open(path, aliases, cache, progress)
     except DataError as exc:
         return ValidationReport(str(path), [Problem("error", exc.code, exc.source or str(path), str(exc))])
     ds.close()

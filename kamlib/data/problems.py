@@ -70,10 +70,20 @@ def shown(values: Sequence[object]) -> str:
     Examples
     --------
     >>> from decimal import Decimal
-    >>> shown(["abc", Decimal("-2.0"), None, 3.5])
-    "'abc', -2.0, empty, 3.5"
+    >>> shown(["abc", Decimal("-2.0"), None, 3.5, -1.0])
+    "'abc', -2.0, empty, 3.5, -1"
     """
-    return ", ".join("empty" if v is None else repr(v) if isinstance(v, str) else str(v) for v in values)
+    return ", ".join(_shown(v) for v in values)
+
+
+def _shown(value: object) -> str:
+    if value is None:
+        return "empty"
+    if isinstance(value, str):
+        return repr(value)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
 
 
 @dataclass
