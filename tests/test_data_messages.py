@@ -47,7 +47,7 @@ def test_progress_reports_one_line_per_table_and_nothing_from_the_cache(tmp_path
     lines: list[str] = []
     kd.load(data, progress=lines.append)
     assert [line.split(":")[0] for line in lines] == ["accounts.csv", "orders.csv"]
-    assert "1 rows read and checked" in lines[1]
+    assert "1 row read and checked" in lines[1]
     again: list[str] = []
     kd.load(data, progress=again.append)
     assert again == []

@@ -306,7 +306,8 @@ def _build_all(con: duckdb.DuckDBPyConnection, path: Path, aliases: Aliases, lab
         for name in (n for n in TABLES if n in sources):
             start = time.perf_counter()
             built[name] = build(con, sources[name], TABLES[name], aliases)
-            progress(f"{sources[name].label}: {built[name].rows_in:,} rows read and checked "
+            rows = built[name].rows_in
+            progress(f"{sources[name].label}: {rows:,} row{'' if rows == 1 else 's'} read and checked "
                      f"in {time.perf_counter() - start:.1f} s")
     problems += [p for b in built.values() for p in b.problems]
     usable = {n: b for n, b in built.items() if b.ok}
