@@ -786,15 +786,6 @@ def execute_job(job: Job, run_dir: Path, *, timeout: float | None = None) -> Job
 
 
 # ========================================================================= publish
-def _version() -> str:
-    try:
-        from importlib.metadata import version
-
-        return version("kam-workbook")
-    except Exception:  # noqa: BLE001 - not installed as a distribution
-        return getattr(kamlib, "__version__", "unknown")
-
-
 def write_manifest(
     run_dir: Path,
     jobs: Sequence[JobResult],
@@ -819,7 +810,7 @@ def write_manifest(
         "updated": _dt.datetime.now().astimezone().isoformat(timespec="seconds"),
         "status": status,
         "seconds": round(seconds, 2),
-        "kamlib_version": _version(),
+        "kamlib_version": kamlib.__version__,
         "versions": {
             "python": platform.python_version(),
             "pandas": pd.__version__,
@@ -897,7 +888,7 @@ def write_index(run_dir: Path, jobs: Sequence[JobResult], *, seconds: float, fin
 </head>
 <body>
 <h1>{esc(_both("report.index_title"))} {esc(Path(run_dir).name)}</h1>
-<p class="meta">{ok} / {len(jobs)} ok · {seconds:.1f} s · kamlib {esc(_version())}{state} ·
+<p class="meta">{ok} / {len(jobs)} ok · {seconds:.1f} s · kamlib {esc(kamlib.__version__)}{state} ·
 <a href="manifest.json">manifest.json</a></p>
 <table>
 <thead><tr><th>{esc(_both("report.report"))}</th><th>{esc(_both("report.notebook"))}</th>
