@@ -8,6 +8,7 @@ Submodules load on first use, so ``import kamlib`` stays light::
 """
 
 from importlib import import_module
+from importlib.util import find_spec
 from importlib.metadata import PackageNotFoundError, version
 from types import ModuleType
 
@@ -18,12 +19,11 @@ try:
 except PackageNotFoundError:  # a source tree that is not installed
     __version__ = "0.0.0"
 
-SUBMODULES = ("data", "i18n", "overview", "plots", "report", "sample")
-
-__all__ = ["ConfigError", "DataError", "KamlibError", "ReportError", "__version__", *SUBMODULES]
+__all__ = ["ConfigError", "DataError", "KamlibError", "ReportError", "__version__"]
 
 
 def __getattr__(name: str) -> ModuleType:
-    if name in SUBMODULES:
+    """Import a submodule on first use (``kam.environment``, ``kam.winloss`` …)."""
+    if not name.startswith("_") and find_spec(f"kamlib.{name}") is not None:
         return import_module(f"kamlib.{name}")
     raise AttributeError(f"module 'kamlib' has no attribute {name!r}")

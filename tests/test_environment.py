@@ -1,0 +1,244 @@
+"""kamlib.environment: quadrant boundaries, Ansoff on hand-built histories, SWOT/PEST, risk, objectives.
+
+Rules from domain.md §1: BCG split at relative share 1.0 and growth 10 % (value at the
+split counts as high); Ansoff "new" = not sold before the period.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import kamlib.environment as env
+from kamlib.errors import ConfigError, DataError
+
+
+def _market(our, leader, growth, names=("a",)):
+    return pd.DataFrame({"segment": list(names), "market_size": [1000.0] * len(names), "our_sales": our,
+                         "leader_sales": leader, "market_growth": growth})
+
+
+# ---------------------------------------------------------------------------- BCG
+@pytest.mark.parametrize(
+    ("our", "leader", "growth", "quadrant"),
+    [
+        (100.0, 100.0, 0.10, "star"),  # share exactly 1.0 and growth exactly at the split: both high
+        (100.0, 100.0, 0.0999, "cash_cow"),
+        (99.0, 100.0, 0.10, "question_mark"),
+        (99.0, 100.0, 0.05, "dog"),
+    ],
+)
+def test_bcg_boundaries(our, leader, growth, quadrant):
+    table = env.bcg_matrix(_market([our], [leader], [growth]), by="segment")
+    assert table["quadrant"].tolist() == [quadrant]
+
+
+def test_bcg_growth_from_years_counts_exactly_ten_percent_as_high():
+    market = pd.DataFrame({"region": ["east", "east"], "year": [2024, 2025], "market_size": [100.0, 110.0],
+                           "our_sales": [30.0, 40.0], "leader_sales": [40.0, 40.0]})
+    table = env.bcg_matrix(market)  # 110 / 100 - 1 is 0.10000000000000009
+    assert table["year"].tolist() == [2025]
+    assert table["relative_share"].tolist() == [1.0]
+    assert table["quadrant"].tolist() == ["star"]
+
+
+def test_bcg_split_points_are_parameters():
+    table = env.bcg_matrix(_market([100.0], [100.0], [0.10]), by="segment", share_split=1.5, growth_split=0.2)
+    assert table["quadrant"].tolist() == ["dog"]
+
+
+def test_bcg_zero_competitor_sales_is_a_clear_message():
+    with pytest.raises(DataError, match=r"leader_sales .* zero or missing for segment \['b'\].*division by zero"):
+        env.bcg_matrix(_market([10.0, 5.0], [20.0, 0.0], [0.1, 0.1], names=("a", "b")), by="segment")
+
+
+def test_bcg_without_leader_sales_or_growth():
+    with pytest.raises(DataError, match="no leader_sales"):
+        env.bcg_matrix(_market([10.0], [20.0], [0.1]).drop(columns="leader_sales"), by="segment")
+    with pytest.raises(DataError, match="market growth is missing"):
+        env.bcg_matrix(_market([10.0], [20.0], [0.1]).drop(columns="market_growth"), by="segment")
+
+
+def test_bcg_unknown_year():
+    market = _market([10.0], [20.0], [0.1]).assign(year=2025)
+    with pytest.raises(DataError, match=r"year 2030 is not in the market table \(years: 2025\)"):
+        env.bcg_matrix(market, by="segment", year=2030)
+
+
+def test_bcg_on_the_sample_region():
+    import kamlib.data
+
+    market = env.in_region(kamlib.data.load().table("market"), "east")
+    table = env.bcg_matrix(market, by="segment")
+    assert len(table) == 10 and set(table["quadrant"]) <= set(env.BCG_QUADRANTS.values())
+    assert table["our_sales"].is_monotonic_decreasing
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.floats(0.01, 100), st.floats(-0.5, 0.5))
+def test_bcg_quadrant_matches_rule(share, growth):
+    quadrant = env.bcg_matrix(_market([share * 10], [10.0], [growth]), by="segment")["quadrant"].iloc[0]
+    assert quadrant == env.BCG_QUADRANTS[(round(share * 10 / 10, 9) >= 1.0, round(growth, 9) >= 0.10)]
+
+
+# -------------------------------------------------------------------------- Ansoff
+def _orders(rows):
+    frame = pd.DataFrame(rows, columns=["account_id", "product_id", "order_date", "revenue"])
+    frame["order_date"] = pd.to_datetime(frame["order_date"])
+    return frame
+
+
+ACCOUNTS = pd.DataFrame({"account_id": ["A", "B", "C"], "region": ["east", "west", "east"],
+                         "sector": ["grain", "grain", "postal"]})
+
+
+def test_ansoff_hand_built_history():
+    """2024 history: p1 sold to A (east, grain). 2025: each quadrant once."""
+    orders = _orders([
+        ("A", "p1", "2024-05-01", 100),
+        ("A", "p1", "2025-02-01", 10),   # existing product, existing market → penetration
+        ("A", "p2", "2025-03-01", 20),   # new product, existing market → product development
+        ("B", "p1", "2025-04-01", 30),   # existing product, new market (west) → market development
+        ("B", "p3", "2025-05-01", 40),   # new product, new market → diversification
+        ("C", "p1", "2026-01-01", 999),  # after the period: ignored
+    ])
+    table = env.ansoff(orders, ACCOUNTS, as_of="2025-12-31", market="region")
+    assert table["quadrant"].tolist() == list(env.ANSOFF_QUADRANTS.values())
+    assert table["revenue"].tolist() == [10.0, 20.0, 30.0, 40.0]
+    assert table["share"].tolist() == [0.1, 0.2, 0.3, 0.4]
+    assert table["accounts"].tolist() == [1, 1, 1, 1]
+    assert table["product_type"].tolist() == ["existing", "new", "existing", "new"]
+
+
+def test_ansoff_market_can_be_sector_and_a_product_sold_in_the_period_stays_new():
+    orders = _orders([("A", "p1", "2024-05-01", 100), ("C", "p2", "2025-02-01", 10), ("A", "p2", "2025-06-01", 5)])
+    table = env.ansoff(orders, ACCOUNTS, as_of="2025-12-31", market="sector").set_index("quadrant")
+    assert table.loc["diversification", "revenue"] == 10  # p2 new, postal new
+    assert table.loc["product_development", "revenue"] == 5  # p2 is new all period long
+
+
+def test_ansoff_start_region_and_unknown():
+    orders = _orders([("A", "p1", "2025-01-15", 100), ("C", "p1", "2025-03-01", 50), ("Z", "p1", "2025-03-01", 7)])
+    table = env.ansoff(orders, ACCOUNTS, as_of="2025-12-31", start="2025-02-01", market="region")
+    assert table.set_index("quadrant").loc["market_penetration", "revenue"] == 50  # east sold in January
+    assert table["quadrant"].tolist()[-1] == "unknown"  # account Z has no region
+    east = env.ansoff(orders, ACCOUNTS, as_of="2025-12-31", start="2025-02-01", market="region", region="east")
+    assert east["revenue"].sum() == 50 and "unknown" not in east["quadrant"].tolist()
+
+
+def test_ansoff_empty_period_and_missing_columns():
+    table = env.ansoff(_orders([("A", "p1", "2024-05-01", 100)]), ACCOUNTS, as_of="2025-12-31")
+    assert table["revenue"].sum() == 0 and table["share"].isna().all()
+    with pytest.raises(DataError, match="market='channel' is not a column of orders or accounts"):
+        env.ansoff(_orders([]), ACCOUNTS, as_of="2025-12-31", market="channel")
+    with pytest.raises(DataError, match="orders needs the column.*product_id"):
+        env.ansoff(_orders([]).drop(columns="product_id"), ACCOUNTS, as_of="2025-12-31")
+
+
+# -------------------------------------------------------------------- SWOT, PEST, risk
+FACTORS = pd.DataFrame({
+    "statement": ["s1", "s2", "w1", "o1", "o2", "t1", "t2"],
+    "kind": ["S", "S", "W", "O", "O", "T", "T"],
+    "category": ["company", "company", "suppliers", "economic", "political", "competitors", "local_custom"],
+    "impact": [2, 5, 3, 3, 2, 5, None],
+    "probability": [0.5, 0.9, 0.1, 0.5, 0.99, 0.49, 0.3],
+})
+
+
+def test_swot_ranked_by_impact():
+    table = env.swot(FACTORS)
+    assert table["statement"].tolist() == ["s2", "s1", "w1", "o1", "o2", "t1", "t2"]
+    assert table["rank"].tolist() == [1, 2, 1, 1, 2, 1, 2]
+    assert table["side"].tolist()[:3] == ["internal"] * 3
+
+
+def test_pest_coverage_lists_every_category_and_the_extra_ones():
+    table = env.pest_coverage(FACTORS).set_index("category")
+    assert len(table) == 13 and table.loc["local_custom", "scope"] == "other"
+    assert table.loc["company", ["entries", "strengths", "coverage"]].tolist() == [2, 2, "covered"]
+    assert table.loc["religious", "coverage"] == "empty"
+
+
+def test_risk_matrix_quadrants_at_the_splits():
+    table = env.risk_matrix(FACTORS).set_index("statement")
+    assert table.loc["o1", "quadrant"] == "act_now"  # impact 3 and probability 0.5: both at the split
+    assert table.loc["o2", "quadrant"] == "monitor"
+    assert table.loc["t1", "quadrant"] == "prepare"
+    assert pd.isna(table.loc["t2", "quadrant"])  # no impact: not placed
+    assert set(table.index) == {"o1", "o2", "t1", "t2"}
+
+
+def test_risk_matrix_rejects_percentages():
+    with pytest.raises(DataError, match="divide them by 100"):
+        env.risk_matrix(FACTORS.assign(probability=FACTORS["probability"] * 100))
+
+
+def test_read_factors_yaml_and_bad_kind(tmp_path):
+    path = tmp_path / "f.yml"
+    path.write_text("factors:\n  - statement: 新政策\n    kind: o\n    impact: 4\n    probability: 0.7\n", encoding="utf-8")
+    table = env.read_factors(path)
+    assert table["kind"].tolist() == ["O"] and table["impact"].tolist() == [4.0]
+    path.write_text("- statement: x\n  kind: P\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"kind must be S, W, O or T, but found \['P'\]"):
+        env.read_factors(path)
+
+
+# ------------------------------------------------------------------------- objectives
+def test_objectives_check_flags(tmp_path):
+    path = tmp_path / "objectives.yml"
+    path.write_text(
+        "objectives:\n"
+        "  - {goal: sales east, kind: profit, rank: 1, metric: revenue, target: 300, due: 2026-12-31, region: east}\n"
+        "  - {goal: share east, kind: share, rank: 2, metric: market_share, target: 50, unit: '%', due: 2026-12-31, region: east}\n"
+        "  - {goal: big, kind: profit, rank: 3, metric: revenue, target: 2000, due: 2025-06-30, region: west}\n"
+        "  - {goal: brand, kind: brand, metric: brand_awareness, due: someday}\n",
+        encoding="utf-8",
+    )
+    market = pd.DataFrame({"region": ["east", "west"], "market_size": [1000.0, 1000.0], "our_sales": [1.0, 1.0]})
+    checked = env.check_objectives(env.read_objectives(path), market=market, as_of="2025-12-31")
+    issues = checked.groupby("goal", sort=False)["issue"].apply(list).to_dict()
+    assert issues == {
+        "sales east": ["targets_disagree"],  # 300 / 1000 = 30 % against a 50 % share target
+        "share east": ["targets_disagree"],
+        "big": ["past_due", "revenue_above_market"],
+        "brand": ["not_quantified", "not_dated", "unranked"],
+    }
+
+
+def test_sample_objectives_file_is_checked():
+    import kamlib.data
+
+    path = env.objectives_file(None)
+    checked = env.check_objectives(env.read_objectives(path), market=kamlib.data.load().table("market"),
+                                   as_of="2025-12-31")
+    flagged = set(checked.loc[checked["issue"] != "ok", "rank"])
+    assert flagged == {4, 5, 6}
+    assert {"share_above_market", "revenue_above_market", "not_dated", "not_quantified"} <= set(checked["issue"])
+
+
+def test_read_objectives_errors(tmp_path):
+    with pytest.raises(ConfigError, match="does not exist"):
+        env.read_objectives(tmp_path / "none.yml")
+    (tmp_path / "o.yml").write_text("goals: []\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="'objectives:' list"):
+        env.read_objectives(tmp_path / "o.yml")
+
+
+# --------------------------------------------------------------------------- texts
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_findings_in_both_languages(lang):
+    text = env.findings({"swot": env.swot(FACTORS), "risk": env.risk_matrix(FACTORS), "bcg": None}, lang=lang)
+    assert text.count("\n- ") == 2
+    assert ("BCG" in text) if lang == "en" else ("波士顿矩阵" in text)
+
+
+def test_needs_on_an_orders_only_dataset(tmp_path):
+    import kamlib.data
+
+    (tmp_path / "orders.csv").write_text("account_id,order_date,revenue\nA,2025-01-01,5\n", encoding="utf-8")
+    ds = kamlib.data.load(tmp_path)
+    assert env.needs(ds, "bcg") == "market"
+    assert env.needs(ds, "ansoff") == "orders (product_id); accounts (sector)"
+    assert env.needs(ds, "risk") == "factors"
