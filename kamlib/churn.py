@@ -1,0 +1,454 @@
+"""Customer churn: RFM summaries, BG/NBD purchase model, CLV and early-warning signals.
+
+Pure functions on DataFrames behind the customer-classification notebook (domain.md
+§2 and §3). The statistical models live in :mod:`kamlib.bgnbd` and are re-exported
+here: :func:`bgnbd_fit`, :func:`p_alive`, :func:`expected_purchases`,
+:func:`gamma_gamma_fit`, :func:`simulate_bgnbd`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from kamlib import i18n
+from kamlib.bgnbd import (
+    BGNBDParams,
+    GammaGammaParams,
+    bgnbd_fit,
+    expected_purchases,
+    expected_purchases_path,
+    expected_spend,
+    gamma_gamma_fit,
+    p_alive,
+    simulate_bgnbd,
+)
+from kamlib.errors import ConfigError, DataError
+
+__all__ = [
+    "SIGNALS",
+    "BGNBDParams",
+    "GammaGammaParams",
+    "bgnbd_fit",
+    "churn_signals",
+    "clv",
+    "expected_purchases",
+    "expected_spend",
+    "gamma_gamma_fit",
+    "p_alive",
+    "rfm_summary",
+    "signal_responses",
+    "simulate_bgnbd",
+]
+
+#: Churn warning signals that data can show (domain.md §3), in display order.
+SIGNALS = ("falling_revenue", "overdue", "low_p_alive", "competitor", "declining_acceptance")
+
+
+def _require(df: pd.DataFrame, table: str, columns: Sequence[str], purpose: str) -> None:
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise DataError(
+            f"{purpose}: {table} has no column {', '.join(map(repr, missing))} "
+            f"(columns: {', '.join(map(str, df.columns))}). Rename the column or pass its name.",
+            source=table, column=missing[0], code="missing_column",
+        )
+
+
+def _timestamp(as_of: object, purpose: str) -> pd.Timestamp:
+    try:
+        stamp = pd.Timestamp(as_of)
+    except (TypeError, ValueError) as err:
+        raise ConfigError(f"{purpose}: as_of must be a date such as '2025-12-31', but {as_of!r} was passed.") from err
+    if pd.isna(stamp):
+        raise ConfigError(f"{purpose}: as_of must be a date such as '2025-12-31', but {as_of!r} was passed.")
+    return stamp
+
+
+# --------------------------------------------------------------------------- RFM
+def rfm_summary(orders: pd.DataFrame, *, as_of: object, freq: str = "W", accounts: Sequence[str] | None = None,
+                account: str = "account_id", date: str = "order_date", value: str = "revenue") -> pd.DataFrame:
+    """Frequency, recency, age and monetary value of each account, as BG/NBD needs them.
+
+    Parameters
+    ----------
+    orders : DataFrame
+        One row per order with *account*, *date* and *value* columns.
+    as_of : date-like
+        End of observation; only orders on or before this date count.
+    freq : str, default "W"
+        Period (a pandas period alias: "D", "W", "M", …): orders in the same period
+        are one purchase and times are counted in whole periods.
+    accounts : sequence of str, optional
+        Every account id (e.g. ``accounts["account_id"]``); those without an order on
+        or before *as_of* are then counted too, not only those whose orders all come later.
+    account, date, value : str
+        Column names in *orders*.
+
+    Returns
+    -------
+    DataFrame
+        One row per account with an order on or before *as_of*, sorted by account:
+        ``account_id, frequency, recency, T, monetary_value, first_purchase,
+        last_purchase``. ``attrs["excluded"]`` counts what was left out:
+        ``orders_after_as_of``, ``orders_missing_values`` and
+        ``accounts_without_orders`` (accounts of *orders* or *accounts* without an
+        order on or before *as_of*), with their ids in ``attrs["accounts_without_orders"]``.
+
+    Raises
+    ------
+    DataError
+        When a column is missing.
+
+    Notes
+    -----
+    Definitions of Fader, Hardie & Lee (2005), "Counting your customers the easy way",
+    *Marketing Science* 24(2), §3: with purchases grouped into periods,
+
+    * ``frequency`` x = number of repeat purchases = distinct purchase periods − 1;
+    * ``recency`` t_x = periods between the first and the last purchase;
+    * ``T`` = periods between the first purchase and *as_of*;
+    * ``monetary_value`` = mean value of the repeat purchases (the first period's
+      value left out, as in FHL 2005b); NaN when frequency is 0.
+
+    Examples
+    --------
+    >>> orders = pd.DataFrame({"account_id": ["A", "A", "A", "B", "C"],
+    ...     "order_date": pd.to_datetime(["2025-01-06", "2025-01-07", "2025-03-03", "2025-02-03",
+    ...                                   "2026-01-05"]),
+    ...     "revenue": [100.0, 50.0, 80.0, 10.0, 5.0]})
+    >>> s = rfm_summary(orders, as_of="2025-03-31")
+    >>> s[["account_id", "frequency", "recency", "T", "monetary_value"]]
+      account_id  frequency  recency     T  monetary_value
+    0          A          1      8.0  12.0            80.0
+    1          B          0      0.0   8.0             NaN
+    >>> s.attrs["excluded"]["accounts_without_orders"], s.attrs["accounts_without_orders"]
+    (1, ('C',))
+    """
+    _require(orders, "orders", [account, date, value], "rfm_summary")
+    stamp = _timestamp(as_of, "rfm_summary")
+    ok = orders[account].notna() & orders[date].notna() & orders[value].notna()
+    after = ok & (orders[date] > stamp)
+    use = ok & ~after
+    kept = orders.loc[use, [account, date, value]]
+    codes, ids = pd.factorize(kept[account], sort=True)
+    period = pd.PeriodIndex(kept[date], freq=freq).asi8
+    frame = pd.DataFrame({"acc": codes, "per": period, "val": kept[value].to_numpy(dtype=float),
+                          "day": kept[date].to_numpy()})
+    per = frame.groupby(["acc", "per"], sort=True).agg(val=("val", "sum"), day=("day", "max"),
+                                                      first_day=("day", "min"))
+    acc = per.index.get_level_values("acc").to_numpy()
+    pnum = per.index.get_level_values("per").to_numpy()
+    starts = np.flatnonzero(np.diff(acc, prepend=-1) != 0)
+    ends = np.r_[starts[1:], len(acc)][: len(starts)] - 1
+    counts = ends - starts + 1
+    totals = np.add.reduceat(per["val"].to_numpy(), starts) if len(starts) else np.zeros(0)
+    end_period = pd.Period(stamp, freq=freq).ordinal
+    with np.errstate(invalid="ignore", divide="ignore"):
+        monetary = np.where(counts > 1, (totals - per["val"].to_numpy()[starts]) / (counts - 1), np.nan)
+    summary = pd.DataFrame({
+        "account_id": pd.array(ids[acc[starts]], dtype="string"),
+        "frequency": counts - 1,
+        "recency": (pnum[ends] - pnum[starts]).astype(float),
+        "T": (end_period - pnum[starts]).astype(float),
+        "monetary_value": monetary,
+        "first_purchase": per["first_day"].to_numpy()[starts],
+        "last_purchase": per["day"].to_numpy()[ends],
+    })
+    known = orders.loc[after, account].unique().tolist() + (list(accounts) if accounts is not None else [])
+    without = pd.Index(known).unique().difference(pd.Index(ids)).sort_values()
+    summary.attrs["excluded"] = {"orders_after_as_of": int(after.sum()),
+                                 "orders_missing_values": int((~ok).sum()),
+                                 "accounts_without_orders": len(without)}
+    summary.attrs["accounts_without_orders"] = tuple(map(str, without))
+    return summary
+
+
+# --------------------------------------------------------------------------- CLV
+def clv(summary: pd.DataFrame, params: BGNBDParams, *, spend: GammaGammaParams | None = None,
+        horizon: int = 52, discount: float = 0.0) -> pd.DataFrame:
+    """Expected value of each account over the next *horizon* periods (FHL 2005b).
+
+    Parameters
+    ----------
+    summary : DataFrame
+        :func:`rfm_summary` output (``frequency, recency, T, monetary_value``).
+    params : BGNBDParams
+        Fitted purchase model, in the summary's period unit.
+    spend : GammaGammaParams, optional
+        Fitted spend model; default :func:`gamma_gamma_fit` on *summary*.
+    horizon : int, default 52
+        Number of periods ahead (52 weeks = one year for ``freq="W"``).
+    discount : float, default 0.0
+        Discount rate per period (e.g. 0.10 a year is about 0.0018 a week).
+
+    Returns
+    -------
+    DataFrame
+        ``account_id, p_alive, expected_purchases, expected_spend, clv`` aligned with
+        *summary*; ``attrs["spend"]`` is the spend model used (its
+        ``corr_frequency_monetary`` checks the model's assumption that spend does not
+        depend on frequency).
+
+    Notes
+    -----
+    ``CLV = Σ_{k=1..H} (E[Y(k)] − E[Y(k−1)]) · E[Z] / (1 + d)^k`` with ``E[Y(k)]`` the
+    BG/NBD conditional expected purchases in the next k periods
+    (:func:`expected_purchases`) and ``E[Z]`` the Gamma-Gamma expected spend per
+    purchase (:func:`expected_spend`). Without discount this is
+    ``E[Y(H)] · E[Z]``.
+
+    Examples
+    --------
+    >>> s = simulate_bgnbd((0.5, 5.0, 0.8, 2.5), 500, T=52, seed=3, spend=GammaGammaParams(6.0, 4.0, 15.0))
+    >>> out = clv(s, BGNBDParams(0.5, 5.0, 0.8, 2.5), spend=GammaGammaParams(6.0, 4.0, 15.0), horizon=26)
+    >>> out.columns.tolist()
+    ['account_id', 'p_alive', 'expected_purchases', 'expected_spend', 'clv']
+    >>> bool((out["clv"] >= 0).all())
+    True
+    """
+    if int(horizon) != horizon or horizon < 1:
+        raise ConfigError(f"clv: horizon must be a whole number of periods ≥ 1, but {horizon!r} was passed.")
+    if not discount >= 0:
+        raise ConfigError(f"clv: discount must be a rate ≥ 0 per period, but {discount!r} was passed.")
+    spend = gamma_gamma_fit(summary) if spend is None else spend
+    steps = np.arange(1, int(horizon) + 1)
+    cumulative = np.column_stack([np.zeros(len(summary)), expected_purchases_path(params, summary, steps)])
+    factors = (1.0 + discount) ** -steps.astype(float)
+    per_spend = expected_spend(spend, summary)
+    out = pd.DataFrame({
+        "account_id": summary.get("account_id", summary.index),
+        "p_alive": p_alive(params, summary),
+        "expected_purchases": cumulative[:, -1],
+        "expected_spend": per_spend,
+        "clv": (np.diff(cumulative, axis=1) @ factors) * per_spend.to_numpy(),
+    }, index=summary.index)
+    out.attrs["spend"] = spend
+    return out
+
+
+# --------------------------------------------------------------------------- signals
+def signal_responses(lang: str = "en") -> pd.DataFrame:
+    """The churn warning signals and the recommended response to each (domain.md §3).
+
+    Parameters
+    ----------
+    lang : {"en", "zh"}
+        Language of the texts.
+
+    Returns
+    -------
+    DataFrame
+        ``signal`` (code), ``label`` and ``response``, one row per :data:`SIGNALS`.
+
+    Examples
+    --------
+    >>> signal_responses("zh").set_index("signal").loc["competitor", "response"]
+    '了解其采购竞品的原因，推荐我方其他产品。'
+    """
+    i18n.check_lang(lang)
+    return pd.DataFrame({"signal": list(SIGNALS),
+                         "label": [i18n.t(f"churn_signal.{s}", lang) for s in SIGNALS],
+                         "response": [i18n.t(f"churn_response.{s}", lang) for s in SIGNALS]})
+
+
+def _window_revenue(orders: pd.DataFrame, stamp: pd.Timestamp, months: int, windows: int) -> pd.DataFrame:
+    """Revenue per account in *windows* trailing windows of *months* ending at *stamp* (col 0 = latest)."""
+    edges = [stamp - pd.DateOffset(months=months * k) for k in range(windows, -1, -1)]
+    slot = np.searchsorted(np.array(edges, dtype="datetime64[ns]"), orders["order_date"].to_numpy(), side="left")
+    inside = (slot >= 1) & (slot <= windows)
+    frame = pd.DataFrame({"account_id": orders["account_id"].to_numpy()[inside],
+                          "window": windows - slot[inside], "revenue": orders["revenue"].to_numpy()[inside]})
+    table = frame.pivot_table(index="account_id", columns="window", values="revenue", aggfunc="sum", fill_value=0.0)
+    return table.reindex(columns=range(windows), fill_value=0.0)
+
+
+def _purchase_gaps(orders: pd.DataFrame, stamp: pd.Timestamp) -> pd.DataFrame:
+    """Distinct purchase days, median gap (days) and days since the last purchase per account."""
+    days = orders[["account_id", "order_date"]].drop_duplicates().sort_values(["account_id", "order_date"])
+    gap = days.groupby("account_id")["order_date"].diff().dt.days
+    per = days.assign(gap=gap).groupby("account_id").agg(
+        purchase_days=("order_date", "size"), median_gap_days=("gap", "median"), last=("order_date", "max"))
+    per["days_since_last"] = (stamp - per.pop("last")).dt.days
+    return per
+
+
+def _competitor_mentions(visits: pd.DataFrame, stamp: pd.Timestamp, names: Sequence[str], months: int) -> pd.Series:
+    """Competitor names found in visit notes of the last *months* months, per account (", "-joined)."""
+    recent = visits[(visits["visit_date"] > stamp - pd.DateOffset(months=months)) & (visits["visit_date"] <= stamp)]
+    notes = recent["notes"].astype("string").fillna("")
+    found = pd.DataFrame({name: notes.str.contains(name, regex=False).to_numpy() for name in names})
+    per = found.groupby(recent["account_id"].to_numpy()).any()
+    joined = pd.Series("", index=per.index, dtype=object)
+    for name in names:
+        joined = joined + np.where(per[name], name + ", ", "")
+    return joined.str.removesuffix(", ").rename("competitors_mentioned")
+
+
+def _acceptance(visits: pd.DataFrame, stamp: pd.Timestamp, last: int) -> pd.DataFrame:
+    """Acceptance rate of each account's last *last* visits and of the visits before them."""
+    seen = visits[(visits["visit_date"] <= stamp) & visits["accepted"].notna()]
+    seen = seen.sort_values(["account_id", "visit_date"], kind="stable")
+    rank = seen.groupby("account_id").cumcount(ascending=False)
+    accepted = seen["accepted"].astype(float)
+    recent = accepted[rank < last].groupby(seen["account_id"][rank < last]).mean()
+    before = accepted[rank >= last].groupby(seen["account_id"][rank >= last]).agg(["mean", "size"])
+    return pd.DataFrame({"acceptance_recent": recent, "acceptance_before": before["mean"],
+                         "visits_before": before["size"]})
+
+
+def churn_signals(orders: pd.DataFrame, visits: pd.DataFrame | None = None, *, as_of: object,
+                  params: BGNBDParams | None = None, freq: str = "W", falling_periods: int = 2,
+                  period_months: int = 3, gap_multiple: float = 2.0, min_purchases: int = 3,
+                  p_alive_below: float = 0.5, competitors: Sequence[str] = (), note_months: int = 6,
+                  last_visits: int = 5, acceptance_drop: float = 0.25, risk_months: int = 12) -> pd.DataFrame:
+    """Accounts showing churn warning signals, ranked by revenue at risk (domain.md §3).
+
+    Parameters
+    ----------
+    orders : DataFrame
+        ``account_id, order_date, revenue``.
+    visits : DataFrame, optional
+        ``account_id, visit_date`` with ``notes`` (competitor signal) and ``accepted``
+        (acceptance signal). Without it those signals are not evaluated.
+    as_of : date-like
+        The day the signals are computed for; later orders and visits are ignored.
+    params : BGNBDParams, optional
+        BG/NBD parameters fitted with the same *freq*; enables ``low_p_alive``.
+    freq : str, default "W"
+        Period of :func:`rfm_summary` for ``p_alive``.
+    falling_periods : int, default 2
+        ``falling_revenue``: revenue fell in each of the last N windows (N + 1
+        consecutive windows strictly decreasing, the oldest above zero).
+    period_months : int, default 3
+        Window length in months (3 = quarters), windows end at *as_of*.
+    gap_multiple : float, default 2.0
+        ``overdue``: no purchase for more than this multiple of the account's median
+        gap between purchase days.
+    min_purchases : int, default 3
+        Purchase days an account needs before ``overdue`` is judged.
+    p_alive_below : float, default 0.5
+        ``low_p_alive``: BG/NBD probability of being active below this.
+    competitors : sequence of str, default ()
+        Competitor names searched in visit notes (``competitor``); empty = not evaluated.
+    note_months : int, default 6
+        How far back visit notes are searched.
+    last_visits : int, default 5
+        ``declining_acceptance``: acceptance rate of the last k visits…
+    acceptance_drop : float, default 0.25
+        …is at least this much below the rate of the (at least k) visits before them.
+    risk_months : int, default 12
+        Revenue at risk = the account's revenue over this many months up to *as_of*.
+
+    Returns
+    -------
+    DataFrame
+        Accounts with at least one signal, by ``revenue_at_risk`` descending:
+        ``account_id, revenue_at_risk, n_signals, signals`` (codes, ", "-joined), one
+        nullable boolean column per code of :data:`SIGNALS` (NA = not evaluated for
+        the account), and the evidence ``days_since_last, median_gap_days, p_alive,
+        competitors_mentioned, acceptance_recent, acceptance_before``.
+        ``attrs["not_evaluated"]`` lists signals the inputs could not support.
+        Responses: :func:`signal_responses`.
+
+    Notes
+    -----
+    Data-visible signals of domain.md §3: falling transaction value (find out why and
+    fix it), no purchase for longer than usual (keep in touch, find the cause), a
+    competitor mentioned (recommend other products), cold replies seen as declining
+    visit acceptance (keep in touch, find the cause).
+
+    Examples
+    --------
+    >>> import kamlib.data
+    >>> ds = kamlib.data.load()
+    >>> risk = churn_signals(ds.table("orders"), ds.table("visits"), as_of="2025-12-31",
+    ...                      competitors=["鼎峰重卡", "华岳汽车"])
+    >>> risk.columns[:4].tolist()
+    ['account_id', 'revenue_at_risk', 'n_signals', 'signals']
+    >>> bool(risk["revenue_at_risk"].is_monotonic_decreasing)
+    True
+    """
+    _check_rules(falling_periods=falling_periods, period_months=period_months, min_purchases=min_purchases,
+                 note_months=note_months, last_visits=last_visits, risk_months=risk_months)
+    _require(orders, "orders", ["account_id", "order_date", "revenue"], "churn_signals")
+    stamp = _timestamp(as_of, "churn_signals")
+    seen = orders[orders["order_date"].notna() & (orders["order_date"] <= stamp) & orders["account_id"].notna()]
+    summary = rfm_summary(seen, as_of=stamp, freq=freq) if params is not None else None
+    # integer account codes: grouping on them is much faster than on (Arrow) strings
+    visits = visits if visits is not None and "account_id" in visits.columns else None
+    both = [seen["account_id"]] + ([visits["account_id"]] if visits is not None else [])
+    codes, ids = pd.factorize(pd.concat(both, ignore_index=True))
+    seen = seen.assign(account_id=codes[: len(seen)])
+    if visits is not None:
+        visits = visits.assign(account_id=codes[len(seen):])
+    windows = _window_revenue(seen, stamp, period_months, falling_periods + 1)
+    steps = [windows[k + 1] > windows[k] for k in range(falling_periods)]
+    falling = pd.concat(steps, axis=1).all(axis=1) & (windows[falling_periods] > 0)
+    gaps = _purchase_gaps(seen, stamp)
+    out = pd.DataFrame(index=pd.Index(np.unique(seen["account_id"]), name="account_id"))
+    out["revenue_at_risk"] = _window_revenue(seen, stamp, risk_months, 1)[0]
+    out["falling_revenue"] = falling
+    enough = gaps["purchase_days"] >= min_purchases
+    out["overdue"] = (gaps["days_since_last"] > gap_multiple * gaps["median_gap_days"]).where(enough)
+    out = out.join(gaps[["days_since_last", "median_gap_days"]])
+    not_evaluated = []
+    if params is not None:
+        out["p_alive"] = pd.Series(p_alive(params, summary).to_numpy(), index=ids.get_indexer(summary["account_id"]))
+        out["low_p_alive"] = out["p_alive"] < p_alive_below
+    else:
+        not_evaluated.append("low_p_alive")
+    out = _visit_signals(out, visits, stamp, competitors, note_months, last_visits, acceptance_drop, not_evaluated)
+    return _rank(out.set_axis(pd.Index(ids[out.index], name="account_id")), not_evaluated)
+
+
+def _visit_signals(out, visits, stamp, competitors, note_months, last_visits, acceptance_drop, not_evaluated):
+    """Add the ``competitor`` and ``declining_acceptance`` columns from *visits*."""
+    usable = visits is not None and {"account_id", "visit_date"} <= set(visits.columns)
+    if usable and competitors and "notes" in visits.columns:
+        mentions = _competitor_mentions(visits, stamp, list(competitors), note_months)
+        out = out.join(mentions, how="outer")
+        out["competitor"] = out["competitors_mentioned"].fillna("") != ""
+    else:
+        not_evaluated.append("competitor")
+    if usable and "accepted" in visits.columns:
+        rates = _acceptance(visits, stamp, last_visits)
+        out = out.join(rates[["acceptance_recent", "acceptance_before"]], how="outer")
+        drop = rates["acceptance_before"] - rates["acceptance_recent"] >= acceptance_drop
+        out["declining_acceptance"] = drop.where(rates["visits_before"] >= last_visits).reindex(out.index)
+    else:
+        not_evaluated.append("declining_acceptance")
+    return out
+
+
+def _rank(out: pd.DataFrame, not_evaluated: list[str]) -> pd.DataFrame:
+    """Keep accounts with a signal, order columns and rows, record what was not evaluated."""
+    for column in ("days_since_last", "median_gap_days", "p_alive", "acceptance_recent", "acceptance_before"):
+        if column not in out:
+            out[column] = np.nan
+    if "competitors_mentioned" not in out:
+        out["competitors_mentioned"] = ""
+    out["revenue_at_risk"] = out["revenue_at_risk"].fillna(0.0)
+    out["competitors_mentioned"] = out["competitors_mentioned"].fillna("").astype("string")
+    flags = pd.DataFrame({s: out.get(s, pd.NA) for s in SIGNALS}, index=out.index).astype("boolean")
+    fired = flags.fillna(False)
+    out = out.drop(columns=[s for s in SIGNALS if s in out]).join(flags)
+    out["n_signals"] = fired.sum(axis=1).astype("Int64")
+    out["signals"] = pd.array([", ".join(s for s in SIGNALS if row[s]) for row in fired.to_dict("records")],
+                              dtype="string")
+    evidence = ["days_since_last", "median_gap_days", "p_alive", "competitors_mentioned",
+                "acceptance_recent", "acceptance_before"]
+    out = out[out["n_signals"] > 0].reset_index()
+    out["account_id"] = out["account_id"].astype("string")
+    out = out.sort_values(["revenue_at_risk", "account_id"], ascending=[False, True], ignore_index=True)
+    out = out[["account_id", "revenue_at_risk", "n_signals", "signals", *SIGNALS, *evidence]]
+    out.attrs["not_evaluated"] = tuple(not_evaluated)
+    return out
+
+
+def _check_rules(**counts: int) -> None:
+    for name, value in counts.items():
+        if int(value) != value or value < 1:
+            raise ConfigError(f"churn_signals: {name} must be a whole number ≥ 1, but {value!r} was passed.")
