@@ -7,7 +7,6 @@ import json
 import os
 import subprocess
 import sys
-import textwrap
 import warnings
 from pathlib import Path
 
@@ -27,7 +26,7 @@ from kamlib import fonts, i18n, plots  # noqa: E402
 from kamlib.errors import ConfigError, DataError  # noqa: E402
 
 RARE = "喆堃垚淼"
-CHINESE_TITLE = f"客户销售额 Revenue 2024 — 张喆、李堃、王垚、陈淼 (−5%)"
+CHINESE_TITLE = "客户销售额 Revenue 2024 — 张喆、李堃、王垚、陈淼 (−5%)"
 
 
 @pytest.fixture(autouse=True)

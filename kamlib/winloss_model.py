@@ -1,0 +1,404 @@
+"""Win probability of open deals, and the one-sentence readings of the win/loss tables.
+
+The model is deliberately transparent: naive Bayes on won / lost counts per feature
+value with Laplace smoothing, so each deal's probability is the base rate plus one
+log-odds step per feature, and the steps are the explanation (``drivers``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from kamlib import i18n
+from kamlib.errors import DataError
+from kamlib.overview import format_money, format_month
+from kamlib.winloss import GroupTest, _require
+
+__all__ = [
+    "FEATURES", "backtest", "bullets", "calibration", "fit_counts", "reading", "weighted_pipeline", "win_probability",
+]
+
+#: Features used when present (stage is left out: closed deals' stage records
+#: where they ended, open deals' where they are now — it would leak the outcome).
+#: Few, well-filled features: sparse ones (rep, sector) overfit on the sample's backtest.
+FEATURES: tuple[str, ...] = ("source", "product_id", "region", "amount_band")
+
+
+def _features(history: pd.DataFrame, open_deals: pd.DataFrame, features: Sequence[str] | None) -> list[str]:
+    if features is None:
+        return [f for f in FEATURES if f in history.columns and f in open_deals.columns]
+    _require("win_probability", history, list(features))
+    _require("win_probability", open_deals, list(features))
+    return list(features)
+
+
+def fit_counts(history: pd.DataFrame, features: Sequence[str], *, alpha: float = 1.0) -> pd.DataFrame:
+    """Smoothed log-likelihood ratio per feature value from closed deals.
+
+    ``log_ratio = log P(value | won) − log P(value | lost)``, each probability
+    ``(count + alpha) / (class total + alpha × (levels + 1))`` — the extra level is
+    for values never seen, so an unseen value gets a small, finite ratio.
+
+    Examples
+    --------
+    >>> history = pd.DataFrame({"status": ["won", "won", "lost", "lost"], "source": ["ref", "ref", "ref", "web"]})
+    >>> fit_counts(history, ["source"])[["value", "won", "lost"]].values.tolist()
+    [['ref', 2, 1], ['web', 0, 1]]
+    """
+    is_won = (history["status"] == "won").to_numpy(dtype=bool, na_value=False)
+    closed = is_won | (history["status"] == "lost").to_numpy(dtype=bool, na_value=False)
+    won = is_won[closed]
+    n_won, n_lost = int(won.sum()), int((~won).sum())
+    parts = []
+    for feature in features:
+        codes, uniques = pd.factorize(history[feature], sort=True)
+        codes = codes[closed]
+        seen = codes >= 0
+        won_counts = np.bincount(codes[seen & won], minlength=len(uniques))
+        lost_counts = np.bincount(codes[seen & ~won], minlength=len(uniques))
+        levels = len(uniques) + 1
+        p_won = (won_counts + alpha) / (n_won + alpha * levels)
+        p_lost = (lost_counts + alpha) / (n_lost + alpha * levels)
+        unseen = math.log((alpha / (n_won + alpha * levels)) / (alpha / (n_lost + alpha * levels)))
+        parts.append(pd.DataFrame({
+            "feature": feature, "value": [str(u) for u in uniques], "won": won_counts, "lost": lost_counts,
+            "log_ratio": np.log(p_won / p_lost), "unseen": unseen,
+        }))
+    table = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["feature", "value"])
+    table.attrs["prior"] = math.log((n_won + alpha) / (n_lost + alpha))
+    return table
+
+
+def _contributions(deals: pd.DataFrame, model: pd.DataFrame, features: Sequence[str]) -> pd.DataFrame:
+    steps = {}
+    for feature in features:
+        rows = model[model["feature"] == feature]
+        unseen = rows["unseen"].iloc[0] if len(rows) else 0.0
+        lookup = pd.Series(rows["log_ratio"].to_numpy(), index=rows["value"].to_numpy())
+        codes, uniques = pd.factorize(deals[feature])
+        per_value = lookup.reindex([str(u) for u in uniques]).fillna(unseen).to_numpy(dtype=float)
+        steps[feature] = np.where(codes >= 0, per_value[codes] if len(per_value) else 0.0, 0.0)
+    return pd.DataFrame(steps, index=deals.index)
+
+
+def win_probability(
+    open_deals: pd.DataFrame,
+    history: pd.DataFrame,
+    *,
+    features: Sequence[str] | None = None,
+    alpha: float = 1.0,
+    clip: float = 0.02,
+    top: int = 2,
+) -> pd.DataFrame:
+    """Probability that each open deal is won: naive Bayes on closed deals.
+
+    Parameters
+    ----------
+    open_deals : DataFrame
+        Deals to score (``opportunity_id`` and the feature columns).
+    history : DataFrame
+        Closed deals to learn from (``status`` won / lost); other rows are ignored.
+    features : sequence of str, optional
+        Categorical columns; None = those of :data:`FEATURES` in both tables.
+    alpha : float, default 1
+        Laplace smoothing added to every count.
+    clip : float, default 0.02
+        Probabilities are kept within ``[clip, 1 − clip]``.
+    top : int, default 2
+        How many features to name in ``drivers`` (0: leave ``drivers`` empty, faster).
+
+    Returns
+    -------
+    DataFrame
+        ``opportunity_id, probability, drivers`` (``feature=value (+0.42)``: the
+        log-odds steps that moved the deal most from the base rate), and ``amount``,
+        ``weighted_amount`` when there is an amount.
+
+    Examples
+    --------
+    >>> history = pd.DataFrame({"status": ["won", "won", "lost", "lost"], "source": ["ref", "ref", "ref", "web"]})
+    >>> deals = pd.DataFrame({"opportunity_id": ["o1", "o2"], "source": ["ref", "web"]})
+    >>> win_probability(deals, history, features=["source"])[["probability", "drivers"]].round(3).values.tolist()
+    [[0.6, 'source=ref (+0.41)'], [0.333, 'source=web (-0.69)']]
+    """
+    _require("win_probability", history, ["status"])
+    used = _features(history, open_deals, features)
+    model = fit_counts(history, used, alpha=alpha)
+    steps = _contributions(open_deals, model, used)
+    log_odds = model.attrs["prior"] + steps.sum(axis=1)
+    out = pd.DataFrame({"opportunity_id": open_deals.get("opportunity_id", pd.Series(open_deals.index, index=open_deals.index))})
+    out["probability"] = (1 / (1 + np.exp(-log_odds))).clip(clip, 1 - clip)
+    out["drivers"] = _drivers(steps, open_deals, top) if used and top > 0 else ""
+    if "amount" in open_deals.columns:
+        out["amount"] = open_deals["amount"]
+        out["weighted_amount"] = out["amount"] * out["probability"]
+    return out.reset_index(drop=True)
+
+
+def _drivers(steps: pd.DataFrame, deals: pd.DataFrame, top: int) -> pd.Series:
+    """``feature=value (+0.42), …`` for the *top* largest steps of each deal (vectorised)."""
+    values = steps.to_numpy()
+    order = np.argsort(-np.abs(values), axis=1, kind="stable")[:, :top]
+    names = np.asarray(steps.columns, dtype=object)
+    texts = deals[list(steps.columns)].astype("string").fillna("–").to_numpy(dtype=object)
+    out = pd.Series("", index=steps.index, dtype=object)
+    for k in range(order.shape[1]):
+        column = order[:, k]
+        step = values[np.arange(len(values)), column]
+        part = pd.Series(names[column] + "=" + texts[np.arange(len(values)), column], index=steps.index)
+        part = (part + pd.Series(step, index=steps.index).map(" ({:+.2f})".format)).where(step != 0, "")
+        out = out.str.cat(part, sep=", ").str.strip(", ") if k else part
+    return out
+
+
+def weighted_pipeline(scored: pd.DataFrame, open_deals: pd.DataFrame, *, date: str = "created_date") -> pd.DataFrame:
+    """Open deals per month (of *date*): count, amount and probability-weighted amount.
+
+    Examples
+    --------
+    >>> deals = pd.DataFrame({"opportunity_id": ["o1", "o2"], "created_date": pd.to_datetime(["2025-01-03", "2025-01-20"])})
+    >>> scored = pd.DataFrame({"opportunity_id": ["o1", "o2"], "probability": [0.5, 0.25], "amount": [100.0, 40.0],
+    ...                        "weighted_amount": [50.0, 10.0]})
+    >>> weighted_pipeline(scored, deals)[["deals", "amount", "weighted_amount", "expected_wins"]].values.tolist()
+    [[2.0, 140.0, 60.0, 0.75]]
+    """
+    _require("weighted_pipeline", open_deals, ["opportunity_id", date])
+    months = open_deals.set_index("opportunity_id")[date].dt.to_period("M").dt.to_timestamp()
+    frame = scored.assign(month=scored["opportunity_id"].map(months))
+    aggs = {"deals": ("probability", "size"), "expected_wins": ("probability", "sum")}
+    if "amount" in frame.columns:
+        aggs |= {"amount": ("amount", "sum"), "weighted_amount": ("weighted_amount", "sum")}
+    table = frame.groupby("month").agg(**aggs).reset_index()
+    return table.astype({"deals": "float64"})
+
+
+def calibration(probability: pd.Series, won: pd.Series, *, bins: int = 5) -> pd.DataFrame:
+    """Predicted vs observed win rate in equal-width probability bins.
+
+    Examples
+    --------
+    >>> calibration(pd.Series([0.1, 0.15, 0.9]), pd.Series([0, 0, 1]), bins=2)[["deals", "predicted", "observed"]].values.tolist()
+    [[2.0, 0.125, 0.0], [1.0, 0.9, 1.0]]
+    """
+    edges = np.linspace(0, 1, bins + 1)
+    band = pd.cut(probability, edges, include_lowest=True)
+    table = pd.DataFrame({"p": probability, "won": won.astype(float), "band": band}).groupby("band", observed=True)
+    out = table.agg(deals=("p", "size"), predicted=("p", "mean"), observed=("won", "mean")).reset_index()
+    out["band"] = out["band"].astype(str)
+    return out.astype({"deals": "float64"})
+
+
+def backtest(
+    history: pd.DataFrame,
+    *,
+    features: Sequence[str] | None = None,
+    train_share: float = 0.7,
+    date: str = "closed_date",
+    **options: float,
+) -> tuple[dict[str, float], pd.DataFrame]:
+    """Fit on the older closed deals, score the newer ones: Brier score and calibration.
+
+    Returns
+    -------
+    (dict, DataFrame)
+        ``{"brier", "brier_base_rate", "train", "test"}`` — the model's Brier score,
+        that of always predicting the training win rate, and the deal counts — and
+        the :func:`calibration` table of the test deals.
+
+    Raises
+    ------
+    DataError
+        When fewer than ten closed deals are there.
+
+    Examples
+    --------
+    >>> import kamlib.data
+    >>> opps = kamlib.data.load().table("opportunities")
+    >>> scores, table = backtest(opps, features=["source", "product_id"])
+    >>> scores["brier"] < scores["brier_base_rate"]
+    True
+    """
+    _require("backtest", history, ["status"])
+    used = _features(history, history, features)
+    columns = ["status", *used, *([date] if date in history.columns else [])]
+    closed = history.loc[history["status"].isin(["won", "lost"]).to_numpy(dtype=bool), columns]
+    if len(closed) < 10:
+        raise DataError(f"backtest: needs at least 10 closed deals, but found {len(closed)}. Add history or skip the backtest.")
+    if date in closed.columns:
+        closed = closed.iloc[np.argsort(closed[date].to_numpy(), kind="stable")]
+    cut = int(len(closed) * train_share)
+    train, test = closed.iloc[:cut], closed.iloc[cut:]
+    scored = win_probability(test, train, features=used, top=0, **options)
+    won = (test["status"] == "won").to_numpy(dtype=float)
+    base = float((train["status"] == "won").mean())
+    scores = {
+        "brier": float(np.mean((scored["probability"].to_numpy() - won) ** 2)),
+        "brier_base_rate": float(np.mean((base - won) ** 2)),
+        "train": float(len(train)),
+        "test": float(len(test)),
+    }
+    return scores, calibration(scored["probability"], pd.Series(won))
+
+
+# ------------------------------------------------------------------------ readings
+def bullets(sentences: Sequence[str], *, lang: str = "en") -> str:
+    """The closing "what this means": the readings as a Markdown list.
+
+    Examples
+    --------
+    >>> bullets([], lang="en")
+    '- There was not enough data for any win/loss reading.'
+    """
+    return "\n".join(f"- {s}" for s in sentences) or f"- {i18n.t('text.wl_nothing', lang)}"
+
+
+def _pct(x: float) -> str:
+    return "–" if x is None or pd.isna(x) else f"{x:.0%}"
+
+
+def _label(group: str, value: object, lang: str) -> str:
+    return "–" if value is None or pd.isna(value) else i18n.value_label(group, value, lang)
+
+
+def reading(kind: str, table: pd.DataFrame | GroupTest | dict, *, lang: str = "en", by: str | None = None) -> str:
+    """One sentence that reads a win/loss table, generated from the data, in *lang*.
+
+    *kind* names the table: ``win_rates, test, loss_table, pareto, competitors,
+    cycle, funnel, showroom, sources, reps, addressable, backtest, pipeline``.
+    *by* is the grouping column where the table has one.
+
+    Examples
+    --------
+    >>> pareto = pd.DataFrame({"loss_reason": ["price", "brand", "quote"], "lost": [5, 3, 2],
+    ...                        "share": [0.5, 0.3, 0.2], "cumulative_share": [0.5, 0.8, 1.0]})
+    >>> reading("pareto", pareto, lang="zh")
+    '前2个战败原因（价格、品牌）占全部战败商机的80%。'
+    """
+    i18n.check_lang(lang)
+    return _READERS[kind](table, lang, by)
+
+
+def _read_win_rates(rates: pd.DataFrame, lang: str, by: str | None) -> str:
+    rated = rates[rates["closed"] > 0].sort_values("win_rate", ascending=False)
+    if rated.empty:
+        return i18n.t("text.wl_no_closed", lang)
+    best, worst = rated.iloc[0], rated.iloc[-1]
+    return i18n.t(
+        "text.wl_win_rates_level", lang,
+        overall=_pct(rated["won"].sum() / rated["closed"].sum()), closed=f"{int(rated['closed'].sum()):,}",
+        best=_label(by, best[by], lang), best_rate=_pct(best["win_rate"]), low=_pct(best["ci_low"]),
+        high=_pct(best["ci_high"]), level=_pct(rates.attrs.get("level", 0.95)), worst=_label(by, worst[by], lang), worst_rate=_pct(worst["win_rate"]),
+    )
+
+
+def _read_test(test: GroupTest, lang: str, by: str | None) -> str:
+    if test.test == "none":
+        return i18n.t("text.wl_test_none", lang)
+    key = "text.wl_test_significant" if test.p_value < 0.05 else "text.wl_test_not_significant"
+    text = i18n.t(key, lang, p=f"{test.p_value:.3f}", test=i18n.t(f"wl.{test.test}", lang), groups=test.groups)
+    return text + (" " + i18n.t("text.wl_test_small", lang) if test.small_expected else "")
+
+
+def _read_loss_table(reasons: pd.DataFrame, lang: str, by: str | None) -> str:
+    recorded = reasons[~reasons["loss_reason"].isin(["not_recorded"])]
+    if recorded["lost"].sum() == 0:
+        return i18n.t("text.wl_no_losses", lang)
+    biggest = recorded.groupby(by, dropna=False, observed=True)["group_lost"].first().idxmax()
+    rows = recorded[recorded[by] == biggest].sort_values("lost", ascending=False)
+    top = rows.iloc[0]
+    return i18n.t("text.wl_top_reason", lang, reason=_label("loss_reason", top["loss_reason"], lang),
+                  group=_label(by, biggest, lang), share=_pct(top["share"]), lost=int(top["group_lost"]))
+
+
+def _read_pareto(pareto: pd.DataFrame, lang: str, by: str | None) -> str:
+    if pareto.empty:
+        return i18n.t("text.wl_no_losses", lang)
+    n = int((pareto["cumulative_share"] < 0.8).sum()) + 1 if len(pareto) > 1 else 1
+    n = min(n, 3, len(pareto))
+    names = "、".join if lang == "zh" else ", ".join
+    return i18n.t("text.wl_pareto", lang, n=n, share=_pct(pareto["share"].head(n).sum()),
+                  reasons=names([_label("loss_reason", r, lang) for r in pareto["loss_reason"].head(n)]))
+
+
+def _read_competitors(table: pd.DataFrame, lang: str, by: str | None) -> str:
+    if table.empty:
+        return i18n.t("text.wl_no_competitor", lang)
+    top = table.sort_values("lost", ascending=False).iloc[0]
+    return i18n.t("text.wl_competitor", lang, competitor=top["competitor"], lost=int(top["lost"]),
+                  share=_pct(top["lost"] / table["lost"].sum()))
+
+
+def _read_cycle(table: pd.DataFrame, lang: str, by: str | None) -> str:
+    med = table.groupby("status")["median_days"].median()
+    return i18n.t("text.wl_cycle", lang, won=_days(med.get("won")), lost=_days(med.get("lost")))
+
+
+def _days(value: float | None) -> str:
+    return "–" if value is None or pd.isna(value) else f"{value:.0f}"
+
+
+def _read_funnel(table: pd.DataFrame, lang: str, by: str | None) -> str:
+    steps = table.dropna(subset=["conversion_rate"])
+    if steps.empty:
+        return i18n.t("text.wl_no_closed", lang)
+    i = steps["conversion_rate"].idxmin()
+    return i18n.t("text.wl_funnel", lang, a=_label("stage", table.loc[i, "stage"], lang),
+                  b=_label("stage", table.loc[i + 1, "stage"], lang), rate=_pct(table.loc[i, "conversion_rate"]))
+
+
+def _read_showroom(kpis: pd.DataFrame, lang: str, by: str | None) -> str:
+    rated = kpis.dropna(subset=["close_rate"]) if "close_rate" in kpis.columns else kpis.iloc[0:0]
+    if rated.empty:
+        return i18n.t("text.wl_no_showroom", lang)
+    last12, best = rated.tail(12), rated.loc[rated["close_rate"].idxmax()]
+    return i18n.t("text.wl_showroom", lang, avg=_pct(last12["close_rate"].mean()),
+                  month=format_month(best["month"], lang), rate=_pct(best["close_rate"]))
+
+
+def _read_sources(table: pd.DataFrame, lang: str, by: str | None) -> str:
+    if table.empty:
+        return i18n.t("text.wl_no_closed", lang)
+    top = table.iloc[0]
+    referral = float(table.loc[table["source"] == "referral", "share"].sum())
+    if top["source"] == "referral":
+        return i18n.t("text.wl_sources_referral", lang, share=_pct(referral))
+    return i18n.t("text.wl_sources", lang, source=_label("source", top["source"], lang),
+                  share=_pct(top["share"]), referral=_pct(referral))
+
+
+def _read_reps(mix: pd.DataFrame, lang: str, by: str | None) -> str:
+    share = mix.set_index("performance")["share"]
+    return i18n.t("text.wl_reps", lang, high=_pct(share.get("high")), medium=_pct(share.get("medium")),
+                  low=_pct(share.get("low")), reps=int(mix["reps"].sum()))
+
+
+def _read_addressable(table: pd.DataFrame, lang: str, by: str | None) -> str:
+    if table.empty or table["recorded"].sum() == 0:
+        return i18n.t("text.wl_no_losses", lang)
+    top = table.dropna(subset=["sales_side_share"]).iloc[0]
+    return i18n.t("text.wl_addressable", lang, share=_pct(table["sales_side"].sum() / table["recorded"].sum()),
+                  group=_label(by, top[by], lang), top=_pct(top["sales_side_share"]),
+                  none=_pct(1 - table["recorded"].sum() / table["lost"].sum()))
+
+
+def _read_backtest(scores: dict, lang: str, by: str | None) -> str:
+    key = "text.wl_backtest_better" if scores["brier"] < scores["brier_base_rate"] else "text.wl_backtest_worse"
+    return i18n.t(key, lang, brier=f"{scores['brier']:.3f}", base=f"{scores['brier_base_rate']:.3f}",
+                  test=int(scores["test"]), train=int(scores["train"]))
+
+
+def _read_pipeline(scored: pd.DataFrame, lang: str, by: str | None) -> str:
+    weighted = format_money(scored["weighted_amount"].sum(), lang) if "weighted_amount" in scored.columns else "–"
+    return i18n.t("text.wl_pipeline", lang, deals=len(scored), wins=f"{scored['probability'].sum():.0f}", weighted=weighted)
+
+
+_READERS = {
+    "win_rates": _read_win_rates, "test": _read_test, "loss_table": _read_loss_table, "pareto": _read_pareto,
+    "competitors": _read_competitors, "cycle": _read_cycle, "funnel": _read_funnel, "showroom": _read_showroom,
+    "sources": _read_sources, "reps": _read_reps, "addressable": _read_addressable, "backtest": _read_backtest,
+    "pipeline": _read_pipeline,
+}

@@ -1,0 +1,335 @@
+"""kamlib.winloss and kamlib.winloss_model: worked numbers on tiny hand-checked tables.
+
+Rules from domain.md §4 (loss reasons, buying process, showroom ratios) and §6
+(rep performance). Every expected number below is computed by hand in the comment
+next to it.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import kamlib.data
+import kamlib.winloss as wl
+import kamlib.winloss_model as model
+from kamlib.errors import DataError
+
+
+def opps(**columns) -> pd.DataFrame:
+    n = len(next(iter(columns.values())))
+    return pd.DataFrame({"opportunity_id": [f"o{i}" for i in range(n)], **columns})
+
+
+# ----------------------------------------------------------------------- win rates
+def test_win_rates_count_open_deals_but_rate_closed_ones():
+    table = opps(status=["won", "won", "lost", "open", "open", "lost"], product_id=["X", "X", "X", "X", "Y", "Y"])
+    rates = wl.win_rates(table, by="product_id").set_index("product_id")
+    assert rates.loc["X", ["closed", "won", "lost", "open"]].tolist() == [3, 2, 1, 1]
+    assert rates.loc["X", "win_rate"] == pytest.approx(2 / 3)
+    assert rates.loc["Y", ["closed", "won", "open"]].tolist() == [1, 0, 1]
+    assert rates.loc["Y", "win_rate"] == 0.0
+
+
+def test_group_with_only_open_deals_has_no_rate():
+    rates = wl.win_rates(opps(status=["open"], region=["east"]), by="region")
+    assert rates["closed"].tolist() == [0] and math.isnan(rates["win_rate"][0]) and math.isnan(rates["ci_low"][0])
+
+
+def test_win_rates_by_a_pair_of_columns_and_missing_group():
+    table = opps(status=["won", "lost", "won"], product_id=["X", "X", "X"], region=["east", "west", None])
+    rates = wl.win_rates(table, by=["product_id", "region"])
+    assert len(rates) == 3 and rates["closed"].sum() == 3
+    assert rates["region"].isna().sum() == 1
+
+
+@pytest.mark.parametrize("level", [0.9, 0.95, 0.99])
+def test_wilson_matches_statsmodels(level):
+    from statsmodels.stats.proportion import proportion_confint
+
+    won = np.array([0, 1, 7, 10, 26, 448])
+    closed = np.array([5, 1, 20, 10, 67, 1186])
+    low, high = wl.wilson_interval(won, closed, level)
+    ref_low, ref_high = proportion_confint(won, closed, alpha=1 - level, method="wilson")
+    np.testing.assert_allclose(low, ref_low, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(high, ref_high, rtol=0, atol=1e-9)
+
+
+def test_win_rates_intervals_match_statsmodels_on_sample():
+    from statsmodels.stats.proportion import proportion_confint
+
+    rates = wl.win_rates(kamlib.data.load().table("opportunities"), by="product_id", level=0.9)
+    low, high = proportion_confint(rates["won"], rates["closed"], alpha=0.1, method="wilson")
+    assert np.max(np.abs(rates["ci_low"] - low)) < 1e-9 and np.max(np.abs(rates["ci_high"] - high)) < 1e-9
+
+
+def test_bad_level_is_refused():
+    with pytest.raises(ValueError, match="level must be between 0 and 1, but 95 was passed"):
+        wl.win_rates(opps(status=["won"], region=["e"]), by="region", level=95)
+
+
+def test_missing_column_names_it_and_the_fix():
+    with pytest.raises(DataError, match=r"win_rates: opportunities has no column 'region' \(columns: opportunity_id, status\)"):
+        wl.win_rates(opps(status=["won"]), by="region")
+
+
+def test_fisher_for_small_two_by_two():
+    from scipy.stats import fisher_exact
+
+    rates = pd.DataFrame({"won": [7, 2], "lost": [1, 6]})  # expected won in a row: 8*9/16 = 4.5 < 5
+    result = wl.difference_test(rates)
+    assert result.test == "fisher"
+    assert result.p_value == pytest.approx(fisher_exact([[7, 1], [2, 6]])[1])
+
+
+def test_chi_square_with_caveat_for_small_expected_counts():
+    from scipy.stats import chi2_contingency
+
+    rates = pd.DataFrame({"won": [30, 20, 1], "lost": [20, 30, 2]})
+    result = wl.difference_test(rates)
+    assert result.test == "chi_square" and result.dof == 2 and result.small_expected
+    assert result.p_value == pytest.approx(chi2_contingency([[30, 20], [20, 30], [1, 2]])[1])
+    assert "rough" in model.reading("test", result, lang="en")
+
+
+def test_no_test_for_one_group():
+    assert wl.difference_test(pd.DataFrame({"won": [3], "lost": [1]})).test == "none"
+
+
+# -------------------------------------------------------------------- loss reasons
+CHINESE = {
+    "品牌": "brand", "价格": "price", "外观": "exterior", "内饰": "interior", "配置": "configuration",
+    "动力及操控": "power_handling", "质量": "quality", "态度不热情": "attitude", "服务不到位": "service",
+    "报价不合理": "quote", "介绍不专业": "presentation", "跟进不及时": "follow_up", "承诺不兑现": "promise",
+}
+
+
+def test_chinese_reason_labels_map_to_canonical_codes():
+    """The thirteen loss reasons of domain.md §4, as written in the source."""
+    assert wl.canonical_reasons(pd.Series(list(CHINESE))).tolist() == list(CHINESE.values())
+
+
+def test_english_labels_codes_and_spacing_map_too():
+    values = pd.Series(["Price", "SLOW FOLLOW-UP", " follow_up ", "Power & handling", "报价"])
+    assert wl.canonical_reasons(values).tolist() == ["price", "follow_up", "follow_up", "power_handling", "quote"]
+
+
+def test_unknown_reasons_are_other_and_blank_is_not_recorded():
+    values = pd.Series(["距离太远", "weather", "", "  ", None, pd.NA])
+    assert wl.canonical_reasons(values).tolist() == ["other", "other"] + ["not_recorded"] * 4
+
+
+LOSS_TABLE = opps(
+    status=["lost"] * 9 + ["won"],
+    product_id=["X"] * 5 + ["Y"] * 4 + ["X"],
+    loss_reason=["价格", "price", "品牌", "距离太远", None, "price", "态度不热情", "attitude", "attitude", "price"],
+)
+
+
+def test_loss_table_worked_example():
+    """X lost 5: price 2, brand 1, other 1, not recorded 1; Y lost 4: price 1, attitude 3."""
+    long = wl.loss_reasons(LOSS_TABLE, by="product_id")
+    cell = long.set_index(["product_id", "loss_reason"])
+    assert cell.loc[("X", "price"), "lost"] == 2 and cell.loc[("X", "price"), "group_lost"] == 5
+    assert cell.loc[("X", "price"), "share"] == pytest.approx(2 / 5)
+    assert cell.loc[("X", "price"), "overall_share"] == pytest.approx(2 / 9)
+    assert cell.loc[("X", "other"), "lost"] == 1 and cell.loc[("X", "not_recorded"), "lost"] == 1
+    assert cell.loc[("Y", "attitude"), "share"] == pytest.approx(3 / 4)
+    assert cell.loc[("Y", "attitude"), "cause"] == "salesperson"
+    assert long["lost"].sum() == 9  # nothing dropped
+
+    wide = wl.loss_matrix(long, by="product_id")
+    assert wide.loc["X", "total"] == 5 and wide.loc["Y", "total"] == 4
+    assert wide.loc["total", "price"] == 3 and wide.loc["total", "attitude"] == 3 and wide.loc["total", "total"] == 9
+    assert "exterior" not in wide.columns  # a reason nobody lost to
+    shares = wl.loss_matrix(long, by="product_id", value="share")
+    assert shares.loc["total", "price"] == pytest.approx(3 / 9) and shares.loc["Y", "total"] == 1.0
+
+
+def test_loss_table_reading_names_the_top_reason_of_the_biggest_group():
+    long = wl.loss_reasons(LOSS_TABLE, by="product_id")
+    # X has most losses (5); its top recorded reason is price, 2 of 5 = 40%.
+    assert model.reading("loss_table", long, lang="en", by="product_id") == (
+        "**Price** is the top loss reason for **X**, 40% of its 5 losses."
+    )
+    assert model.reading("loss_table", long, lang="zh", by="product_id") == "**价格**是**X**最主要的战败原因，占其5个战败商机的40%。"
+
+
+def test_pareto_worked_example():
+    pareto = wl.reason_pareto(LOSS_TABLE)
+    assert pareto["loss_reason"].tolist() == ["price", "attitude", "brand", "other", "not_recorded"]
+    assert pareto["lost"].tolist() == [3, 3, 1, 1, 1]
+    assert pareto["cumulative_share"].tolist() == pytest.approx([3 / 9, 6 / 9, 7 / 9, 8 / 9, 1.0])
+
+
+def test_addressable_losses_by_rep():
+    table = opps(
+        status=["lost"] * 5, rep_id=["R1", "R1", "R1", "R2", "R2"],
+        loss_reason=["跟进不及时", "price", None, "service", "quote"],
+    )
+    out = wl.addressable_losses(table).set_index("rep_id")
+    # R1: 3 lost, 2 with a reason, 1 sales-side (follow-up) -> 1/2; 1 of 3 not recorded.
+    assert out.loc["R1", ["lost", "recorded", "sales_side"]].tolist() == [3, 2, 1]
+    assert out.loc["R1", "sales_side_share"] == 0.5 and out.loc["R1", "not_recorded_share"] == pytest.approx(1 / 3)
+    assert out.loc["R2", "sales_side_share"] == 1.0  # service and quote are both sales-side
+
+
+# ---------------------------------------------------------------- competitors, cycle
+def test_competitors_by_product_and_region():
+    table = opps(
+        status=["lost", "lost", "lost", "lost", "won"], competitor=["A", "A", "B", None, "A"],
+        product_id=["X", "Y", "X", "X", "X"], region=["e", "e", "w", "e", "e"], amount=[10.0, 20.0, 30.0, 40.0, 50.0],
+    )
+    out = wl.competitors(table, by=["product_id"]).set_index(["competitor", "product_id"])
+    assert out.loc[("A", "X"), "lost"] == 1 and out.loc[("A", "X"), "share"] == 0.5  # X: A 1, B 1
+    assert out.loc[("A", "Y"), "share"] == 1.0
+    assert wl.competitors(table, by="region").set_index(["competitor", "region"]).loc[("A", "e"), "amount"] == 30.0
+
+
+def test_cycle_times_worked_example():
+    day = pd.Timestamp("2024-01-01")
+    table = opps(
+        status=["won", "won", "won", "lost", "lost", "open"],
+        created_date=[day] * 6,
+        closed_date=[day + pd.Timedelta(days=d) for d in (10, 20, 60)] + [day + pd.Timedelta(days=5), day - pd.Timedelta(days=3), pd.NaT],
+    )
+    out = wl.cycle_times(table, by=None).set_index("status")
+    assert out.loc["won", ["deals", "median_days", "mean_days"]].tolist() == [3, 20.0, 30.0]
+    assert out.loc["lost", "deals"] == 1 and out.loc["lost", "excluded"] == 1  # closed before created
+    assert "open" not in out.index
+
+
+def test_funnel_worked_example():
+    table = opps(
+        status=["won", "won", "lost", "lost", "lost", "open", "lost"],
+        stage=["commitment", "conviction", "no_interest", "strong_interest", "strong_interest", "low_interest", "bogus"],
+    )
+    out = wl.funnel(table).set_index("stage")
+    # reached: a deal has reached its stage and every earlier one; won deals reached commitment.
+    assert out["reached"].tolist() == [6, 5, 4, 2, 2]
+    assert out["lost_here"].tolist() == [1, 0, 2, 0, 0]
+    # closed deals reaching each stage: 5, 4, 4, 2, 2 -> conversion 4/5, 4/4, 2/4, 2/2.
+    assert out["conversion_rate"].tolist()[:4] == pytest.approx([0.8, 1.0, 0.5, 1.0])
+    assert out["lost_share"].tolist() == pytest.approx([1 / 3, 0, 2 / 3, 0, 0])
+    assert wl.funnel(table).attrs["unknown_stage"] == 1
+    assert "**Strong interest** to **Conviction**" in model.reading("funnel", wl.funnel(table), lang="en")
+
+
+def test_funnel_stage_names_are_a_parameter():
+    table = opps(status=["won", "lost"], stage=["order", "lead"])
+    assert wl.funnel(table, stages=["lead", "order"])["reached"].tolist() == [2, 1]
+
+
+# ----------------------------------------------------------------------- showroom
+def test_showroom_ratios_worked_example():
+    """Jan 2023 of the sample: 321 traffic, 193 first visits, 100 records, 68 test drives,
+    62 stayed 30 min, sales 16 showroom + 8 secondary + 5 wholesale = 29."""
+    rooms = pd.DataFrame({
+        "month": pd.to_datetime(["2023-01-01"]), "traffic": [321], "first_visits": [193], "records": [100],
+        "test_drives": [68], "stay_30min": [62], "showroom_sales": [16], "secondary_sales": [8], "wholesale_sales": [5],
+    }).astype({c: "Int64" for c in ("traffic", "first_visits", "records", "test_drives", "stay_30min",
+                                     "showroom_sales", "secondary_sales", "wholesale_sales")})
+    row = wl.showroom_kpis(rooms).iloc[0]
+    assert row["daily_traffic"] == pytest.approx(321 / 31)
+    assert row["total_sales"] == 29
+    assert row["close_rate"] == pytest.approx(16 / 193)
+    assert row["record_rate"] == pytest.approx(100 / 193)
+    assert row["test_drive_rate"] == pytest.approx(68 / 193)
+    assert row["stay_rate"] == pytest.approx(62 / 193)
+    assert row["secondary_share"] == pytest.approx(8 / 29)
+    assert row["showroom_retail_share"] == pytest.approx(16 / 29)
+    assert row["note"] == ""
+
+
+def test_zero_denominators_give_missing_values_and_a_note():
+    rooms = pd.DataFrame({
+        "month": pd.to_datetime(["2024-02-01"]), "first_visits": [0], "records": [3], "showroom_sales": [0],
+        "secondary_sales": [0], "wholesale_sales": [0],
+    }).astype({c: "Int64" for c in ("first_visits", "records", "showroom_sales", "secondary_sales", "wholesale_sales")})
+    row = wl.showroom_kpis(rooms).iloc[0]
+    assert math.isnan(row["close_rate"]) and math.isnan(row["record_rate"]) and math.isnan(row["secondary_share"])
+    assert row["note"] == "first_visits = 0, total_sales = 0"
+    assert "test_drive_rate" not in row.index  # its columns are absent: left out, not an error
+
+
+# ---------------------------------------------------------------- sources and reps
+def test_referral_share_of_won_deals():
+    table = opps(status=["won", "won", "won", "won", "lost"], source=["referral", "referral", "showroom", "referral", "referral"])
+    out = wl.won_sources(table)
+    assert out.set_index("source")["share"].to_dict() == {"referral": 0.75, "showroom": 0.25}
+    assert model.reading("sources", out, lang="en").startswith("Referrals bring the most won deals: 75%")
+
+
+def test_rep_performance_levels_and_mix():
+    """domain.md §6: target met and recognised -> high; one -> medium; neither -> low."""
+    reps = pd.DataFrame({
+        "rep_id": ["R1", "R2", "R3", "R4", "R5"],
+        "target_met": pd.array([True, True, False, False, None], dtype="boolean"),
+        "recognised": pd.array([True, False, True, False, True], dtype="boolean"),
+    })
+    out = wl.rep_performance(reps)
+    assert out["performance"].astype(object).tolist()[:4] == ["high", "medium", "medium", "low"]
+    assert pd.isna(out["performance"][4])  # unknown flag: no guess
+    mix = wl.performance_mix(out).set_index("performance")
+    assert mix["reps"].tolist() == [1, 2, 1] and mix.loc["medium", "survey_share"] == 0.47
+
+
+# ----------------------------------------------------------------------- the model
+def test_naive_bayes_worked_example():
+    """won: ref, ref; lost: ref, web. Levels 2 + 1 unseen, alpha 1:
+    P(ref|won) = 3/5, P(ref|lost) = 2/5 -> odds 1.5 -> p 0.6; P(web|won) = 1/5, P(web|lost) = 2/5 -> p 1/3;
+    unseen value: 1/5 over 1/5 -> p 0.5; missing value: no step -> prior odds (3/3) -> 0.5."""
+    history = pd.DataFrame({"status": ["won", "won", "lost", "lost"], "source": ["ref", "ref", "ref", "web"]})
+    deals = pd.DataFrame({"opportunity_id": list("abcd"), "source": ["ref", "web", "fax", None], "amount": [100.0] * 4})
+    out = model.win_probability(deals, history, features=["source"])
+    assert out["probability"].tolist() == pytest.approx([0.6, 1 / 3, 0.5, 0.5])
+    assert out["weighted_amount"].tolist() == pytest.approx([60, 100 / 3, 50, 50])
+    assert out["drivers"][1] == "source=web (-0.69)"
+
+
+def test_probabilities_are_clipped():
+    history = pd.DataFrame({"status": ["won"] * 200 + ["lost"] * 2, "source": ["a"] * 200 + ["b"] * 2})
+    out = model.win_probability(pd.DataFrame({"opportunity_id": ["x"], "source": ["a"]}), history, features=["source"], clip=0.05)
+    assert out["probability"][0] == pytest.approx(0.95)
+
+
+def test_backtest_and_pipeline_on_the_sample():
+    table = wl.add_context(kamlib.data.load().table("opportunities"))
+    scores, calibration = model.backtest(table)
+    closed = int(table["status"].isin(["won", "lost"]).sum())
+    assert scores["train"] + scores["test"] == closed
+    assert 0 < scores["brier"] < 0.25 and calibration["deals"].sum() == scores["test"]
+    open_deals = table[table["status"] == "open"]
+    pipeline = model.weighted_pipeline(model.win_probability(open_deals, table), open_deals)
+    assert pipeline["deals"].sum() == len(open_deals)
+    assert pipeline["weighted_amount"].sum() < open_deals["amount"].sum()
+
+
+def test_backtest_needs_ten_closed_deals():
+    with pytest.raises(DataError, match="needs at least 10 closed deals, but found 2"):
+        model.backtest(pd.DataFrame({"status": ["won", "lost"], "source": ["a", "b"]}))
+
+
+# ----------------------------------------------------------------------- properties
+statuses = st.lists(st.tuples(st.sampled_from(["won", "lost", "open"]), st.sampled_from(["X", "Y", "Z"]),
+                              st.sampled_from(["价格", "price", "brand", "??", None])), min_size=1, max_size=40)
+
+
+@settings(max_examples=40, deadline=None)
+@given(statuses)
+def test_properties_counts_add_up_and_order_does_not_matter(rows):
+    table = opps(status=[r[0] for r in rows], product_id=[r[1] for r in rows], loss_reason=[r[2] for r in rows])
+    rates = wl.win_rates(table, by="product_id")
+    assert rates[["won", "lost", "open"]].to_numpy().sum() == len(table)
+    shuffled = wl.win_rates(table.iloc[::-1], by="product_id")
+    pd.testing.assert_frame_equal(rates, shuffled)
+    long = wl.loss_reasons(table, by="product_id")
+    assert long["lost"].sum() == (table["status"] == "lost").sum()
+    sums = long.groupby("product_id")["share"].sum()
+    assert np.allclose(sums[long.groupby("product_id")["group_lost"].first() > 0], 1.0)
+    assert ((rates["ci_low"] <= rates["win_rate"]) | rates["win_rate"].isna()).all()
