@@ -310,3 +310,9 @@ def test_a_section_without_its_columns_says_so_and_the_report_goes_on(tmp_path, 
     needs = kamlib.i18n.t("text.needs", lang, what="region (orders or accounts)")
     assert needs in html
     assert not (result.run_dir / f"00_data_overview-{lang}" / "revenue_by_region.csv").exists()
+
+
+def test_every_notebook_has_a_translated_report_title():
+    for notebook in report.find_notebooks():
+        key = "title." + re.sub(r"^\d+[_\-]", "", notebook.stem)
+        assert kamlib.i18n.has(key), f"add a label {key} for {notebook.name}"
