@@ -1,0 +1,130 @@
+"""Prospect qualification (准客户, domain.md §2.7): MAN combinations and prospect temperature.
+
+Re-exported by :mod:`kamlib.classify`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from kamlib.errors import ConfigError
+from kamlib.selection import _ordered, _require
+
+__all__ = ["IMPORTANCE", "MAN_ACTIONS", "TEMPERATURES", "man_qualify", "man_summary", "prospect_temperature"]
+
+#: MAN combination → recommended action (domain.md §2.7), best first.
+MAN_ACTIONS = {
+    "MAN": "ideal_target", "MA": "skilled_selling", "MN": "find_authority", "AN": "check_credit",
+    "M": "nurture", "A": "nurture", "N": "nurture", "none": "stop",
+}
+TEMPERATURES = ("hot", "promising", "potential")
+IMPORTANCE = ("important", "secondary", "ordinary")
+
+
+def man_qualify(leads: pd.DataFrame, *, money: str = "money", authority: str = "authority",
+                need: str = "need", actions: dict[str, str] | None = None) -> pd.DataFrame:
+    """MAN combination of each lead and the recommended action (domain.md §2.7).
+
+    Parameters
+    ----------
+    leads : DataFrame
+        ``lead_id`` and three boolean columns (Money 有钱, Authority 有权, Need 有需求).
+    money, authority, need : str
+        Column names.
+    actions : dict, optional
+        ``{combination: action code}``; default :data:`MAN_ACTIONS`.
+
+    Returns
+    -------
+    DataFrame
+        The leads with ``man`` (ordered categorical MAN, MA, MN, AN, M, A, N, none) and
+        ``action`` (label ``man_action.<code>``). A missing flag counts as not
+        established; ``attrs["unknown_flags"]`` counts such cells.
+
+    Examples
+    --------
+    The combinations of domain.md §2.7:
+
+    >>> leads = pd.DataFrame({"lead_id": list("abcdef"), "money": [True, True, True, False, False, False],
+    ...                       "authority": [True, True, False, True, False, False],
+    ...                       "need": [True, False, True, True, True, False]})
+    >>> man_qualify(leads)[["man", "action"]].values.tolist()
+    [['MAN', 'ideal_target'], ['MA', 'skilled_selling'], ['MN', 'find_authority'], ['AN', 'check_credit'], ['N', 'nurture'], ['none', 'stop']]
+    """
+    _require(leads, ["lead_id", money, authority, need], "man_qualify", "leads")
+    actions = MAN_ACTIONS if actions is None else actions
+    flags = leads[[money, authority, need]]
+    known = flags.notna().to_numpy()
+    values = flags.fillna(False).astype(bool).to_numpy()
+    combo = np.char.add(np.char.add(np.where(values[:, 0], "M", ""), np.where(values[:, 1], "A", "")),
+                        np.where(values[:, 2], "N", ""))
+    combo = np.where(combo == "", "none", combo)
+    missing = set(MAN_ACTIONS) - set(actions)
+    if missing:
+        raise ConfigError(f"man_qualify: actions needs an action for every combination; missing {sorted(missing)}.")
+    out = leads.copy()
+    out["man"] = _ordered(combo, list(MAN_ACTIONS))
+    out["action"] = pd.Series(combo, index=leads.index).map(actions).astype("string")
+    out.attrs["unknown_flags"] = int((~known).sum())
+    return out
+
+
+def man_summary(qualified: pd.DataFrame) -> pd.DataFrame:
+    """Leads per MAN combination with the action and share (every combination listed).
+
+    Examples
+    --------
+    >>> q = man_qualify(pd.DataFrame({"lead_id": ["a", "b"], "money": [True, True],
+    ...                               "authority": [True, False], "need": [True, True]}))
+    >>> man_summary(q).head(3)[["man", "leads", "action"]].values.tolist()
+    [['MAN', 1, 'ideal_target'], ['MA', 0, 'skilled_selling'], ['MN', 1, 'find_authority']]
+    """
+    counts = qualified.groupby("man", observed=False).size().rename("leads").reset_index()
+    counts["action"] = counts["man"].astype(str).map(MAN_ACTIONS)
+    counts["share"] = counts["leads"] / max(int(counts["leads"].sum()), 1)
+    return counts
+
+
+def prospect_temperature(leads: pd.DataFrame, *, today: object, hot_days: int = 7, promising_days: int = 14,
+                         close: str = "expected_close_date", importance: str = "importance") -> pd.DataFrame:
+    """Hot / promising / potential by expected close date, with importance (domain.md §2.7).
+
+    Parameters
+    ----------
+    leads : DataFrame
+        ``lead_id`` and *close* (date); optional *importance* (important, secondary,
+        ordinary).
+    today : date-like
+        The day the temperature is judged on (never read from the clock).
+    hot_days, promising_days : int, default 7 and 14
+        Closing within this many days → hot 热恋客户 (short, frequent visits); within
+        *promising_days* → promising 有望客户 (pursue actively); later → potential
+        潜在客户 (visit as suits).
+
+    Returns
+    -------
+    DataFrame
+        The leads with ``days_to_close``, ``overdue`` (expected close already passed:
+        counted as hot) and ``temperature`` (ordered categorical; NA without a date).
+
+    Examples
+    --------
+    >>> leads = pd.DataFrame({"lead_id": list("abcd"), "expected_close_date": pd.to_datetime(
+    ...     ["2025-06-03", "2025-06-10", "2025-07-01", "2025-05-20"])})
+    >>> prospect_temperature(leads, today="2025-06-01")[["days_to_close", "temperature"]].values.tolist()
+    [[2, 'hot'], [9, 'promising'], [30, 'potential'], [-12, 'hot']]
+    """
+    _require(leads, ["lead_id", close], "prospect_temperature", "leads")
+    if not 0 <= hot_days < promising_days:
+        raise ConfigError(f"prospect_temperature: need 0 ≤ hot_days < promising_days, but {hot_days!r} and "
+                          f"{promising_days!r} were passed.")
+    days = (pd.to_datetime(leads[close]) - pd.Timestamp(today)).dt.days
+    temperature = np.select([days <= hot_days, days <= promising_days], TEMPERATURES[:2], TEMPERATURES[2])
+    out = leads.copy()
+    out["days_to_close"] = days.astype("Int64")
+    out["overdue"] = (days < 0).astype("boolean").where(days.notna())
+    out["temperature"] = _ordered(np.where(days.isna(), None, temperature), TEMPERATURES)
+    if importance in out.columns:
+        out[importance] = _ordered(out[importance].astype(object), IMPORTANCE)
+    return out
