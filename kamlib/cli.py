@@ -58,29 +58,49 @@ def sample(n_accounts: int | None, seed: int | None, out: Path, fmt: str) -> Non
 
 
 @main.command()
+@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path), default=None, metavar="FILE",
+              help="Batch config (YAML): notebooks, parameter sets, fan-out; the options below override it.")
 @click.option("--data", type=str, default=None, metavar="PATH",
-              help="Data folder or DuckDB file (default: the embedded sample).")
-@click.option("--lang", type=click.Choice(["en", "zh", "all"]), default="en", show_default=True,
-              help="Report language; all = one report per language.")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("reports"), show_default=True, metavar="DIR",
-              help="Folder that receives the new run folder.")
+              help="Data folder, DuckDB file or env:NAME (default: the embedded sample).")
+@click.option("--lang", type=click.Choice(["en", "zh", "all"]), default=None,
+              help="Report language; all = one report per language. [default: en]")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None, metavar="DIR",
+              help="Folder that receives the new run folder. [default: reports]")
 @click.option("--only", "only", multiple=True, metavar="NOTEBOOK",
               help="Run only this notebook (name, number such as 00, or path); repeatable. Default: all.")
 @click.option("--param", "params", multiple=True, metavar="KEY=VALUE",
-              help="Set a notebook parameter (repeatable); unknown names are an error.")
-def report(data: str | None, lang: str, out: Path, only: tuple[str, ...], params: tuple[str, ...]) -> None:
+              help="Set a notebook parameter (repeatable); unknown names are an error. VALUE env:NAME is read "
+                   "from the environment variable NAME when the notebook runs.")
+@click.option("--jobs", "workers", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Jobs run in parallel on local processes. [default: number of cores]")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=None, metavar="SECONDS",
+              help="Seconds one job may run in all before it fails.")
+@click.option("--scheduler", type=str, default=None, metavar="ADDRESS",
+              help="Run the jobs on this Dask distributed scheduler (tcp://host:8786) instead.")
+@click.option("--retry-failed", "retry", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
+              metavar="RUN_DIR", help="Run the failed jobs of an earlier run again, in that run's folder.")
+def report(config_file: Path | None, data: str | None, lang: str | None, out: Path | None, only: tuple[str, ...],
+           params: tuple[str, ...], workers: int | None, timeout: float | None, scheduler: str | None,
+           retry: Path | None) -> None:
     """Run the analysis notebooks and publish HTML reports without code.
 
-    Each run writes a new folder OUT/<YYYYmmdd-HHMMSS>/ with, per notebook and
-    language, the executed notebook, its HTML report and the tables it produced
-    (CSV in UTF-8 with BOM, XLSX), plus index.html and manifest.json. A failing
-    notebook does not stop the others; the exit status is 1 if any failed.
+    Each run writes a new folder OUT/[<period>_]<YYYYmmdd-HHMMSS>/ with, per job
+    (notebook, language, fan-out value), the executed notebook, its HTML report and
+    the tables it produced (CSV in UTF-8 with BOM, XLSX), plus index.html and
+    manifest.json. A failing notebook does not stop the others.
+
+    Exit status: 0 all reports ok; 1 some report failed (see index.html); 2 the run
+    could not start (bad config, parameter, data or scheduler; nothing ran);
+    130 interrupted (Ctrl-C; the manifest says what finished).
 
     \b
-    Example:
+    Examples:
       kam report --lang all --data ~/exports/crm-2025-06/ --only 00
+      kam report --config data/sample_config/batch.yml --param period_end=2025-06-30
+      kam report --retry-failed reports/2025-06-30_20250701-060000
     """
     from kamlib import report as report_mod
+    from kamlib import runner
 
     parameters = {}
     for item in params:
@@ -88,7 +108,26 @@ def report(data: str | None, lang: str, out: Path, only: tuple[str, ...], params
         if not sep or not key.strip():
             raise click.BadParameter(f"expected KEY=VALUE, but {item!r} was passed.", param_hint="--param")
         parameters[key.strip()] = value
-    result = report_mod.run(list(only) or None, data=data, lang=lang, out=out, parameters=parameters)
+    data = parameters.pop("data", data)  # --param data=... is --data
+    lang = parameters.pop("lang", lang)
+    try:
+        if retry is not None:
+            result = runner.retry_failed(retry, workers=workers, scheduler=scheduler)
+        elif config_file is not None:
+            from kamlib import batch
+
+            config = batch.load_config(config_file)
+            jobs, shared = batch.plan_batch(config, data=data, lang=lang, parameters=parameters, only=only or None,
+                                            timeout=timeout)
+            result = runner.run_jobs(jobs, out=out or config.get("out") or "reports", parameters=shared,
+                                     workers=workers or config.get("jobs"), scheduler=scheduler,
+                                     extra={"config": str(config_file.resolve())})
+        else:
+            result = report_mod.run(list(only) or None, data=data, lang=lang or "en", out=out or "reports",
+                                    parameters=parameters, timeout=timeout, jobs=workers or None, scheduler=scheduler)
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        sys.exit(130)
     click.echo(f"run folder: {result.run_dir}")
     click.echo(result.summary())
     sys.exit(0 if result.ok else 1)

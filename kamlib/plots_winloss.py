@@ -59,7 +59,8 @@ def plot_win_rates(
     ax = _axes(ax, lang)
     shown = rates[rates["closed"] > 0].reset_index(drop=True)
     y = np.arange(len(shown))[::-1]
-    errors = np.vstack([shown["win_rate"] - shown["ci_low"], shown["ci_high"] - shown["win_rate"]])
+    # A rate of 0 or 1 sits on its interval's end, where rounding can leave -1e-17.
+    errors = np.clip(np.vstack([shown["win_rate"] - shown["ci_low"], shown["ci_high"] - shown["win_rate"]]), 0, None)
     ax.errorbar(shown["win_rate"], y, xerr=errors, fmt="o", color=PALETTE[0], ecolor="#9DB3D6", elinewidth=5, capsize=0)
     ax.set_yticks(y, [i18n.value_label(by, v, lang) for v in shown[by]])
     for yi, n in zip(y, shown["closed"]):

@@ -28,11 +28,9 @@ import json
 import os
 import platform
 import re
-import sys
-import time
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -41,23 +39,29 @@ import pandas as pd
 import kamlib
 from kamlib import i18n
 from kamlib.errors import ConfigError, ReportError
-from kamlib.overview import MASK, mask_secret, secret_values
+from kamlib.overview import mask_secret
 
 if TYPE_CHECKING:  # pragma: no cover
     from pandas.io.formats.style import Styler
 
 __all__ = [
     "NOTEBOOKS_DIR",
+    "EnvValue",
     "Job",
     "JobResult",
     "RunResult",
-    "execute_job",
+    "assign_folders",
+    "check_parameters",
+    "declared_parameters",
     "find_notebooks",
     "new_run_dir",
     "notebook_parameters",
+    "period_of",
     "plan",
     "render_html",
+    "resolve",
     "run",
+    "safe_name",
     "save_table",
     "styled",
     "write_index",
@@ -69,9 +73,6 @@ NOTEBOOKS_DIR = Path(kamlib.__file__).resolve().parent.parent / "notebooks"
 
 #: Parameters every report notebook takes (design.md: "Every notebook takes lang").
 BASE_PARAMETERS = ("data", "lang", "output_dir")
-
-_KERNEL = "python3"
-
 
 # ============================================================================ files
 def _atomic_write(path: Path, data: bytes) -> Path:
@@ -268,39 +269,114 @@ def styled(
 
 
 # ============================================================================ plan
+def safe_name(value: Any, *, limit: int = 60) -> str:
+    """*value* as one file-name part: letters (Chinese too), digits, ``_`` and ``-`` only.
+
+    Anything else (``/``, ``.``, spaces) becomes ``_``, so a fan-out value can never
+    leave the run folder.
+
+    Examples
+    --------
+    >>> safe_name("../../evil"), safe_name("/etc/passwd"), safe_name("华东 区"), safe_name("..")
+    ('evil', 'etc_passwd', '华东_区', '_')
+    """
+    text = re.sub(r"[^\w\-]+", "_", str(value)).strip("_")[:limit]
+    return text or "_"
+
+
 @dataclass
 class Job:
-    """One notebook run in one language."""
+    """One notebook run with one parameter set (one language, one fan-out value).
+
+    *fanout* holds the parameters set by a batch's ``for_each`` (they name the job's
+    folder); *timeout* is the seconds the whole job may run, *cell_timeout* the seconds
+    one cell may run (None = no limit); *folder* is set when the run starts.
+    """
 
     notebook: Path
     lang: str
     parameters: dict[str, Any]
+    fanout: dict[str, Any] = field(default_factory=dict)
+    label: str | None = None
+    timeout: float | None = None
+    cell_timeout: float | None = None
+    folder: str | None = None
 
     @property
     def name(self) -> str:
-        """``00_data_overview-zh``: the job's folder name."""
-        return f"{self.notebook.stem}-{self.lang}"
+        """``00_data_overview-zh`` or ``01_environment_analysis-zh-east``: the job's folder."""
+        parts = [self.notebook.stem, self.lang, self.label, *self.fanout.values()]
+        return self.folder or "-".join(safe_name(p) for p in parts if p is not None)
+
+    @property
+    def title(self) -> str:
+        """``01_environment_analysis (zh, region=east)``: the job in log lines."""
+        return _describe(self.notebook.stem, self.lang, self.fanout)
+
+
+def _describe(notebook: str, lang: str, fanout: Mapping[str, Any]) -> str:
+    return f"{notebook} ({', '.join([lang, *(f'{k}={v}' for k, v in fanout.items())])})"
+
+
+def assign_folders(jobs: Sequence[Job]) -> None:
+    """Give every job its own folder name (``-2``, ``-3`` … when two would share one)."""
+    taken: set[str] = set()
+    for job in jobs:
+        base, n = job.name, 1
+        while (name := base if n == 1 else f"{base}-{n}") in taken:
+            n += 1
+        taken.add(name)
+        job.folder = name
 
 
 @dataclass
 class JobResult:
     """What happened to one job.
 
-    ``status`` is ``"ok"`` or ``"failed"``; ``files`` are paths relative to the run
-    folder; ``error`` is a one-line summary (``ValueError: … (cell 5)``) or None.
+    ``status`` is ``"ok"``, ``"failed"``, ``"pending"`` (not finished yet) or
+    ``"interrupted"``; ``files`` are paths relative to the run folder; ``error`` is a
+    one-line summary (``ValueError: … (cell In [5])``) or None; ``parameters`` are the
+    ones the notebook got, secrets masked; ``attempts`` counts kernel starts.
     """
 
     notebook: str
     lang: str
     status: str
-    seconds: float
+    seconds: float = 0.0
     files: list[str] = field(default_factory=list)
     error: str | None = None
     parameters: dict[str, Any] = field(default_factory=dict)
+    fanout: dict[str, Any] = field(default_factory=dict)
+    folder: str = ""
+    source: str = ""
+    started: str | None = None
+    ended: str | None = None
+    attempts: int = 0
+    timeout: float | None = None
+    cell_timeout: float | None = None
+
+    @classmethod
+    def pending(cls, job: Job) -> JobResult:
+        """The entry of a job that has not finished (yet)."""
+        return cls(
+            notebook=job.notebook.stem,
+            lang=job.lang,
+            status="pending",
+            parameters={**{k: mask_secret(k, v) for k, v in job.parameters.items()}, "output_dir": job.name},
+            fanout=dict(job.fanout),
+            folder=job.name,
+            source=str(job.notebook),
+            timeout=job.timeout,
+            cell_timeout=job.cell_timeout,
+        )
 
     @property
     def ok(self) -> bool:
         return self.status == "ok"
+
+    @property
+    def title(self) -> str:
+        return _describe(self.notebook, self.lang, self.fanout)
 
     @property
     def html(self) -> str | None:
@@ -329,7 +405,7 @@ class RunResult:
         failed = len(self.failed)
         text = f"{len(self.jobs)} reports: {len(self.jobs) - failed} ok, {failed} failed in {self.seconds:.1f} s"
         if failed:
-            text += " (failed: " + ", ".join(f"{j.notebook} ({j.lang})" for j in self.failed) + ")"
+            text += " (failed: " + ", ".join(j.title for j in self.failed) + ")"
         return text
 
 
@@ -467,6 +543,82 @@ def notebook_parameters(notebook: str | Path) -> dict[str, dict[str, str]]:
     return found
 
 
+def declared_parameters(notebook: Path) -> dict[str, dict[str, str]]:
+    """:func:`notebook_parameters`, requiring a parameters cell with ``data``, ``lang``, ``output_dir``.
+
+    Raises
+    ------
+    ReportError
+        When the notebook cannot be read, has no parameters cell or lacks a base parameter.
+    """
+    try:
+        declared = notebook_parameters(notebook)
+    except ReportError:
+        raise
+    except Exception as exc:  # unreadable notebook
+        raise ReportError(f"{notebook}: cannot read the notebook ({type(exc).__name__}: {exc}).") from exc
+    if not declared:
+        raise ReportError(
+            f"{notebook.name}: no cell tagged 'parameters'. Tag the cell that sets "
+            f"{', '.join(BASE_PARAMETERS)} with 'parameters'."
+        )
+    check_parameters(notebook, dict.fromkeys(BASE_PARAMETERS), declared)
+    return declared
+
+
+def check_parameters(
+    notebook: Path, values: Mapping[str, Any], declared: Mapping[str, Mapping[str, str]]
+) -> dict[str, Any]:
+    """*values* converted to the types *notebook* declares; unknown names are an error.
+
+    Raises
+    ------
+    ReportError
+        Naming the unknown parameters (and the declared ones), or the value that does
+        not fit its type.
+    """
+    unknown = [name for name in values if name not in declared]
+    if unknown:
+        raise ReportError(
+            f"{notebook.name}: unknown parameter{'s' if len(unknown) > 1 else ''} "
+            f"{', '.join(map(repr, unknown))} (the notebook's parameters are: {', '.join(declared)}). "
+            "Check the spelling, or add it to the notebook's parameters cell."
+        )
+    return {
+        name: _coerce(notebook, name, value, declared[name].get("inferred_type_name") or "")
+        for name, value in values.items()
+    }
+
+
+def check_data(data: str | None) -> str | None:
+    """*data* as an absolute path; URLs and ``env:NAME`` references are kept as given.
+
+    Raises
+    ------
+    ReportError
+        When the folder or file does not exist, or the environment variable is not set.
+    """
+    if data is None or "://" in str(data):
+        return data
+    if str(data).startswith(ENV_PREFIX):
+        resolve(data).value  # noqa: B018 - raises when the variable is not set
+        return data
+    path = Path(data).expanduser()
+    if not path.exists():
+        raise ReportError(f"data: {data} does not exist. Give a data folder or a DuckDB file (or leave it out for the sample).")
+    return str(path.resolve())
+
+
+def check_runner_names(parameters: Mapping[str, Any]) -> None:
+    """Refuse ``data``, ``lang``, ``output_dir`` among free parameters: the runner sets them."""
+    clash = sorted(set(parameters) & set(BASE_PARAMETERS))
+    if clash:
+        raise ReportError(
+            f"parameter {clash[0]!r} is set by the report runner; use the --{clash[0].replace('_', '-')} option "
+            "(or the run() argument) instead of --param."
+        )
+
+
 def plan(
     notebooks: Sequence[Path],
     *,
@@ -489,49 +641,35 @@ def plan(
     """
     langs = _langs(lang)
     extra = dict(parameters or {})
-    clash = sorted(set(extra) & set(BASE_PARAMETERS))
-    if clash:
-        raise ReportError(
-            f"parameter {clash[0]!r} is set by the report runner; use the --{clash[0].replace('_', '-')} option "
-            "(or the run() argument) instead of --param."
-        )
-    if data is not None and "://" not in str(data):
-        path = Path(data).expanduser()
-        if not path.exists():
-            raise ReportError(f"data: {data} does not exist. Give a data folder or a DuckDB file (or leave it out for the sample).")
-        data = str(path.resolve())
+    check_runner_names(extra)
+    data = check_data(data)
     jobs = []
     for notebook in notebooks:
-        try:
-            declared = notebook_parameters(notebook)
-        except ReportError:
-            raise
-        except Exception as exc:  # unreadable notebook
-            raise ReportError(f"{notebook}: cannot read the notebook ({type(exc).__name__}: {exc}).") from exc
-        if not declared:
-            raise ReportError(
-                f"{notebook.name}: no cell tagged 'parameters'. Tag the cell that sets "
-                f"{', '.join(BASE_PARAMETERS)} with 'parameters'."
-            )
-        wanted = [*BASE_PARAMETERS, *extra]
-        unknown = [name for name in wanted if name not in declared]
-        if unknown:
-            raise ReportError(
-                f"{notebook.name}: unknown parameter{'s' if len(unknown) > 1 else ''} "
-                f"{', '.join(map(repr, unknown))} (the notebook's parameters are: {', '.join(declared)}). "
-                "Check the spelling, or add it to the notebook's parameters cell."
-            )
-        values = {
-            name: _coerce(notebook, name, value, declared[name].get("inferred_type_name") or "")
-            for name, value in extra.items()
-        }
+        values = check_parameters(notebook, extra, declared_parameters(notebook))
         for one in langs:
             jobs.append(Job(notebook=Path(notebook), lang=one, parameters={"data": data, "lang": one, **values}))
     return jobs
 
 
-def new_run_dir(out: str | Path = "reports", *, now: _dt.datetime | None = None) -> Path:
-    """Create and return a new, empty run folder ``<out>/<YYYYmmdd-HHMMSS>[-N]``.
+#: Parameters whose value names the period a run covers (the first one set names the run).
+PERIOD_PARAMETERS = ("month", "as_of", "period_end")
+
+
+def period_of(parameters: Mapping[str, Any]) -> str | None:
+    """The period a run covers, from the first of ``month``, ``as_of``, ``period_end`` that is set.
+
+    Examples
+    --------
+    >>> period_of({"region": "east", "period_end": "2025-06-30"}), period_of({})
+    ('2025-06-30', None)
+    """
+    return next((str(parameters[k]) for k in PERIOD_PARAMETERS if parameters.get(k) not in (None, "")), None)
+
+
+def new_run_dir(
+    out: str | Path = "reports", *, now: _dt.datetime | None = None, period: str | None = None
+) -> Path:
+    """Create and return a new, empty run folder ``<out>/[<period>_]<YYYYmmdd-HHMMSS>[-N]``.
 
     An existing folder is never reused: a suffix ``-2``, ``-3``, … is added.
 
@@ -542,10 +680,14 @@ def new_run_dir(out: str | Path = "reports", *, now: _dt.datetime | None = None)
     >>> when = datetime.datetime(2026, 11, 22, 17, 30)
     >>> new_run_dir(base, now=when).name, new_run_dir(base, now=when).name
     ('20261122-173000', '20261122-173000-2')
+    >>> new_run_dir(base, now=when, period="2026-10").name
+    '2026-10_20261122-173000'
     """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     stamp = (now or _dt.datetime.now()).strftime("%Y%m%d-%H%M%S")
+    if period:
+        stamp = f"{safe_name(period)}_{stamp}"
     for n in range(1, 10_000):
         candidate = out / (stamp if n == 1 else f"{stamp}-{n}")
         try:
@@ -554,6 +696,69 @@ def new_run_dir(out: str | Path = "reports", *, now: _dt.datetime | None = None)
             continue
         return candidate
     raise ReportError(f"{out}: cannot create a new run folder for {stamp}.")  # pragma: no cover
+
+
+# ========================================================================== secrets
+#: A parameter written ``env:NAME`` is read from the environment variable NAME in the kernel.
+ENV_PREFIX = "env:"
+
+
+class EnvValue(os.PathLike):
+    """A parameter written ``env:NAME``: shown as ``env:NAME``, read from the environment when used.
+
+    ``kam.data.load(EnvValue)`` opens the path the variable holds (it is a path-like
+    object); other code takes :attr:`value`. Shown, printed or masked it stays
+    ``env:NAME``, so the secret never reaches a report.
+    """
+
+    def __init__(self, name: str) -> None:
+        if not re.fullmatch(r"[A-Za-z_]\w*", name):
+            raise ConfigError(f"{ENV_PREFIX}{name}: not an environment variable name. Write env:NAME, e.g. env:KAM_DB_URL.")
+        self.name = name
+
+    @property
+    def value(self) -> str:
+        """The variable's value."""
+        try:
+            return os.environ[self.name]
+        except KeyError:
+            raise ReportError(
+                f"{ENV_PREFIX}{self.name}: the environment variable {self.name} is not set. "
+                f"Set it where the reports run (export {self.name}=...)."
+            ) from None
+
+    def __fspath__(self) -> str:
+        return self.value
+
+    def __str__(self) -> str:
+        return f"{ENV_PREFIX}{self.name}"
+
+    __repr__ = __str__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, EnvValue) and other.name == self.name
+
+    def __hash__(self) -> int:
+        return hash(("env", self.name))
+
+
+def resolve(value: Any) -> Any:
+    """*value*, with a text ``env:NAME`` turned into an :class:`EnvValue` (anything else as is).
+
+    The report runner calls it in the kernel for every parameter written ``env:NAME``,
+    right after papermill's injected parameters.
+
+    Examples
+    --------
+    >>> import os
+    >>> os.environ["KAM_DOCTEST_DATA"] = "/srv/secret-folder"
+    >>> data = resolve("env:KAM_DOCTEST_DATA")
+    >>> str(data), os.fspath(data), resolve("east")
+    ('env:KAM_DOCTEST_DATA', '/srv/secret-folder', 'east')
+    """
+    if isinstance(value, str) and value.startswith(ENV_PREFIX):
+        return EnvValue(value[len(ENV_PREFIX):])
+    return value
 
 
 # ========================================================================== execute
@@ -629,163 +834,31 @@ def render_html(notebook: str | Path, target: str | Path, *, title: str | None =
     return _atomic_write_text(Path(target), body)
 
 
-def _secrets(parameters: Mapping[str, Any]) -> list[str]:
-    """Secret text in the parameters (passwords in URLs, token values), longest first."""
-    pieces = {piece for name, value in parameters.items() for piece in secret_values(name, value)}
-    return sorted(pieces, key=len, reverse=True)
-
-
-def _redact(value: Any, secrets: Sequence[str]) -> Any:
-    """*value* with every secret replaced by ``***`` (strings inside lists and dicts too)."""
-    if isinstance(value, str):
-        for secret in secrets:
-            value = value.replace(secret, MASK)
-        return value
-    if isinstance(value, list):
-        return [_redact(v, secrets) for v in value]
-    if isinstance(value, dict):
-        return {k: _redact(v, secrets) for k, v in value.items()}
-    return value
-
-
-def _scrub(notebook: Path, secrets: Sequence[str]) -> None:
-    """Remove secrets from an executed notebook: every string in sources, outputs, metadata.
-
-    The notebook is walked as JSON data (not as text), so it stays valid whatever the
-    secret looks like.
-    """
-    if not secrets or not notebook.exists():
-        return
-    data = json.loads(notebook.read_text(encoding="utf-8"))
-    cleaned = _redact(data, secrets)
-    if cleaned != data:
-        _atomic_write_text(notebook, json.dumps(cleaned, ensure_ascii=False, indent=1) + "\n")
-
-
-def _error_summary(exc: BaseException) -> str:
-    from papermill.exceptions import PapermillExecutionError
-
-    if isinstance(exc, PapermillExecutionError):
-        value = str(exc.evalue).strip().splitlines()
-        line = value[0] if value else ""
-        return f"{exc.ename}: {line} (cell In [{exc.exec_count}])".replace(":  (", " (")
-    return f"{type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}".rstrip(": ")
-
-
-def _kernel_manager_class() -> type | None:
-    """A kernel manager that encrypts kernel traffic (CurveZMQ) when pyzmq supports it.
-
-    Kernels otherwise talk over plain TCP on localhost, and ipykernel warns about it on
-    every start. Returns None (papermill's default manager) when CurveZMQ is missing.
-    """
-    try:
-        import zmq
-        from jupyter_client import AsyncKernelManager
-        from traitlets import default
-    except ImportError:  # pragma: no cover
-        return None
-    if not zmq.has("curve") or "transport_encryption" not in AsyncKernelManager.class_trait_names():
-        return None
-
-    class EncryptedKernelManager(AsyncKernelManager):  # type: ignore[misc, valid-type]
-        @default("transport_encryption")
-        def _default_transport_encryption(self) -> str:
-            return "auto" if self._kernel_supports_curve_encryption() else "disabled"
-
-    return EncryptedKernelManager
-
-
-class _QuietPapermill:
-    """Drop papermill's parameter warnings while a job runs: :func:`plan` has checked the
-    parameters already, and papermill's own check misreads ``str | None`` annotations."""
-
-    _NOISE = ("Passed unknown parameter", "Unable to parse line", "Translator for")
-
-    def filter(self, record: Any) -> bool:
-        return not str(record.getMessage()).startswith(self._NOISE)
-
-    _LOGGERS = ("papermill", "papermill.translators")  # filters do not apply to child loggers
-
-    def __enter__(self) -> _QuietPapermill:
-        import logging
-
-        for name in self._LOGGERS:
-            logging.getLogger(name).addFilter(self)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        import logging
-
-        for name in self._LOGGERS:
-            logging.getLogger(name).removeFilter(self)
-
-
-def execute_job(job: Job, run_dir: Path, *, timeout: float | None = None) -> JobResult:
-    """Execute one job with papermill into ``<run_dir>/<job.name>/`` and render its HTML.
-
-    The notebook runs with ``output_dir`` and the working directory set to the job
-    folder, so the tables it saves land next to the report. A failing notebook is
-    kept (with the error in the failing cell) and rendered too; the failure is
-    returned in the result, never raised.
-
-    Notes
-    -----
-    papermill changes the process's working directory while a notebook runs
-    (``cwd``), so jobs in one process must run one after another; parallel runs
-    need one process (or Dask worker) per job.
-    """
-    import papermill
-
-    job_dir = Path(run_dir) / job.name
-    job_dir.mkdir(parents=True, exist_ok=True)
-    output = job_dir / f"{job.notebook.stem}.ipynb"
-    parameters = {**job.parameters, "output_dir": str(job_dir.resolve())}
-    start = time.perf_counter()
-    error = None
-    try:
-        with _QuietPapermill():
-            papermill.execute_notebook(
-                str(job.notebook),
-                str(output),
-                parameters=parameters,
-                kernel_name=_KERNEL,
-                progress_bar=False,
-                cwd=str(job_dir),
-                report_mode=True,
-                execution_timeout=timeout,
-                **({"kernel_manager_class": manager} if (manager := _kernel_manager_class()) else {}),
-            )
-    except Exception as exc:  # noqa: BLE001 - one failing notebook must not stop the run
-        error = _error_summary(exc)
-    secrets = _secrets(parameters)
-    _scrub(output, secrets)
-    error = _redact(error, secrets)
-    if output.exists():
-        try:
-            render_html(
-                output, job_dir / f"{job.notebook.stem}.html", title=_title(job.notebook, job.lang), lang=job.lang
-            )
-        except Exception as exc:  # noqa: BLE001
-            error = error or f"HTML rendering failed: {_error_summary(exc)}"
-    seconds = time.perf_counter() - start
-    files = sorted(
-        str(p.relative_to(run_dir)).replace(os.sep, "/")
-        for p in job_dir.rglob("*")
-        if p.is_file() and not p.name.startswith(".")
-    )
-    shown = {**{k: mask_secret(k, v) for k, v in parameters.items()}, "output_dir": job.name}
-    return JobResult(
-        notebook=job.notebook.stem,
-        lang=job.lang,
-        status="failed" if error else "ok",
-        seconds=round(seconds, 2),
-        files=files,
-        error=error,
-        parameters=shown,
-    )
-
-
 # ========================================================================= publish
+def versions(*, distributed: bool = False) -> dict[str, str]:
+    """Versions of Python, kamlib and the libraries a report depends on (for the manifest)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    names = ["pandas", "duckdb", "papermill", "nbconvert", "nbclient", "matplotlib"]
+    names += ["dask", "distributed"] if distributed else []
+    found = {"python": platform.python_version(), "kamlib": kamlib.__version__}
+    for name in names:
+        try:
+            found[name] = version(name)
+        except PackageNotFoundError:  # pragma: no cover
+            found[name] = "not installed"
+    return found
+
+
+def run_status(jobs: Sequence[JobResult], *, finished: bool) -> str:
+    """``running``, ``interrupted``, ``failed`` or ``ok`` for a run with these jobs."""
+    if any(j.status == "interrupted" for j in jobs):
+        return "interrupted"
+    if not finished:
+        return "running"
+    return "ok" if all(j.ok for j in jobs) else "failed"
+
+
 def write_manifest(
     run_dir: Path,
     jobs: Sequence[JobResult],
@@ -793,46 +866,35 @@ def write_manifest(
     parameters: Mapping[str, Any],
     seconds: float,
     finished: bool = True,
-    started: _dt.datetime | None = None,
+    started: _dt.datetime | str | None = None,
+    extra: Mapping[str, Any] | None = None,
 ) -> Path:
-    """Write ``manifest.json``: every job with its parameters, status, duration and files.
+    """Write ``manifest.json``: every job with its parameters, status, times, attempts and files.
 
     Rewritten after every job (status ``running`` until the last), so an interrupted
-    run still says what it did. Secrets in *parameters* are masked.
+    run still says what it did. Secrets in *parameters* are masked. *extra* adds
+    run-level entries (config file, scheduler, workers).
     """
-    import nbconvert
-    import papermill
-
-    status = "running" if not finished else ("ok" if all(j.ok for j in jobs) else "failed")
+    if isinstance(started, _dt.datetime):
+        started = started.astimezone().isoformat(timespec="seconds")
     manifest = {
         "run_id": Path(run_dir).name,
-        "started": (started or _dt.datetime.now()).astimezone().isoformat(timespec="seconds"),
-        "updated": _dt.datetime.now().astimezone().isoformat(timespec="seconds"),
-        "status": status,
+        "started": started or _now(),
+        "updated": _now(),
+        "status": run_status(jobs, finished=finished),
         "seconds": round(seconds, 2),
         "kamlib_version": kamlib.__version__,
-        "versions": {
-            "python": platform.python_version(),
-            "pandas": pd.__version__,
-            "papermill": papermill.__version__,
-            "nbconvert": nbconvert.__version__,
-        },
+        "versions": versions(distributed=bool((extra or {}).get("scheduler"))),
         "parameters": {k: mask_secret(k, v) for k, v in parameters.items()},
-        "jobs": [
-            {
-                "notebook": j.notebook,
-                "lang": j.lang,
-                "status": j.status,
-                "seconds": j.seconds,
-                "files": j.files,
-                "error": j.error,
-                "parameters": j.parameters,
-            }
-            for j in jobs
-        ],
+        **(extra or {}),
+        "jobs": [asdict(j) for j in jobs],
     }
     text = json.dumps(manifest, ensure_ascii=False, indent=2, default=str) + "\n"
     return _atomic_write_text(Path(run_dir) / "manifest.json", text)
+
+
+def _now() -> str:
+    return _dt.datetime.now().astimezone().isoformat(timespec="seconds")
 
 
 _INDEX_CSS = """
@@ -847,6 +909,7 @@ _INDEX_CSS = """
   td.num { text-align: right; white-space: nowrap; }
   .ok { color: #2e7d32; font-weight: bold; }
   .failed { color: #c62828; font-weight: bold; }
+  .pending, .interrupted { color: #8a6d00; font-weight: bold; }
   .error { color: #c62828; font-size: 13px; }
   .files { margin-top: 4px; }
   .files a { margin-right: 10px; font-size: 13px; color: #666; text-decoration: none; }
@@ -864,7 +927,7 @@ def write_index(run_dir: Path, jobs: Sequence[JobResult], *, seconds: float, fin
     esc = html.escape
     rows = []
     for job in jobs:
-        title = _title(Path(job.notebook), job.lang)
+        title = " · ".join([_title(Path(job.notebook), job.lang), *(f"{k} = {v}" for k, v in job.fanout.items())])
         link = f'<a href="{esc(job.html)}">{esc(title)}</a>' if job.html else esc(title)
         extras = [f for f in job.files if f != job.html]
         files = " ".join(f'<a href="{esc(f)}">{esc(Path(f).name)}</a>' for f in extras)
@@ -874,7 +937,7 @@ def write_index(run_dir: Path, jobs: Sequence[JobResult], *, seconds: float, fin
             f"<tr><td>{link}<div class=\"files\">{files}</div>{error}</td>"
             f"<td>{esc(job.notebook)}</td><td>{esc(job.lang)}</td>"
             f'<td class="{esc(job.status)}">{esc(status)}</td>'
-            f'<td class="num">{job.seconds:.1f} s</td></tr>'
+            f'<td class="num">{f"{job.seconds:.1f} s" if job.ended else "–"}</td></tr>'
         )
     ok = sum(j.ok for j in jobs)
     state = "" if finished else " …"
@@ -913,6 +976,9 @@ def run(
     out: str | Path = "reports",
     parameters: dict | None = None,
     timeout: float | None = None,
+    cell_timeout: float | None = None,
+    jobs: int | None = 1,
+    scheduler: str | None = None,
 ) -> RunResult:
     """Run report notebooks into a new folder under *out* and publish them.
 
@@ -922,15 +988,21 @@ def run(
         Notebooks to run (names, numbers or paths, see :func:`find_notebooks`);
         None = every numbered notebook in ``notebooks/``.
     data : str, optional
-        Data folder or DuckDB file for every notebook; None = the embedded sample.
+        Data folder or DuckDB file for every notebook, or ``env:NAME`` (read from the
+        environment in the kernel); None = the embedded sample.
     lang : {"en", "zh", "all"}
         Report language; ``"all"`` runs each notebook once per language.
     out : str or Path, default "reports"
         Folder that receives the new run folder.
     parameters : dict, optional
         Further notebook parameters; each must be declared by every notebook run.
-    timeout : float, optional
-        Seconds one cell may run before the job fails (None = no limit).
+    timeout, cell_timeout : float, optional
+        Seconds a whole job, and one cell, may run before the job fails (None = no limit).
+    jobs : int or None, default 1
+        Jobs run in parallel on local worker processes (None = one per core; 1 = one
+        after another in this process).
+    scheduler : str, optional
+        Address of a Dask distributed scheduler (``tcp://host:8786``) to run on instead.
 
     Returns
     -------
@@ -952,23 +1024,10 @@ def run(
     >>> result.ok, [job.status for job in result.jobs]
     (True, ['ok', 'ok'])
     """
-    jobs = plan(find_notebooks(notebooks), data=data, lang=lang, parameters=parameters)
-    run_dir = new_run_dir(out)
-    shown_parameters = {"data": data, "lang": lang, **(parameters or {})}
-    results: list[JobResult] = []
-    started = _dt.datetime.now()
-    start = time.perf_counter()
-    for number, job in enumerate(jobs, 1):
-        print(f"[{number}/{len(jobs)}] {job.notebook.stem} ({job.lang}) ... ", end="", file=sys.stderr, flush=True)
-        result = execute_job(job, run_dir, timeout=timeout)
-        results.append(result)
-        print(f"{result.status} {result.seconds:.1f} s", file=sys.stderr, flush=True)
-        if result.error:
-            print(f"      {result.error}", file=sys.stderr, flush=True)
-        elapsed = time.perf_counter() - start
-        finished = number == len(jobs)
-        write_manifest(
-            run_dir, results, parameters=shown_parameters, seconds=elapsed, finished=finished, started=started
-        )
-        write_index(run_dir, results, seconds=elapsed, finished=finished)
-    return RunResult(run_dir=run_dir, jobs=results, seconds=round(time.perf_counter() - start, 2))
+    from kamlib import runner
+
+    planned = plan(find_notebooks(notebooks), data=data, lang=lang, parameters=parameters)
+    for job in planned:
+        job.timeout, job.cell_timeout = timeout, cell_timeout
+    shown = {"data": data, "lang": lang, **(parameters or {})}
+    return runner.run_jobs(planned, out=out, parameters=shown, workers=jobs, scheduler=scheduler)

@@ -333,3 +333,16 @@ def test_properties_counts_add_up_and_order_does_not_matter(rows):
     sums = long.groupby("product_id")["share"].sum()
     assert np.allclose(sums[long.groupby("product_id")["group_lost"].first() > 0], 1.0)
     assert ((rates["ci_low"] <= rates["win_rate"]) | rates["win_rate"].isna()).all()
+
+
+def test_win_rate_bars_accept_rates_on_the_end_of_their_interval():
+    """A group that won every deal has rate 1 and an upper bound that rounds to just below 1."""
+    import matplotlib.pyplot as plt
+
+    from kamlib.plots_winloss import plot_win_rates
+
+    rates = pd.DataFrame({"region": ["south", "east"], "closed": [3, 5], "win_rate": [1.0, 0.0],
+                          "ci_low": [0.4385, 0.0], "ci_high": [1.0 - 1e-16, 0.4345]})
+    ax = plot_win_rates(rates, by="region", lang="en")
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["South", "East"]
+    plt.close(ax.figure)

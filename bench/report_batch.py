@@ -1,0 +1,104 @@
+"""Benchmark: one report batch run sequentially with the papermill command line, and with ``kam report``.
+
+The batch: every analysis notebook that takes a ``region`` parameter × 4 regions
+(east, north, south, west) on the embedded sample, language en. It runs
+
+1. as a plain loop calling ``python -m papermill`` once per job (one process, one
+   kernel, one set of imports per job; no HTML);
+2. as ``kam report --config <batch>`` (worker processes reused across jobs, jobs in
+   parallel, HTML and manifest included);
+
+and prints both wall times, their ratio, and the fixed cost every job pays (kernel
+start, imports, data load), measured from a three-cell probe notebook.
+
+Usage::
+
+    python bench/report_batch.py            # --jobs = number of cores
+    python bench/report_batch.py --jobs 2
+
+Target (issue "Scheduled reports"): kam report ≤ 0.25 × the sequential loop.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+import yaml
+
+import kamlib.report as report
+
+REGIONS = ["east", "north", "south", "west"]
+
+
+def regional_notebooks() -> list[Path]:
+    return [nb for nb in report.find_notebooks() if "region" in report.notebook_parameters(nb)]
+
+
+def sequential(notebooks: list[Path], work: Path) -> float:
+    start = time.perf_counter()
+    for nb in notebooks:
+        for region in REGIONS:
+            out = work / f"{nb.stem}-{region}"
+            out.mkdir(parents=True)
+            subprocess.run(
+                [sys.executable, "-m", "papermill", str(nb), str(out / nb.name), "--no-progress-bar",
+                 "-p", "lang", "en", "-p", "region", region, "-p", "output_dir", str(out), "--cwd", str(out)],
+                check=False, capture_output=True,  # a failing job (exit 1) still counts
+            )
+    return time.perf_counter() - start
+
+
+def batch(notebooks: list[Path], work: Path, jobs: int) -> float:
+    work.mkdir(parents=True)
+    config = work / "batch.yml"
+    entries = [{"notebook": str(nb), "for_each": "region", "values": REGIONS} for nb in notebooks]
+    config.write_text(yaml.safe_dump({"lang": "en", "notebooks": entries}), encoding="utf-8")
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-c", "from kamlib.cli import run; run()", "report", "--config", str(config),
+                    "--out", str(work / "reports"), "--jobs", str(jobs)], check=False, capture_output=True)
+    return time.perf_counter() - start
+
+
+def fixed_costs(work: Path) -> dict[str, float]:
+    """Kernel start, imports and data load of one job, from a probe notebook run with papermill."""
+    import papermill
+
+    cells = ["pass", "import kamlib as kam\nimport matplotlib.pyplot\nkam.plots.theme('en')", "ds = kam.data.load(None)"]
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells],
+                                  metadata={"kernelspec": {"name": "python3", "display_name": "Python 3",
+                                                           "language": "python"}})
+    start = time.perf_counter()
+    done = papermill.execute_notebook(nb, str(work / "probe.ipynb"), progress_bar=False, kernel_name="python3")
+    total = time.perf_counter() - start
+    durations = [c.metadata.papermill.duration for c in done.cells]
+    return {"kernel start + papermill": total - sum(durations), "imports": durations[1], "data load": durations[2]}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--jobs", type=int, default=os.cpu_count())
+    args = parser.parse_args()
+    notebooks = regional_notebooks()
+    n = len(notebooks) * len(REGIONS)
+    print(f"batch: {', '.join(nb.stem for nb in notebooks)} × {len(REGIONS)} regions = {n} jobs, "
+          f"{os.cpu_count()} cores, --jobs {args.jobs}")
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        for name, cost in fixed_costs(work).items():
+            print(f"fixed cost per job: {name:<26} {cost:6.2f} s")
+        seq = sequential(notebooks, work / "seq")
+        print(f"sequential papermill CLI loop: {seq:7.1f} s  ({seq / n:.1f} s per job)")
+        par = batch(notebooks, work / "kam", args.jobs)
+        print(f"kam report --config:           {par:7.1f} s  ({par / n:.1f} s per job)")
+    print(f"ratio kam report / sequential: {par / seq:.2f}  (target ≤ 0.25)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,534 @@
+"""Executing report jobs: one job with papermill, many in parallel, or on a Dask cluster.
+
+:func:`execute_job` runs one :class:`~kamlib.report.Job` into its folder of the run:
+
+- the kernel gets its own connection file and IPC sockets in a private temporary
+  folder (``transport="ipc"``), so kernels started in parallel never share a file or
+  a port, and nothing is reachable over the network;
+- the kernel's working directory is the job folder (the worker process never changes
+  its own, so Dask workers with several threads are safe);
+- every cell may run ``cell_timeout`` seconds and the whole job ``timeout`` seconds
+  (each cell gets what is left); running out is recorded as a failure;
+- a kernel that fails to start is started once more (``attempts`` in the manifest);
+- a parameter written ``env:NAME`` reaches the kernel as that text and is turned into
+  a :class:`~kamlib.report.EnvValue` there, so its value is read from the worker's
+  environment and never written; the value is still scrubbed from every output.
+
+:func:`run_jobs` runs a list of jobs one after another in this process
+(``workers=1``), on a pool of local worker processes (reused across jobs, so imports
+are paid once per worker), or on a Dask scheduler; it writes ``manifest.json`` and
+``index.html`` after every finished job and one log line per job on stderr. Ctrl-C
+marks unfinished jobs ``interrupted`` in the manifest and stops the workers.
+:func:`retry_failed` runs the failed jobs of an earlier run again, in place.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import math
+import os
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from kamlib.errors import ReportError
+from kamlib.overview import MASK, secret_values
+from kamlib.report import (
+    ENV_PREFIX,
+    Job,
+    JobResult,
+    RunResult,
+    _atomic_write_text,
+    _title,
+    assign_folders,
+    new_run_dir,
+    period_of,
+    render_html,
+    write_index,
+    write_manifest,
+)
+
+__all__ = ["execute_job", "retry_failed", "run_jobs"]
+
+_KERNEL = "python3"
+
+
+def _secrets(parameters: Mapping[str, Any]) -> list[str]:
+    """Secret text in the parameters (passwords in URLs, token values, the values of
+    ``env:NAME`` references in this process's environment), longest first."""
+    pieces = {piece for name, value in parameters.items() for piece in secret_values(name, value)}
+    pieces |= {os.environ.get(name, "") for name in _env_names(parameters).values()} - {""}
+    return sorted(pieces, key=len, reverse=True)
+
+
+def _env_names(parameters: Mapping[str, Any]) -> dict[str, str]:
+    """``{parameter: variable}`` for the parameters written ``env:NAME``."""
+    return {
+        key: value[len(ENV_PREFIX):]
+        for key, value in parameters.items()
+        if isinstance(value, str) and value.startswith(ENV_PREFIX)
+    }
+
+
+def _redact(value: Any, secrets: Sequence[str]) -> Any:
+    """*value* with every secret replaced by ``***`` (strings inside lists and dicts too)."""
+    if isinstance(value, str):
+        for secret in secrets:
+            value = value.replace(secret, MASK)
+        return value
+    if isinstance(value, list):
+        return [_redact(v, secrets) for v in value]
+    if isinstance(value, dict):
+        return {k: _redact(v, secrets) for k, v in value.items()}
+    return value
+
+
+def _scrub(notebook: Path, secrets: Sequence[str]) -> None:
+    """Remove secrets from an executed notebook: every string in sources, outputs, metadata.
+
+    The notebook is walked as JSON data (not as text), so it stays valid whatever the
+    secret looks like.
+    """
+    if not secrets or not notebook.exists():
+        return
+    data = json.loads(notebook.read_text(encoding="utf-8"))
+    cleaned = _redact(data, secrets)
+    if cleaned != data:
+        _atomic_write_text(notebook, json.dumps(cleaned, ensure_ascii=False, indent=1) + "\n")
+
+
+def _error_summary(exc: BaseException) -> str:
+    from papermill.exceptions import PapermillExecutionError
+
+    if isinstance(exc, PapermillExecutionError):
+        value = str(exc.evalue).strip().splitlines()
+        line = value[0] if value else ""
+        return f"{exc.ename}: {line} (cell In [{exc.exec_count}])".replace(":  (", " (")
+    return f"{type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}".rstrip(": ")
+
+
+class _QuietPapermill:
+    """Drop papermill's parameter warnings while a job runs: :func:`plan` has checked the
+    parameters already, and papermill's own check misreads ``str | None`` annotations."""
+
+    _NOISE = ("Passed unknown parameter", "Unable to parse line", "Translator for")
+
+    def filter(self, record: Any) -> bool:
+        return not str(record.getMessage()).startswith(self._NOISE)
+
+    _LOGGERS = ("papermill", "papermill.translators")  # filters do not apply to child loggers
+
+    def __enter__(self) -> _QuietPapermill:
+        import logging
+
+        for name in self._LOGGERS:
+            logging.getLogger(name).addFilter(self)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        import logging
+
+        for name in self._LOGGERS:
+            logging.getLogger(name).removeFilter(self)
+
+
+
+
+# ========================================================================= one job
+def _with_env_cell(notebook: Path, parameters: Mapping[str, Any]) -> Any:
+    """The notebook, with a cell after the parameters cell that resolves ``env:NAME`` values.
+
+    papermill injects its parameters right after the parameters cell, so this cell
+    runs next and before anything uses them.
+    """
+    import nbformat
+
+    nb = nbformat.read(str(notebook), as_version=4)
+    names = _env_names(parameters)
+    if names:
+        index = next(i for i, c in enumerate(nb.cells) if "parameters" in c.get("metadata", {}).get("tags", []))
+        source = "\n".join(
+            ["# kam report: parameters written env:NAME are read from the environment when used",
+             "import kamlib.report as _kam_report",
+             *(f"{name} = _kam_report.resolve({name})" for name in names)]
+        )
+        nb.cells.insert(index + 1, nbformat.v4.new_code_cell(source, metadata={"tags": ["kam-env"]}))
+    return nb
+
+
+def _kernel_manager(runtime: Path) -> type:
+    """A kernel manager whose connection file and IPC sockets live in *runtime* only."""
+    from jupyter_client import AsyncKernelManager
+    from traitlets import default
+
+    class JobKernelManager(AsyncKernelManager):  # type: ignore[misc, valid-type]
+        @default("transport")
+        def _default_transport(self) -> str:
+            return "ipc"
+
+        @default("connection_file")
+        def _default_connection_file(self) -> str:
+            return str(runtime / "kernel.json")
+
+    return JobKernelManager
+
+
+class _Clock:
+    """Per-cell timeouts that also keep the whole job within its deadline."""
+
+    def __init__(self, timeout: float | None, cell_timeout: float | None) -> None:
+        self.deadline = time.monotonic() + timeout if timeout else None
+        self.cell_timeout = cell_timeout
+
+    def cell(self, _cell: Any = None) -> int | None:
+        """Seconds the next cell may run (nbclient's ``timeout_func``); None = no limit."""
+        limits = [self.cell_timeout] if self.cell_timeout else []
+        if self.deadline is not None:
+            limits.append(max(1.0, self.deadline - time.monotonic()))
+        return math.ceil(min(limits)) if limits else None
+
+    @property
+    def expired(self) -> bool:
+        return self.deadline is not None and time.monotonic() >= self.deadline - 1
+
+
+def _papermill(job: Job, output: Path, parameters: Mapping[str, Any], clock: _Clock, runtime: Path) -> None:
+    import papermill
+
+    with _QuietPapermill():
+        papermill.execute_notebook(
+            _with_env_cell(job.notebook, parameters),
+            str(output),
+            parameters=dict(parameters),
+            kernel_name=_KERNEL,
+            progress_bar=False,
+            report_mode=True,
+            kernel_manager_class=_kernel_manager(runtime),
+            resources={"metadata": {"path": str(output.parent)}},  # the kernel's working directory
+            timeout_func=clock.cell,
+        )
+
+
+def _failure(exc: BaseException, job: Job, clock: _Clock) -> tuple[str, bool]:
+    """One-line summary of why a job failed, and whether its kernel had started."""
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
+    from papermill.exceptions import PapermillExecutionError
+
+    if isinstance(exc, CellTimeoutError):
+        if clock.expired or not job.cell_timeout:
+            return f"Timeout: the job ran longer than its limit of {job.timeout:g} s", True
+        return f"Timeout: a cell ran longer than its limit of {job.cell_timeout:g} s", True
+    return _error_summary(exc), isinstance(exc, (PapermillExecutionError, DeadKernelError))
+
+
+def _job_dir(run_dir: Path, job: Job) -> Path:
+    """``<run_dir>/<job.name>``, refusing anything that would land outside the run folder."""
+    folder = (run_dir / job.name).resolve()
+    if folder.parent != run_dir.resolve():
+        raise ReportError(f"{job.title}: folder name {job.name!r} leaves the run folder {run_dir}.")
+    return folder
+
+
+def execute_job(job: Job, run_dir: str | Path) -> JobResult:
+    """Execute one job with papermill into ``<run_dir>/<job.name>/`` and render its HTML.
+
+    The notebook runs with ``output_dir`` and the kernel's working directory set to
+    the job folder, so the tables it saves land next to the report. A failing or
+    timed-out notebook is kept (with the error in the failing cell) and rendered too;
+    the failure is returned in the result, never raised. A kernel that does not start
+    is tried once more.
+    """
+    from kamlib.report import _now
+
+    run_dir = Path(run_dir)
+    job_dir = _job_dir(run_dir, job)
+    job_dir.mkdir(parents=True, exist_ok=True)
+    output = job_dir / f"{job.notebook.stem}.ipynb"
+    parameters = {**job.parameters, "output_dir": str(job_dir)}
+    started, start, clock = _now(), time.perf_counter(), _Clock(job.timeout, job.cell_timeout)
+    error, attempts = None, 0
+    while attempts < 2:
+        attempts += 1
+        runtime = Path(tempfile.mkdtemp(prefix="kam-kernel-"))  # private (0700), short for socket paths
+        try:
+            _papermill(job, output, parameters, clock, runtime)
+            error = None
+            break
+        except Exception as exc:  # noqa: BLE001 - one failing notebook must not stop the run
+            error, kernel_started = _failure(exc, job, clock)
+            if kernel_started:
+                break
+        finally:
+            shutil.rmtree(runtime, ignore_errors=True)
+    secrets = _secrets(parameters)
+    _scrub(output, secrets)
+    error = _redact(error, secrets)
+    if output.exists():
+        try:
+            render_html(output, job_dir / f"{job.notebook.stem}.html", title=_title(job.notebook, job.lang), lang=job.lang)
+        except Exception as exc:  # noqa: BLE001
+            error = error or f"HTML rendering failed: {_redact(_error_summary(exc), secrets)}"
+    files = sorted(
+        str(p.relative_to(run_dir.resolve())).replace(os.sep, "/")
+        for p in job_dir.rglob("*")
+        if p.is_file() and not p.name.startswith(".")
+    )
+    return replace(
+        JobResult.pending(job),
+        status="failed" if error else "ok",
+        seconds=round(time.perf_counter() - start, 2),
+        files=files,
+        error=error,
+        started=started,
+        ended=_now(),
+        attempts=attempts,
+    )
+
+
+# ======================================================================= many jobs
+Done = Any  # callable(index, JobResult) -> None
+Todo = Sequence[tuple[int, Job]]
+
+
+def _crashed(job: Job, exc: BaseException) -> JobResult:
+    """The result of a job whose worker died or could not be reached."""
+    return replace(JobResult.pending(job), status="failed", error=f"worker failed: {_error_summary(exc)}")
+
+
+def _in_process(todo: Todo, run_dir: Path, done: Done) -> None:
+    for index, job in todo:
+        done(index, execute_job(job, run_dir))
+
+
+def _worker_init() -> None:
+    """Start of a pool worker: Ctrl-C is the parent's to handle; imports paid once."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    import nbclient  # noqa: F401
+    import nbconvert  # noqa: F401
+    import papermill  # noqa: F401
+
+
+def _on_pool(todo: Todo, run_dir: Path, done: Done, *, workers: int) -> None:
+    """Run the jobs on local worker processes, started fresh (``spawn``) for this run.
+
+    ``spawn`` rather than ``forkserver``: a forkserver outlives the run and would hand
+    new workers its own, older environment (``env:NAME`` values set since would be
+    missing).
+    """
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    pool = ProcessPoolExecutor(
+        max_workers=min(workers, len(todo)), mp_context=multiprocessing.get_context("spawn"), initializer=_worker_init
+    )
+    try:
+        futures = {pool.submit(execute_job, job, run_dir): (index, job) for index, job in todo}
+        for future in as_completed(futures):
+            index, job = futures[future]
+            try:
+                result = future.result()
+            except Exception as exc:  # noqa: BLE001 - a dead worker fails its job, not the run
+                result = _crashed(job, exc)
+            done(index, result)
+    except BaseException:
+        for process in list((getattr(pool, "_processes", None) or {}).values()):  # no public way to stop them
+            process.terminate()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+
+
+def _connect(scheduler: str) -> Any:
+    """A Dask client for *scheduler*; an unreachable scheduler is a setup error."""
+    try:
+        from distributed import Client
+    except ImportError:  # pragma: no cover
+        raise ReportError("--scheduler needs the 'distributed' package: pip install distributed.") from None
+    try:
+        return Client(scheduler, timeout="5s")
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise ReportError(f"--scheduler {scheduler}: cannot reach the Dask scheduler ({_error_summary(exc)}). "
+                          "Check the address (tcp://host:8786) and that the scheduler is running.") from None
+
+
+def _on_dask(todo: Todo, run_dir: Path, done: Done, *, client: Any) -> None:
+    """Run the jobs on a Dask cluster (the workers must see *run_dir* and the notebooks)."""
+    from distributed import as_completed
+
+    futures = {client.submit(execute_job, job, run_dir, pure=False): (index, job) for index, job in todo}
+    try:
+        for future in as_completed(futures):
+            index, job = futures[future]
+            try:
+                result = future.result()
+            except Exception as exc:  # noqa: BLE001
+                result = _crashed(job, exc)
+            done(index, result)
+    except BaseException:
+        client.cancel(list(futures))
+        raise
+
+
+class _Board:
+    """The results of a run: logs each finished job and republishes manifest and index."""
+
+    def __init__(self, run_dir: Path, results: list[JobResult], parameters: Mapping[str, Any],
+                 extra: Mapping[str, Any], started: str | None = None) -> None:
+        self.run_dir, self.results, self.parameters, self.extra = run_dir, results, parameters, dict(extra)
+        self.started = started or _dt.datetime.now().astimezone().isoformat(timespec="seconds")
+        self.count, self.total, self.start = 0, 0, time.perf_counter()
+
+    def run(self, todo: Todo, backend: Any) -> RunResult:
+        self.total = len(todo)
+        self.publish(finished=False)
+        try:
+            backend(todo, self.run_dir, self.done)
+        except KeyboardInterrupt:
+            for result in self.results:
+                if result.status == "pending":
+                    result.status = "interrupted"
+            self.publish(finished=True)
+            print(f"interrupted: {self.count} of {self.total} jobs finished; see {self.run_dir / 'manifest.json'}",
+                  file=sys.stderr, flush=True)
+            raise
+        self.publish(finished=True)
+        return RunResult(run_dir=self.run_dir, jobs=self.results, seconds=round(self.elapsed, 2))
+
+    @property
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.start
+
+    def done(self, index: int, result: JobResult) -> None:
+        self.results[index] = result
+        self.count += 1
+        print(f"[{self.count}/{self.total}] {result.title} ... {result.status} {result.seconds:.1f} s",
+              file=sys.stderr, flush=True)
+        if result.error:
+            print(f"      {result.error}", file=sys.stderr, flush=True)
+        self.publish(finished=False)
+
+    def publish(self, *, finished: bool) -> None:
+        write_manifest(self.run_dir, self.results, parameters=self.parameters, seconds=self.elapsed,
+                       finished=finished, started=self.started, extra=self.extra)
+        write_index(self.run_dir, self.results, seconds=self.elapsed, finished=finished)
+
+
+def _execute(board: _Board, todo: Todo, workers: int | None, client: Any) -> RunResult:
+    if client is not None:
+        return board.run(todo, lambda t, d, done: _on_dask(t, d, done, client=client))
+    if workers == 1:
+        return board.run(todo, _in_process)
+    return board.run(todo, lambda t, d, done: _on_pool(t, d, done, workers=workers or os.cpu_count() or 1))
+
+
+def _setup(workers: int | None, scheduler: str | None) -> tuple[int | None, Any, dict[str, Any]]:
+    if workers is not None and workers < 1:
+        raise ReportError(f"--jobs must be 1 or more, but {workers} was passed.")
+    client = _connect(scheduler) if scheduler else None
+    info = {"scheduler": scheduler, "workers": None if scheduler else (workers or os.cpu_count())}
+    return workers, client, info
+
+
+def run_jobs(
+    jobs: Sequence[Job],
+    *,
+    out: str | Path = "reports",
+    parameters: Mapping[str, Any] | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    extra: Mapping[str, Any] | None = None,
+) -> RunResult:
+    """Run planned jobs into a new run folder under *out*; publish manifest and index.
+
+    Parameters
+    ----------
+    jobs : sequence of Job
+        From :func:`kamlib.report.plan` or :func:`kamlib.batch.plan_batch`.
+    out : str or Path
+        Folder that receives the run folder (named from the period in *parameters*
+        and the time, see :func:`kamlib.report.new_run_dir`).
+    parameters : mapping, optional
+        The run's shared parameters, as shown in the manifest (secrets masked).
+    workers : int, optional
+        Local worker processes; None = one per core, 1 = in this process.
+    scheduler : str, optional
+        Dask scheduler address; the jobs run there instead.
+    extra : mapping, optional
+        Further run-level manifest entries (e.g. the batch config file).
+
+    Raises
+    ------
+    ReportError
+        When the scheduler cannot be reached or *workers* is below 1 (before any
+        folder is made). KeyboardInterrupt is re-raised after the manifest has
+        marked unfinished jobs ``interrupted``.
+    """
+    workers, client, info = _setup(workers, scheduler)
+    try:
+        run_dir = new_run_dir(out, period=period_of(parameters or {}))
+        assign_folders(jobs)
+        board = _Board(run_dir, [JobResult.pending(j) for j in jobs], dict(parameters or {}), {**info, **(extra or {})})
+        return _execute(board, list(enumerate(jobs)), workers, client)
+    finally:
+        if client is not None:
+            client.close()
+
+
+def _job_of(result: JobResult) -> Job:
+    """The job behind a manifest entry, to run it again."""
+    parameters = {k: v for k, v in result.parameters.items() if k != "output_dir"}
+    masked = [k for k, v in parameters.items() if MASK in json.dumps(v, ensure_ascii=False)]
+    if masked:
+        raise ReportError(
+            f"{result.title}: cannot run again: parameter {masked[0]!r} held a secret, which the manifest "
+            "does not keep. Pass secrets as env:NAME (read from the environment), then rerun."
+        )
+    if not Path(result.source).is_file():
+        raise ReportError(f"{result.title}: the notebook {result.source} no longer exists.")
+    return Job(notebook=Path(result.source), lang=result.lang, parameters=parameters, fanout=dict(result.fanout),
+               timeout=result.timeout, cell_timeout=result.cell_timeout, folder=result.folder)
+
+
+def retry_failed(run_dir: str | Path, *, workers: int | None = None, scheduler: str | None = None) -> RunResult:
+    """Run the jobs of an earlier run that did not finish ``ok`` again, in their folders.
+
+    The same parameters are used; the run's ``manifest.json`` and ``index.html`` are
+    updated (``retried`` lists when). Jobs that were ok are left alone.
+
+    Raises
+    ------
+    ReportError
+        When *run_dir* has no readable manifest, or a job cannot be rebuilt from it.
+    """
+    run_dir = Path(run_dir)
+    try:
+        manifest = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
+        results = [JobResult(**entry) for entry in manifest["jobs"]]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ReportError(f"--retry-failed {run_dir}: no readable manifest.json ({_error_summary(exc)}). "
+                          "Give the folder of an earlier run, e.g. reports/20261122-173000.") from None
+    todo = [(index, _job_of(result)) for index, result in enumerate(results) if not result.ok]
+    workers, client, _ = _setup(workers, scheduler)
+    try:
+        for index, job in todo:
+            shutil.rmtree(_job_dir(run_dir, job), ignore_errors=True)
+            results[index] = JobResult.pending(job)
+        keep = {k: v for k, v in manifest.items() if k not in _MANIFEST_OWN}
+        keep["retried"] = [*manifest.get("retried", []), _dt.datetime.now().astimezone().isoformat(timespec="seconds")]
+        board = _Board(run_dir, results, manifest.get("parameters", {}), keep, started=manifest.get("started"))
+        return _execute(board, todo, workers, client)
+    finally:
+        if client is not None:
+            client.close()
+
+
+#: Manifest entries write_manifest makes itself (the rest is carried over by a retry).
+_MANIFEST_OWN = {"run_id", "started", "updated", "status", "seconds", "kamlib_version", "versions", "parameters", "jobs"}
