@@ -169,7 +169,7 @@ def revenue_by(ds: Dataset, by: str = "region") -> pd.DataFrame:
     source, group = _grouping(ds, by, "revenue_by")
     query = f"""
         select {group} as grp,
-               coalesce(sum(o.revenue), 0)::double as revenue,
+               round(coalesce(sum(o.revenue), 0), 2)::double as revenue,  -- cents: sums in parallel differ in the last bits
                count(*)::bigint as orders
         from {source}
         group by 1
@@ -226,7 +226,7 @@ def revenue_by_month(ds: Dataset, by: str | None = None) -> pd.DataFrame:
     select_group = f", {group} as grp" if group else ""
     query = f"""
         select cast(date_trunc('month', o.order_date) as date) as month{select_group},
-               coalesce(sum(o.revenue), 0)::double as revenue,
+               round(coalesce(sum(o.revenue), 0), 2)::double as revenue,  -- cents: sums in parallel differ in the last bits
                count(*)::bigint as orders
         from {source}
         where o.order_date is not null
