@@ -11,6 +11,7 @@ from typing import Any
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from kamlib.data import cache, read
 from kamlib.data.aliases import Aliases, read_config
@@ -21,6 +22,14 @@ from kamlib.data.schema import TABLES
 from kamlib.errors import ConfigError, DataError
 
 Progress = Callable[[str], None]
+_ARROW_TO_PANDAS = {
+    pa.string(): pd.StringDtype(),
+    pa.large_string(): pd.StringDtype(),
+    pa.string_view(): pd.StringDtype(),
+    pa.int64(): pd.Int64Dtype(),
+    pa.int32(): pd.Int64Dtype(),
+    pa.bool_(): pd.BooleanDtype(),
+}
 PANDAS_TYPES = {"count": "Int64", "level": "Int64", "bool": "boolean", "number": "float64", "date": "datetime64[ns]"}
 ERRORS = ("raise", "exclude")
 
@@ -110,17 +119,18 @@ class Dataset:
         return self._built[name]
 
     def _frame(self, name: str) -> pd.DataFrame:
-        built = self._need(name)
-        frame = self.con.execute(f"SELECT * FROM {quote(name)}").df()
+        self._need(name)
+        # Through Arrow: several times faster than DuckDB's own DataFrame conversion
+        # for millions of rows with text columns.
+        arrow = self.con.sql(f"SELECT * FROM {quote(name)}").to_arrow_table()
+        frame = arrow.to_pandas(types_mapper=_ARROW_TO_PANDAS.get, date_as_object=False)
         spec = TABLES[name]
         for column in frame.columns:
             contract = spec.column(column)
             kind = contract.kind if contract else "text"
-            if kind in PANDAS_TYPES:
-                frame[column] = frame[column].astype(PANDAS_TYPES[kind])
-            elif kind in ("id", "text", "enum"):
-                frame[column] = frame[column].astype("string")
-        del built
+            dtype = PANDAS_TYPES.get(kind, "string")
+            if frame[column].dtype != dtype:
+                frame[column] = frame[column].astype(dtype)
         return frame
 
     def file_rows(self, name: str) -> list[int]:
