@@ -16,22 +16,14 @@ Target (issue "Customer classification"): ``bgnbd_fit`` under 5 s for 200,000 ac
 from __future__ import annotations
 
 import argparse
-import time
-from pathlib import Path
 
 import kamlib.data
-import kamlib.sample
+from _common import sample_folder, timed
+
 from kamlib import churn
 
-HERE = Path(__file__).resolve().parent
 AS_OF = "2025-12-31"
 
-
-def timed(label: str, func, *args, **kwargs):
-    start = time.perf_counter()
-    result = func(*args, **kwargs)
-    print(f"{label:<34} {time.perf_counter() - start:8.2f} s")
-    return result
 
 
 def main() -> None:
@@ -39,9 +31,7 @@ def main() -> None:
     parser.add_argument("--accounts", type=int, default=200_000)
     parser.add_argument("--seed", type=int, default=7)
     opts = parser.parse_args()
-    folder = HERE / "_data" / f"churn_{opts.accounts}_{opts.seed}"
-    if not (folder / "orders.parquet").exists() and not (folder / "orders.csv").exists():
-        timed("generate (once, cached)", kamlib.sample.generate, opts.accounts, seed=opts.seed, out=folder)
+    folder = sample_folder(opts.accounts, opts.seed)
     ds = timed("load", kamlib.data.load, folder)
     orders = timed("orders table", ds.table, "orders")
     visits = timed("visits table", ds.table, "visits")
