@@ -210,7 +210,7 @@ def column_checks(spec: Table, mapping: dict[str, str], types: dict[str, str]) -
         checks.append(Check("level_conflict", hx, "(purchase_level > capacity_level)",
                             f"column {_label(hx, 'purchase_level')!r} (X) is greater than column "
                             f"{_label(hy, 'capacity_level')!r} (Y) in",
-                            "An account cannot buy more from us than it buys in all (domain.md §2.3). " + FIX_CELLS,
+                            "An account cannot buy more from us than it buys in all. " + FIX_CELLS,
                             "purchase_level"))
     return checks
 
