@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -26,3 +27,12 @@ def sample_folder(accounts: int, seed: int) -> Path:
     if not (folder / "orders.parquet").exists() and not (folder / "orders.csv").exists():
         timed("generate (once, cached)", kamlib.sample.generate, accounts, seed=seed, out=folder)
     return folder
+
+
+def sample_from_args(description: str) -> Path:
+    """Parse ``--accounts`` and ``--seed`` and return that sample company's folder."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--accounts", type=int, default=200_000)
+    parser.add_argument("--seed", type=int, default=7)
+    opts = parser.parse_args()
+    return sample_folder(opts.accounts, opts.seed)

@@ -15,23 +15,17 @@ Target (issue "Customer classification"): ``bgnbd_fit`` under 5 s for 200,000 ac
 
 from __future__ import annotations
 
-import argparse
 
 import kamlib.data
-from _common import sample_folder, timed
+from _common import sample_from_args, timed
 
 from kamlib import churn
 
 AS_OF = "2025-12-31"
 
 
-
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--accounts", type=int, default=200_000)
-    parser.add_argument("--seed", type=int, default=7)
-    opts = parser.parse_args()
-    folder = sample_folder(opts.accounts, opts.seed)
+    folder = sample_from_args(__doc__.splitlines()[0])
     ds = timed("load", kamlib.data.load, folder)
     orders = timed("orders table", ds.table, "orders")
     visits = timed("visits table", ds.table, "visits")

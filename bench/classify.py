@@ -16,11 +16,10 @@ BG/NBD fit under 5 s.
 
 from __future__ import annotations
 
-import argparse
 import time
 
 import kamlib.data
-from _common import sample_folder, timed
+from _common import sample_from_args, timed
 
 from kamlib import churn
 from kamlib import classify as cl
@@ -28,13 +27,8 @@ from kamlib import classify as cl
 AS_OF = "2025-12-31"
 
 
-
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--accounts", type=int, default=200_000)
-    parser.add_argument("--seed", type=int, default=7)
-    opts = parser.parse_args()
-    folder = sample_folder(opts.accounts, opts.seed)
+    folder = sample_from_args(__doc__.splitlines()[0])
     start = time.perf_counter()
     ds = timed("load", kamlib.data.load, folder)
     accounts, orders, products, visits, leads = (

@@ -59,3 +59,14 @@ def report_run(tmp_path_factory: pytest.TempPathFactory):
     runs = sorted(p for p in out.iterdir() if p.is_dir())
     assert len(runs) == 1, (result.output, runs)
     return result, runs[0]
+
+
+@pytest.fixture
+def report_html():
+    """Read the HTML of the first job of a :func:`kamlib.report.run` result (the run must be ok)."""
+
+    def read(result) -> str:
+        assert result.ok, [job.error for job in result.jobs]
+        return (Path(result.run_dir) / result.jobs[0].html).read_text(encoding="utf-8")
+
+    return read

@@ -24,15 +24,10 @@ a2,2025-12-01,310
 """
 
 
-def _html(result) -> str:
-    assert result.ok, [job.error for job in result.jobs]
-    return (Path(result.run_dir) / result.jobs[0].html).read_text(encoding="utf-8")
-
-
 @pytest.mark.parametrize("lang", ["en", "zh"])
-def test_runs_on_the_sample(tmp_path, lang):
+def test_runs_on_the_sample(tmp_path, lang, report_html):
     result = report.run(["02"], lang=lang, out=tmp_path)
-    html = _html(result)
+    html = report_html(result)
     expected = {
         "en": ["Pareto / ABC", "of accounts (57) bring", "the most crowded cell is", "accounts are to invest in",
                "Cumulative profit peaks at", "ranks first with", "Total headroom is", "have Money, Authority and Need",
@@ -51,11 +46,11 @@ def test_runs_on_the_sample(tmp_path, lang):
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
-def test_runs_on_orders_only(tmp_path, lang):
+def test_runs_on_orders_only(tmp_path, lang, report_html):
     data = tmp_path / "data"
     data.mkdir()
     (data / "orders.csv").write_text(ORDERS_ONLY, encoding="utf-8")
-    html = _html(report.run(["02"], data=str(data), lang=lang, out=tmp_path / "out"))
+    html = report_html(report.run(["02"], data=str(data), lang=lang, out=tmp_path / "out"))
     needs = {"en": "This section needs {}", "zh": "本节需要数据中的 {}"}[lang]
     for what in ("accounts", "orders.cost", "leads"):
         assert needs.format(what) in html, what

@@ -21,15 +21,10 @@ o6,lost,Y
 """
 
 
-def _html(result) -> str:
-    assert result.ok, [job.error for job in result.jobs]
-    return (Path(result.run_dir) / result.jobs[0].html).read_text(encoding="utf-8")
-
-
 @pytest.mark.parametrize("lang", ["en", "zh"])
-def test_runs_on_the_sample(tmp_path, lang):
+def test_runs_on_the_sample(tmp_path, lang, report_html):
     result = report.run(["04"], lang=lang, out=tmp_path)
-    html = _html(result)
+    html = report_html(result)
     expected = {
         "en": ["Win rate", "is the top loss reason for", "The biggest leak is from", "Referrals bring", "Brier score"],
         "zh": ["赢单率", "最主要的战败原因", "最大的流失在", "转介绍带来的赢单最多", "Brier分数"],
@@ -41,11 +36,11 @@ def test_runs_on_the_sample(tmp_path, lang):
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
-def test_runs_on_a_minimal_dataset(tmp_path, lang):
+def test_runs_on_a_minimal_dataset(tmp_path, lang, report_html):
     data = tmp_path / "data"
     data.mkdir()
     (data / "opportunities.csv").write_text(MINIMAL, encoding="utf-8")
-    html = _html(report.run(["04"], data=str(data), lang=lang, out=tmp_path / "out"))
+    html = report_html(report.run(["04"], data=str(data), lang=lang, out=tmp_path / "out"))
     # X: 1 of 2 closed won = 50%; Y: 1 of 3 = 33%; the skipped sections say what they need.
     needs = {"en": "This section needs opportunities.loss_reason", "zh": "本节需要数据中的 opportunities.loss_reason"}[lang]
     assert needs in html
