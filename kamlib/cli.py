@@ -77,17 +77,20 @@ def sample(n_accounts: int | None, seed: int | None, out: Path, fmt: str) -> Non
               help="Seconds one job may run in all before it fails.")
 @click.option("--scheduler", type=str, default=None, metavar="ADDRESS",
               help="Run the jobs on this Dask distributed scheduler (tcp://host:8786) instead.")
+@click.option("--fresh-kernels", is_flag=True, default=False,
+              help="Start a new kernel for every job instead of reusing each worker's warm kernel (slower).")
 @click.option("--retry-failed", "retry", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
               metavar="RUN_DIR", help="Run the failed jobs of an earlier run again, in that run's folder.")
 def report(config_file: Path | None, data: str | None, lang: str | None, out: Path | None, only: tuple[str, ...],
            params: tuple[str, ...], workers: int | None, timeout: float | None, scheduler: str | None,
-           retry: Path | None) -> None:
+           fresh_kernels: bool, retry: Path | None) -> None:
     """Run the analysis notebooks and publish HTML reports without code.
 
     Each run writes a new folder OUT/[<period>_]<YYYYmmdd-HHMMSS>/ with, per job
     (notebook, language, fan-out value), the executed notebook, its HTML report and
     the tables it produced (CSV in UTF-8 with BOM, XLSX), plus index.html and
-    manifest.json. A failing notebook does not stop the others.
+    manifest.json. A failing notebook does not stop the others. Each worker keeps
+    one warm kernel and resets it between jobs (--fresh-kernels: a new one per job).
 
     Exit status: 0 all reports ok; 1 some report failed (see index.html); 2 the run
     could not start (bad config, parameter, data or scheduler; nothing ran);
@@ -112,7 +115,7 @@ def report(config_file: Path | None, data: str | None, lang: str | None, out: Pa
     lang = parameters.pop("lang", lang)
     try:
         if retry is not None:
-            result = runner.retry_failed(retry, workers=workers, scheduler=scheduler)
+            result = runner.retry_failed(retry, workers=workers, scheduler=scheduler, fresh_kernels=fresh_kernels)
         elif config_file is not None:
             from kamlib import batch
 
@@ -121,10 +124,11 @@ def report(config_file: Path | None, data: str | None, lang: str | None, out: Pa
                                             timeout=timeout)
             result = runner.run_jobs(jobs, out=out or config.get("out") or "reports", parameters=shared,
                                      workers=workers or config.get("jobs"), scheduler=scheduler,
-                                     extra={"config": str(config_file.resolve())})
+                                     extra={"config": str(config_file.resolve())}, fresh_kernels=fresh_kernels)
         else:
             result = report_mod.run(list(only) or None, data=data, lang=lang or "en", out=out or "reports",
-                                    parameters=parameters, timeout=timeout, jobs=workers or None, scheduler=scheduler)
+                                    parameters=parameters, timeout=timeout, jobs=workers or None, scheduler=scheduler,
+                                    fresh_kernels=fresh_kernels)
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
         sys.exit(130)

@@ -979,6 +979,7 @@ def run(
     cell_timeout: float | None = None,
     jobs: int | None = 1,
     scheduler: str | None = None,
+    fresh_kernels: bool = False,
 ) -> RunResult:
     """Run report notebooks into a new folder under *out* and publish them.
 
@@ -1003,6 +1004,9 @@ def run(
         after another in this process).
     scheduler : str, optional
         Address of a Dask distributed scheduler (``tcp://host:8786``) to run on instead.
+    fresh_kernels : bool, default False
+        A new kernel for every job instead of one warm kernel per worker, reset
+        between jobs (see :mod:`kamlib.kernels`).
 
     Returns
     -------
@@ -1030,4 +1034,5 @@ def run(
     for job in planned:
         job.timeout, job.cell_timeout = timeout, cell_timeout
     shown = {"data": data, "lang": lang, **(parameters or {})}
-    return runner.run_jobs(planned, out=out, parameters=shown, workers=jobs, scheduler=scheduler)
+    return runner.run_jobs(planned, out=out, parameters=shown, workers=jobs, scheduler=scheduler,
+                           fresh_kernels=fresh_kernels)

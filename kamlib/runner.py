@@ -4,7 +4,9 @@
 
 - the kernel gets its own connection file and IPC sockets in a private temporary
   folder (``transport="ipc"``), so kernels started in parallel never share a file or
-  a port, and nothing is reachable over the network;
+  a port, and nothing is reachable over the network (see :mod:`kamlib.kernels`);
+- the kernel is the worker's warm kernel, reset for the job (started once, libraries
+  imported once, replaced after a failed job), or with ``fresh_kernels`` a new one;
 - the kernel's working directory is the job folder (the worker process never changes
   its own, so Dask workers with several threads are safe);
 - every cell may run ``cell_timeout`` seconds and the whole job ``timeout`` seconds
@@ -16,7 +18,7 @@
 
 :func:`run_jobs` runs a list of jobs one after another in this process
 (``workers=1``), on a pool of local worker processes (reused across jobs, so imports
-are paid once per worker), or on a Dask scheduler; it writes ``manifest.json`` and
+and kernel starts are paid once per worker), or on a Dask scheduler; it writes ``manifest.json`` and
 ``index.html`` after every finished job and one log line per job on stderr. Ctrl-C
 marks unfinished jobs ``interrupted`` in the manifest and stops the workers.
 :func:`retry_failed` runs the failed jobs of an earlier run again, in place.
@@ -24,7 +26,9 @@ marks unfinished jobs ``interrupted`` in the manifest and stops the workers.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
+import functools
 import json
 import math
 import os
@@ -32,12 +36,14 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
+from kamlib import kernels
 from kamlib.errors import ReportError
+from kamlib.kernels import WarmKernel, kernel_manager
 from kamlib.overview import MASK, secret_values
 from kamlib.report import (
     ENV_PREFIX,
@@ -56,7 +62,6 @@ from kamlib.report import (
 
 __all__ = ["execute_job", "retry_failed", "run_jobs"]
 
-_KERNEL = "python3"
 
 
 def _secrets(parameters: Mapping[str, Any]) -> list[str]:
@@ -124,7 +129,7 @@ class _QuietPapermill:
 
     _LOGGERS = ("papermill", "papermill.translators")  # filters do not apply to child loggers
 
-    def __enter__(self) -> _QuietPapermill:
+    def __enter__(self) -> Self:
         import logging
 
         for name in self._LOGGERS:
@@ -162,23 +167,6 @@ def _with_env_cell(notebook: Path, parameters: Mapping[str, Any]) -> Any:
     return nb
 
 
-def _kernel_manager(runtime: Path) -> type:
-    """A kernel manager whose connection file and IPC sockets live in *runtime* only."""
-    from jupyter_client import AsyncKernelManager
-    from traitlets import default
-
-    class JobKernelManager(AsyncKernelManager):  # type: ignore[misc, valid-type]
-        @default("transport")
-        def _default_transport(self) -> str:
-            return "ipc"
-
-        @default("connection_file")
-        def _default_connection_file(self) -> str:
-            return str(runtime / "kernel.json")
-
-    return JobKernelManager
-
-
 class _Clock:
     """Per-cell timeouts that also keep the whole job within its deadline."""
 
@@ -198,7 +186,14 @@ class _Clock:
         return self.deadline is not None and time.monotonic() >= self.deadline - 1
 
 
-def _papermill(job: Job, output: Path, parameters: Mapping[str, Any], clock: _Clock, runtime: Path) -> None:
+def _engine(kernel: WarmKernel | None, job_dir: Path, runtime: Path) -> dict[str, Any]:
+    """papermill's engine arguments: the warm kernel, reset for *job_dir*, or a new kernel in *runtime*."""
+    if kernel is None:
+        return {"kernel_manager_class": kernel_manager(runtime)}
+    return {"engine_name": _lent_kernel_engine(), "km": kernel.lend(job_dir)}
+
+
+def _papermill(job: Job, output: Path, parameters: Mapping[str, Any], clock: _Clock, engine: Mapping[str, Any]) -> None:
     import papermill
 
     with _QuietPapermill():
@@ -206,13 +201,41 @@ def _papermill(job: Job, output: Path, parameters: Mapping[str, Any], clock: _Cl
             _with_env_cell(job.notebook, parameters),
             str(output),
             parameters=dict(parameters),
-            kernel_name=_KERNEL,
+            kernel_name=kernels.KERNEL_NAME,
             progress_bar=False,
             report_mode=True,
-            kernel_manager_class=_kernel_manager(runtime),
-            resources={"metadata": {"path": str(output.parent)}},  # the kernel's working directory
+            resources={"metadata": {"path": str(output.parent)}},  # a new kernel's working directory
             timeout_func=clock.cell,
+            **engine,
         )
+
+
+@functools.cache
+def _lent_kernel_engine() -> str:
+    """Register (once) and name a papermill engine that runs on a kernel it does not own.
+
+    papermill's own engine leaves the kernel client of a lent kernel running after the
+    notebook (its heartbeat thread too); this one stops it.
+    """
+    from papermill.clientwrap import PapermillNotebookClient
+    from papermill.engines import NBClientEngine, papermill_engines
+    from papermill.utils import remove_args
+
+    class LentKernelEngine(NBClientEngine):
+        @classmethod
+        def execute_managed_notebook(cls, nb_man: Any, kernel_name: str, log_output: bool = False,
+                                     start_timeout: float = 60, **kwargs: Any) -> Any:
+            kwargs = remove_args(["input_path", "timeout", "startup_timeout", "execution_timeout"], **kwargs)
+            client = PapermillNotebookClient(nb_man, kernel_name=kernel_name, startup_timeout=start_timeout,
+                                             log_output=log_output, **kwargs)
+            try:
+                return client.execute()
+            finally:
+                if client.kc is not None:
+                    client.kc.stop_channels()
+
+    papermill_engines.register("kam-lent-kernel", LentKernelEngine)
+    return "kam-lent-kernel"
 
 
 def _failure(exc: BaseException, job: Job, clock: _Clock) -> tuple[str, bool]:
@@ -235,7 +258,28 @@ def _job_dir(run_dir: Path, job: Job) -> Path:
     return folder
 
 
-def execute_job(job: Job, run_dir: str | Path) -> JobResult:
+def _attempts(job: Job, output: Path, parameters: Mapping[str, Any], clock: _Clock,
+              kernel: WarmKernel | None) -> tuple[str | None, int]:
+    """Run the notebook (twice if the kernel did not start); the error summary and attempts."""
+    error = None
+    for attempt in (1, 2):
+        runtime, healthy = Path(tempfile.mkdtemp(prefix="kam-kernel-")), False  # private (0700), short paths
+        try:
+            _papermill(job, output, parameters, clock, _engine(kernel, output.parent, runtime))
+            error, healthy = None, True
+            break
+        except Exception as exc:  # noqa: BLE001 - one failing notebook must not stop the run
+            error, kernel_started = _failure(exc, job, clock)
+            if kernel_started:
+                break
+        finally:
+            shutil.rmtree(runtime, ignore_errors=True)
+            if kernel is not None:
+                kernel.give_back(healthy=healthy)
+    return error, attempt
+
+
+def execute_job(job: Job, run_dir: str | Path, kernel: WarmKernel | None = None) -> JobResult:
     """Execute one job with papermill into ``<run_dir>/<job.name>/`` and render its HTML.
 
     The notebook runs with ``output_dir`` and the kernel's working directory set to
@@ -243,6 +287,16 @@ def execute_job(job: Job, run_dir: str | Path) -> JobResult:
     timed-out notebook is kept (with the error in the failing cell) and rendered too;
     the failure is returned in the result, never raised. A kernel that does not start
     is tried once more.
+
+    Parameters
+    ----------
+    job : Job
+        The notebook and its parameters.
+    run_dir : str or Path
+        The run folder; the job writes into its own folder inside it.
+    kernel : WarmKernel, optional
+        A warm kernel to run on (reset for this job, replaced if the job fails);
+        None = a new kernel for this job alone.
     """
     from kamlib.report import _now
 
@@ -252,20 +306,7 @@ def execute_job(job: Job, run_dir: str | Path) -> JobResult:
     output = job_dir / f"{job.notebook.stem}.ipynb"
     parameters = {**job.parameters, "output_dir": str(job_dir)}
     started, start, clock = _now(), time.perf_counter(), _Clock(job.timeout, job.cell_timeout)
-    error, attempts = None, 0
-    while attempts < 2:
-        attempts += 1
-        runtime = Path(tempfile.mkdtemp(prefix="kam-kernel-"))  # private (0700), short for socket paths
-        try:
-            _papermill(job, output, parameters, clock, runtime)
-            error = None
-            break
-        except Exception as exc:  # noqa: BLE001 - one failing notebook must not stop the run
-            error, kernel_started = _failure(exc, job, clock)
-            if kernel_started:
-                break
-        finally:
-            shutil.rmtree(runtime, ignore_errors=True)
+    error, attempts = _attempts(job, output, parameters, clock, kernel)
     secrets = _secrets(parameters)
     _scrub(output, secrets)
     error = _redact(error, secrets)
@@ -301,22 +342,40 @@ def _crashed(job: Job, exc: BaseException) -> JobResult:
     return replace(JobResult.pending(job), status="failed", error=f"worker failed: {_error_summary(exc)}")
 
 
-def _in_process(todo: Todo, run_dir: Path, done: Done) -> None:
-    for index, job in todo:
-        done(index, execute_job(job, run_dir))
+def _in_process(todo: Todo, run_dir: Path, done: Done, *, warm: bool) -> None:
+    with WarmKernel() if warm else contextlib.nullcontext() as kernel:
+        for index, job in todo:
+            done(index, execute_job(job, run_dir, kernel))
 
 
-def _worker_init() -> None:
-    """Start of a pool worker: Ctrl-C is the parent's to handle; imports paid once."""
+_WORKER_KERNEL: WarmKernel | None = None  # a pool worker's warm kernel
+
+
+def _worker_init(warm: bool) -> None:
+    """Start of a pool worker: Ctrl-C is the parent's to handle; imports paid once; the
+    warm kernel started before the first job arrives and shut down when the worker ends."""
     import signal
+    from multiprocessing.util import Finalize
 
+    global _WORKER_KERNEL
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     import nbclient  # noqa: F401
     import nbconvert  # noqa: F401
     import papermill  # noqa: F401
 
+    if warm:
+        _WORKER_KERNEL = WarmKernel()
+        Finalize(_WORKER_KERNEL, _WORKER_KERNEL.close, exitpriority=10)
+        with contextlib.suppress(Exception):  # a kernel that fails here is started again by the job
+            _WORKER_KERNEL.start()
 
-def _on_pool(todo: Todo, run_dir: Path, done: Done, *, workers: int) -> None:
+
+def _worker_job(job: Job, run_dir: Path) -> JobResult:
+    """:func:`execute_job` in a pool worker, on the worker's warm kernel if it has one."""
+    return execute_job(job, run_dir, _WORKER_KERNEL)
+
+
+def _on_pool(todo: Todo, run_dir: Path, done: Done, *, workers: int, warm: bool) -> None:
     """Run the jobs on local worker processes, started fresh (``spawn``) for this run.
 
     ``spawn`` rather than ``forkserver``: a forkserver outlives the run and would hand
@@ -327,10 +386,11 @@ def _on_pool(todo: Todo, run_dir: Path, done: Done, *, workers: int) -> None:
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
     pool = ProcessPoolExecutor(
-        max_workers=min(workers, len(todo)), mp_context=multiprocessing.get_context("spawn"), initializer=_worker_init
+        max_workers=min(workers, len(todo)), mp_context=multiprocessing.get_context("spawn"),
+        initializer=_worker_init, initargs=(warm,),
     )
     try:
-        futures = {pool.submit(execute_job, job, run_dir): (index, job) for index, job in todo}
+        futures = {pool.submit(_worker_job, job, run_dir): (index, job) for index, job in todo}
         for future in as_completed(futures):
             index, job = futures[future]
             try:
@@ -421,20 +481,23 @@ class _Board:
         write_index(self.run_dir, self.results, seconds=self.elapsed, finished=finished)
 
 
-def _execute(board: _Board, todo: Todo, workers: int | None, client: Any) -> RunResult:
+def _execute(board: _Board, todo: Todo, workers: int | None, client: Any, warm: bool) -> RunResult:
     if client is not None:
         return board.run(todo, lambda t, d, done: _on_dask(t, d, done, client=client))
     if workers == 1:
-        return board.run(todo, _in_process)
-    return board.run(todo, lambda t, d, done: _on_pool(t, d, done, workers=workers or os.cpu_count() or 1))
+        return board.run(todo, lambda t, d, done: _in_process(t, d, done, warm=warm))
+    return board.run(todo, lambda t, d, done: _on_pool(t, d, done, workers=workers or os.cpu_count() or 1, warm=warm))
 
 
-def _setup(workers: int | None, scheduler: str | None) -> tuple[int | None, Any, dict[str, Any]]:
+def _setup(workers: int | None, scheduler: str | None, fresh_kernels: bool) -> tuple[Any, bool, dict[str, Any]]:
+    """The Dask client (or None), whether kernels are reused, and the run's manifest entries."""
     if workers is not None and workers < 1:
         raise ReportError(f"--jobs must be 1 or more, but {workers} was passed.")
     client = _connect(scheduler) if scheduler else None
-    info = {"scheduler": scheduler, "workers": None if scheduler else (workers or os.cpu_count())}
-    return workers, client, info
+    warm = not (fresh_kernels or scheduler)  # Dask workers are shared: they keep no kernels between jobs
+    info = {"scheduler": scheduler, "workers": None if scheduler else (workers or os.cpu_count()),
+            "kernels": "warm" if warm else "fresh"}
+    return client, warm, info
 
 
 def run_jobs(
@@ -445,6 +508,7 @@ def run_jobs(
     workers: int | None = None,
     scheduler: str | None = None,
     extra: Mapping[str, Any] | None = None,
+    fresh_kernels: bool = False,
 ) -> RunResult:
     """Run planned jobs into a new run folder under *out*; publish manifest and index.
 
@@ -463,6 +527,9 @@ def run_jobs(
         Dask scheduler address; the jobs run there instead.
     extra : mapping, optional
         Further run-level manifest entries (e.g. the batch config file).
+    fresh_kernels : bool, default False
+        Start a new kernel for every job instead of reusing each worker's warm kernel
+        (see :mod:`kamlib.kernels`); jobs on a Dask scheduler always get a new one.
 
     Raises
     ------
@@ -471,12 +538,12 @@ def run_jobs(
         folder is made). KeyboardInterrupt is re-raised after the manifest has
         marked unfinished jobs ``interrupted``.
     """
-    workers, client, info = _setup(workers, scheduler)
+    client, warm, info = _setup(workers, scheduler, fresh_kernels)
     try:
         run_dir = new_run_dir(out, period=period_of(parameters or {}))
         assign_folders(jobs)
         board = _Board(run_dir, [JobResult.pending(j) for j in jobs], dict(parameters or {}), {**info, **(extra or {})})
-        return _execute(board, list(enumerate(jobs)), workers, client)
+        return _execute(board, list(enumerate(jobs)), workers, client, warm)
     finally:
         if client is not None:
             client.close()
@@ -497,7 +564,8 @@ def _job_of(result: JobResult) -> Job:
                timeout=result.timeout, cell_timeout=result.cell_timeout, folder=result.folder)
 
 
-def retry_failed(run_dir: str | Path, *, workers: int | None = None, scheduler: str | None = None) -> RunResult:
+def retry_failed(run_dir: str | Path, *, workers: int | None = None, scheduler: str | None = None,
+                 fresh_kernels: bool = False) -> RunResult:
     """Run the jobs of an earlier run that did not finish ``ok`` again, in their folders.
 
     The same parameters are used; the run's ``manifest.json`` and ``index.html`` are
@@ -516,7 +584,7 @@ def retry_failed(run_dir: str | Path, *, workers: int | None = None, scheduler: 
         raise ReportError(f"--retry-failed {run_dir}: no readable manifest.json ({_error_summary(exc)}). "
                           "Give the folder of an earlier run, e.g. reports/20261122-173000.") from None
     todo = [(index, _job_of(result)) for index, result in enumerate(results) if not result.ok]
-    workers, client, _ = _setup(workers, scheduler)
+    client, warm, _ = _setup(workers, scheduler, fresh_kernels)
     try:
         for index, job in todo:
             shutil.rmtree(_job_dir(run_dir, job), ignore_errors=True)
@@ -524,7 +592,7 @@ def retry_failed(run_dir: str | Path, *, workers: int | None = None, scheduler: 
         keep = {k: v for k, v in manifest.items() if k not in _MANIFEST_OWN}
         keep["retried"] = [*manifest.get("retried", []), _dt.datetime.now().astimezone().isoformat(timespec="seconds")]
         board = _Board(run_dir, results, manifest.get("parameters", {}), keep, started=manifest.get("started"))
-        return _execute(board, todo, workers, client)
+        return _execute(board, todo, workers, client, warm)
     finally:
         if client is not None:
             client.close()

@@ -19,6 +19,7 @@ import yaml
 from click.testing import CliRunner
 
 import kamlib.batch as batch
+import kamlib.kernels as kernels
 import kamlib.report as report
 import kamlib.runner as runner
 from kamlib.cli import main
@@ -150,7 +151,7 @@ def test_env_references_are_checked_up_front(monkeypatch):
 
 
 def test_a_kernel_that_does_not_start_is_tried_twice(tmp_path, monkeypatch):
-    monkeypatch.setattr(runner, "_KERNEL", "no-such-kernel")
+    monkeypatch.setattr(kernels, "KERNEL_NAME", "no-such-kernel")
     (job,) = report.plan([OVERVIEW])
     job.folder = job.name
     result = runner.execute_job(job, tmp_path)

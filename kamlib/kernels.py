@@ -1,0 +1,213 @@
+"""Kernels for report jobs: isolated, and warm when a worker runs several jobs.
+
+Every kernel gets its own connection file and IPC sockets in a private temporary
+folder (``transport="ipc"``), so kernels started in parallel never share a file or a
+port and nothing is reachable over the network; shutting one down waits at most
+:data:`SHUTDOWN_WAIT` seconds before the process is killed.
+
+Starting a kernel and importing pandas, matplotlib and kamlib into it costs a few
+seconds, every job. A :class:`WarmKernel` pays that once per worker: it starts one
+kernel, imports the libraries the notebooks use, and lends the kernel to one job
+after another. Before each job the kernel's session is put back to how it was right
+after the imports (:func:`reset_session`): empty namespace, execution count 1,
+working directory the job's folder, matplotlib settings and figures, warning
+filters and environment variables as they were. A kernel that ran a failing job
+(error, timeout, dead kernel) is replaced, and every kernel is replaced after
+``max_jobs`` jobs.
+
+Examples
+--------
+>>> with WarmKernel() as kernel:                      # doctest: +SKIP
+...     manager = kernel.lend(Path("reports/run/job-1"))
+...     ...                                           # execute a notebook on it
+...     kernel.give_back(healthy=True)
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import warnings
+from pathlib import Path
+from typing import Any, Self
+
+__all__ = ["SHUTDOWN_WAIT", "WARM_IMPORTS", "WarmKernel", "kernel_manager", "reset_session", "snapshot_session"]
+
+#: Seconds a kernel may take to shut down before it is killed.
+SHUTDOWN_WAIT = 2.0
+
+#: Imported into a warm kernel before its first job: what the notebooks' first cell needs.
+WARM_IMPORTS = (
+    "IPython.display", "matplotlib.pyplot", "pandas", "duckdb", "seaborn",
+    "kamlib.data", "kamlib.plots", "kamlib.report", "kamlib.overview",
+    "kamlib.environment", "kamlib.plots_environment",
+    "kamlib.classify", "kamlib.classify_report", "kamlib.churn", "kamlib.plots_classify",
+    "kamlib.winloss", "kamlib.winloss_model", "kamlib.plots_winloss",
+)
+
+KERNEL_NAME = "python3"
+
+
+def kernel_manager(runtime: Path) -> type:
+    """A kernel manager class whose connection file and IPC sockets live in *runtime* only.
+
+    Examples
+    --------
+    >>> manager = kernel_manager(Path(tempfile.mkdtemp()))(kernel_name="python3")
+    >>> manager.transport, Path(manager.connection_file).name
+    ('ipc', 'kernel.json')
+    """
+    from jupyter_client import AsyncKernelManager
+    from traitlets import default
+
+    class JobKernelManager(AsyncKernelManager):  # type: ignore[misc, valid-type]
+        @default("transport")
+        def _default_transport(self) -> str:
+            return "ipc"
+
+        @default("connection_file")
+        def _default_connection_file(self) -> str:
+            return str(runtime / "kernel.json")
+
+        @default("shutdown_wait_time")
+        def _default_shutdown_wait_time(self) -> float:
+            return SHUTDOWN_WAIT
+
+    return JobKernelManager
+
+
+# ================================================================ inside the kernel
+_BASELINE: dict[str, Any] = {}
+
+
+def snapshot_session() -> None:
+    """Remember this kernel's session state (run inside the kernel after the warm imports)."""
+    import matplotlib as mpl
+    from matplotlib_inline.config import InlineBackend
+
+    rc = dict(mpl.rcParams.copy())
+    rc.pop("backend", None)
+    _BASELINE.update(rc=rc, environ=dict(os.environ), filters=list(warnings.filters),
+                     formats=sorted(InlineBackend.instance().figure_formats))
+
+
+def reset_session(cwd: str) -> None:
+    """Put the kernel's session back to the snapshot and move to *cwd* (run inside the kernel).
+
+    Clears the user namespace and history (the next cell is ``In [1]``), closes all
+    figures and restores matplotlib's settings, the inline backend's figure formats,
+    warning filters and environment variables.
+
+    Examples
+    --------
+    >>> snapshot_session(); os.environ["KAM_EXAMPLE"] = "x"
+    >>> reset_session(os.getcwd()); "KAM_EXAMPLE" in os.environ
+    False
+    """
+    import matplotlib as mpl
+    import matplotlib.pyplot as plt
+    from IPython import get_ipython
+
+    shell = get_ipython()
+    if shell is not None:
+        shell.reset(new_session=True)
+        shell.run_line_magic("config", f"InlineBackend.figure_formats = {_BASELINE['formats']!r}")
+    plt.close("all")
+    dict.update(mpl.rcParams, _BASELINE["rc"])  # as matplotlib.rc_context restores them
+    warnings.filters[:] = _BASELINE["filters"]
+    os.environ.clear()
+    os.environ.update(_BASELINE["environ"])
+    os.chdir(cwd)
+
+
+# ================================================================ outside the kernel
+class WarmKernel:
+    """One kernel, started on first use and lent to one job after another.
+
+    Parameters
+    ----------
+    max_jobs : int, default 20
+        Jobs a kernel runs before it is replaced (bounds what a long batch can leak).
+    startup_timeout : float, default 60
+        Seconds the kernel may take to start and to finish the warm imports.
+    """
+
+    def __init__(self, *, max_jobs: int = 20, startup_timeout: float = 60) -> None:
+        self.max_jobs, self.startup_timeout = max_jobs, startup_timeout
+        self.manager: Any = None
+        self.jobs = 0
+        self._runtime: Path | None = None
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def start(self) -> None:
+        """Start the kernel and import :data:`WARM_IMPORTS` into it (if not running yet).
+
+        Raises
+        ------
+        RuntimeError
+            When the kernel does not start or the imports fail (the kernel is shut down).
+        """
+        if self.manager is not None:
+            return
+        from jupyter_core.utils import run_sync
+
+        self._runtime = Path(tempfile.mkdtemp(prefix="kam-kernel-"))  # private (0700), short for socket paths
+        self.manager = kernel_manager(self._runtime)(kernel_name=KERNEL_NAME)
+        try:
+            run_sync(self.manager.start_kernel)(extra_arguments=["--HistoryManager.hist_file=:memory:"])
+            imports = "\n".join(f"import {name}" for name in WARM_IMPORTS)
+            self._run(f"{imports}\nimport kamlib.kernels\nkamlib.kernels.snapshot_session()")
+        except BaseException:
+            self.close()
+            raise
+        self.jobs = 0
+
+    def lend(self, cwd: Path) -> Any:
+        """The kernel's manager, its session reset for a job that runs in *cwd*."""
+        self.start()
+        self._run(f"import kamlib.kernels\nkamlib.kernels.reset_session({str(cwd)!r})")
+        return self.manager
+
+    def give_back(self, *, healthy: bool) -> None:
+        """End of a job: keep the kernel for the next one, or replace it if the job failed."""
+        self.jobs += 1
+        if not healthy or self.jobs >= self.max_jobs:
+            self.close()
+
+    def close(self) -> None:
+        """Shut the kernel down now (nothing in it needs saving) and remove its sockets."""
+        from jupyter_core.utils import run_sync
+
+        manager, self.manager = self.manager, None
+        try:
+            if manager is not None and run_sync(manager.is_alive)():
+                run_sync(manager.shutdown_kernel)(now=True)
+        finally:
+            if manager is not None:
+                run_sync(manager.cleanup_resources)()
+            if self._runtime is not None:
+                shutil.rmtree(self._runtime, ignore_errors=True)
+                self._runtime = None
+
+    def _run(self, code: str) -> None:
+        """Execute *code* silently in the kernel; its failure raises RuntimeError."""
+        from jupyter_client import BlockingKernelClient
+
+        client = BlockingKernelClient()
+        client.load_connection_info(self.manager.get_connection_info())
+        client.start_channels()
+        try:
+            client.wait_for_ready(timeout=self.startup_timeout)
+            reply = client.execute_interactive(code, silent=True, store_history=False, timeout=self.startup_timeout,
+                                               output_hook=lambda _msg: None)
+        finally:
+            client.stop_channels()
+        content = reply["content"]
+        if content["status"] != "ok":
+            raise RuntimeError(f"kernel setup failed: {content.get('ename')}: {content.get('evalue')}")
