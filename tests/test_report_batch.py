@@ -9,8 +9,10 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import nbformat
@@ -228,6 +230,51 @@ def test_a_job_past_its_time_limit_fails_and_the_others_go_on(tmp_path):
     assert jobs["00_data_overview"]["status"] == "ok"
     assert jobs["97_slow"]["error"] == "Timeout: the job ran longer than its limit of 20 s"
     assert jobs["97_slow"]["seconds"] < 45
+
+
+def _wait_for_first_ok(out: Path, process: subprocess.Popen, limit: float = 180) -> None:
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline and process.poll() is None:
+        manifests = list(out.glob("*/manifest.json"))
+        if manifests and any(j["status"] == "ok" for j in _manifest(manifests[0].parent)["jobs"]):
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"no job finished within {limit} s: {process.communicate(timeout=5)}")
+
+
+def _gone(pid: int, limit: float = 15) -> bool:
+    deadline = time.monotonic() + limit
+    while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return not Path(f"/proc/{pid}").exists()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_ctrl_c_stops_the_run_and_the_manifest_says_what_finished(tmp_path, workers):
+    napping = _copy(tmp_path, "95_nap.ipynb", parameters="nap: float = 0  # seconds\n",
+                    cells=("import os, time\nprint('kernel', os.getpid())\ntime.sleep(nap)",))
+    config = _config(tmp_path, lang="en", notebooks=[{"notebook": str(napping), "for_each": "nap",
+                                                      "values": [0, 300, 300, 300]}])
+    out = tmp_path / "reports"
+    process = subprocess.Popen(
+        [sys.executable, "-c", "from kamlib.cli import run; run()", "report", "--config", str(config),
+         "--out", str(out), "--jobs", workers],
+        start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    _wait_for_first_ok(out, process)
+    time.sleep(3)  # the next jobs are asleep in their kernels
+    os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C in a terminal sends
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr
+    assert "interrupted: 1 of 4 jobs finished" in stderr
+    run_dir = _only_run(out)
+    manifest = _manifest(run_dir)
+    assert manifest["status"] == "interrupted"
+    assert [j["status"] for j in manifest["jobs"]] == ["ok", "interrupted", "interrupted", "interrupted"]
+    assert "interrupted" in (run_dir / "index.html").read_text(encoding="utf-8").lower()
+    executed = nbformat.read(run_dir / manifest["jobs"][0]["folder"] / "95_nap.ipynb", as_version=4)
+    kernel = int(re.search(r"kernel (\d+)", str(executed.cells[-1].outputs)).group(1))
+    assert _gone(kernel), "the kernel outlived the run"
 
 
 @pytest.mark.slow
