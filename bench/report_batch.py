@@ -5,11 +5,13 @@ The batch: every analysis notebook that takes a ``region`` parameter × 4 region
 
 1. as a plain loop calling ``python -m papermill`` once per job (one process, one
    kernel, one set of imports per job; no HTML);
-2. as ``kam report --config <batch>`` (worker processes reused across jobs, jobs in
-   parallel, HTML and manifest included);
+2. as ``kam report --config <batch>`` (worker processes and their warm kernels reused
+   across jobs, jobs in parallel, HTML and manifest included);
 
-and prints both wall times, their ratio, and the fixed cost every job pays (kernel
-start, imports, data load), measured from a three-cell probe notebook.
+and prints both wall times, their ratio, the fixed cost every papermill job pays
+(kernel start, imports, data load, measured from a three-cell probe notebook), and
+where a ``kam report`` job's time goes (the notebook's cells, and everything around
+them: kernel reset, papermill, HTML).
 
 Usage::
 
@@ -22,6 +24,7 @@ Target (issue "Scheduled reports"): kam report ≤ 0.25 × the sequential loop.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -55,7 +58,7 @@ def sequential(notebooks: list[Path], work: Path) -> float:
     return time.perf_counter() - start
 
 
-def batch(notebooks: list[Path], work: Path, jobs: int) -> float:
+def batch(notebooks: list[Path], work: Path, jobs: int) -> tuple[float, Path]:
     work.mkdir(parents=True)
     config = work / "batch.yml"
     entries = [{"notebook": str(nb), "for_each": "region", "values": REGIONS} for nb in notebooks]
@@ -63,7 +66,23 @@ def batch(notebooks: list[Path], work: Path, jobs: int) -> float:
     start = time.perf_counter()
     subprocess.run([sys.executable, "-c", "from kamlib.cli import run; run()", "report", "--config", str(config),
                     "--out", str(work / "reports"), "--jobs", str(jobs)], check=False, capture_output=True)
-    return time.perf_counter() - start
+    seconds = time.perf_counter() - start
+    (run_dir,) = (work / "reports").iterdir()
+    return seconds, run_dir
+
+
+def job_costs(run_dir: Path) -> dict[str, float]:
+    """Mean seconds per job of a ``kam report`` run: in all, in the notebook's cells, and around them
+    (kernel reset, papermill, HTML, tables)."""
+    manifest = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
+    jobs = [j for j in manifest["jobs"] if j["status"] == "ok"]
+    cells = []
+    for job in jobs:
+        nb = nbformat.read(run_dir / job["folder"] / f"{job['notebook']}.ipynb", as_version=4)
+        cells.append(sum(c.metadata.get("papermill", {}).get("duration") or 0 for c in nb.cells))
+    total = sum(j["seconds"] for j in jobs) / len(jobs)
+    return {"job in all": total, "notebook cells": sum(cells) / len(jobs), "around the cells": total - sum(cells) / len(jobs),
+            "jobs ok": len(jobs), "jobs": len(manifest["jobs"])}
 
 
 def fixed_costs(work: Path) -> dict[str, float]:
@@ -95,8 +114,12 @@ def main() -> None:
             print(f"fixed cost per job: {name:<26} {cost:6.2f} s")
         seq = sequential(notebooks, work / "seq")
         print(f"sequential papermill CLI loop: {seq:7.1f} s  ({seq / n:.1f} s per job)")
-        par = batch(notebooks, work / "kam", args.jobs)
+        par, run_dir = batch(notebooks, work / "kam", args.jobs)
         print(f"kam report --config:           {par:7.1f} s  ({par / n:.1f} s per job)")
+        costs = job_costs(run_dir)
+        print(f"kam report jobs ok: {costs.pop('jobs ok')} of {costs.pop('jobs')}")
+        for name, cost in costs.items():
+            print(f"kam report per job (mean): {name:<20} {cost:6.2f} s")
     print(f"ratio kam report / sequential: {par / seq:.2f}  (target ≤ 0.25)")
 
 

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as _dt
-import functools
 import json
 import math
 import os
@@ -187,55 +186,38 @@ class _Clock:
 
 
 def _engine(kernel: WarmKernel | None, job_dir: Path, runtime: Path) -> dict[str, Any]:
-    """papermill's engine arguments: the warm kernel, reset for *job_dir*, or a new kernel in *runtime*."""
+    """papermill's kernel arguments: the warm kernel, reset for *job_dir*, or a new kernel in *runtime*."""
     if kernel is None:
         return {"kernel_manager_class": kernel_manager(runtime)}
-    return {"engine_name": _lent_kernel_engine(), "km": kernel.lend(job_dir)}
+    return {"km": kernel.lend(job_dir)}
 
 
-def _papermill(job: Job, output: Path, parameters: Mapping[str, Any], clock: _Clock, engine: Mapping[str, Any]) -> None:
+def _papermill(job: Job, output: Path, parameters: Mapping[str, Any], clock: _Clock, kernel: Mapping[str, Any]) -> None:
+    """Execute the job's notebook into *output*, written once at the end (also when it fails)."""
     import papermill
 
-    with _QuietPapermill():
-        papermill.execute_notebook(
-            _with_env_cell(job.notebook, parameters),
-            str(output),
-            parameters=dict(parameters),
-            kernel_name=kernels.KERNEL_NAME,
-            progress_bar=False,
-            report_mode=True,
-            resources={"metadata": {"path": str(output.parent)}},  # a new kernel's working directory
-            timeout_func=clock.cell,
-            **engine,
-        )
+    from kamlib import engine
 
-
-@functools.cache
-def _lent_kernel_engine() -> str:
-    """Register (once) and name a papermill engine that runs on a kernel it does not own.
-
-    papermill's own engine leaves the kernel client of a lent kernel running after the
-    notebook (its heartbeat thread too); this one stops it.
-    """
-    from papermill.clientwrap import PapermillNotebookClient
-    from papermill.engines import NBClientEngine, papermill_engines
-    from papermill.utils import remove_args
-
-    class LentKernelEngine(NBClientEngine):
-        @classmethod
-        def execute_managed_notebook(cls, nb_man: Any, kernel_name: str, log_output: bool = False,
-                                     start_timeout: float = 60, **kwargs: Any) -> Any:
-            kwargs = remove_args(["input_path", "timeout", "startup_timeout", "execution_timeout"], **kwargs)
-            client = PapermillNotebookClient(nb_man, kernel_name=kernel_name, startup_timeout=start_timeout,
-                                             log_output=log_output, **kwargs)
-            try:
-                return client.execute()
-            finally:
-                if client.kc is not None:
-                    client.kc.stop_channels()
-
-    papermill_engines.register("kam-lent-kernel", LentKernelEngine)
-    return "kam-lent-kernel"
+    running = output.with_name(f".{output.stem}.running.ipynb")  # the report appears complete or not at all
+    try:
+        with _QuietPapermill():
+            papermill.execute_notebook(
+                _with_env_cell(job.notebook, parameters),
+                str(running),
+                parameters=dict(parameters),
+                kernel_name=kernels.KERNEL_NAME,
+                progress_bar=False,
+                report_mode=True,
+                engine_name=engine.register(),
+                request_save_on_cell_execute=False,
+                partial=str(running),
+                resources={"metadata": {"path": str(output.parent)}},  # a new kernel's working directory
+                timeout_func=clock.cell,
+                **kernel,
+            )
+    finally:
+        if running.exists():
+            os.replace(running, output)
 
 
 def _failure(exc: BaseException, job: Job, clock: _Clock) -> tuple[str, bool]:

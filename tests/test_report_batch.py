@@ -230,6 +230,12 @@ def test_a_job_past_its_time_limit_fails_and_the_others_go_on(tmp_path):
     assert jobs["00_data_overview"]["status"] == "ok"
     assert jobs["97_slow"]["error"] == "Timeout: the job ran longer than its limit of 20 s"
     assert jobs["97_slow"]["seconds"] < 45
+    # The notebook as far as it ran is kept, and does not claim the cell that timed out completed.
+    partial = nbformat.read(_only_run(out) / jobs["97_slow"]["folder"] / "97_slow.ipynb", as_version=4)
+    states = [c.metadata.papermill.status for c in partial.cells if c.cell_type == "code"]
+    assert states[-1] == "failed" and states[-2] == "completed" and partial.metadata.papermill.exception
+    assert any(o.get("data", {}).get("text/html") for c in partial.cells if c.cell_type == "code" for o in c.outputs)
+    assert not list(_only_run(out).rglob("*.running.ipynb"))
 
 
 def _wait_for_first_ok(out: Path, process: subprocess.Popen, limit: float = 180) -> None:
