@@ -26,8 +26,10 @@ Examples
 from __future__ import annotations
 
 import os
+import queue
 import shutil
 import tempfile
+import time
 import warnings
 from pathlib import Path
 from typing import Any, Self
@@ -138,6 +140,7 @@ class WarmKernel:
         self.manager: Any = None
         self.jobs = 0
         self._runtime: Path | None = None
+        self._client: Any = None  # shell channel only: nothing of the jobs' output passes here
 
     def __enter__(self) -> Self:
         return self
@@ -155,12 +158,16 @@ class WarmKernel:
         """
         if self.manager is not None:
             return
+        from jupyter_client import BlockingKernelClient
         from jupyter_core.utils import run_sync
 
         self._runtime = Path(tempfile.mkdtemp(prefix="kam-kernel-"))  # private (0700), short for socket paths
         self.manager = kernel_manager(self._runtime)(kernel_name=KERNEL_NAME)
         try:
             run_sync(self.manager.start_kernel)(extra_arguments=["--HistoryManager.hist_file=:memory:"])
+            self._client = BlockingKernelClient()
+            self._client.load_connection_info(self.manager.get_connection_info())
+            self._client.start_channels(shell=True, iopub=False, stdin=False, hb=False, control=False)
             imports = "\n".join(f"import {name}" for name in WARM_IMPORTS)
             self._run(f"{imports}\nimport kamlib.kernels\nkamlib.kernels.snapshot_session()")
         except BaseException:
@@ -185,6 +192,9 @@ class WarmKernel:
         from jupyter_core.utils import run_sync
 
         manager, self.manager = self.manager, None
+        if self._client is not None:
+            self._client.stop_channels()
+            self._client = None
         try:
             if manager is not None and run_sync(manager.is_alive)():
                 run_sync(manager.shutdown_kernel)(now=True)
@@ -196,18 +206,27 @@ class WarmKernel:
                 self._runtime = None
 
     def _run(self, code: str) -> None:
-        """Execute *code* silently in the kernel; its failure raises RuntimeError."""
-        from jupyter_client import BlockingKernelClient
+        """Execute *code* silently in the kernel and wait for its reply.
 
-        client = BlockingKernelClient()
-        client.load_connection_info(self.manager.get_connection_info())
-        client.start_channels()
-        try:
-            client.wait_for_ready(timeout=self.startup_timeout)
-            reply = client.execute_interactive(code, silent=True, store_history=False, timeout=self.startup_timeout,
-                                               output_hook=lambda _msg: None)
-        finally:
-            client.stop_channels()
+        Raises
+        ------
+        RuntimeError
+            When the code fails, or the kernel dies or does not answer within
+            ``startup_timeout`` seconds.
+        """
+        from jupyter_core.utils import run_sync
+
+        msg_id = self._client.execute(code, silent=True, store_history=False)
+        deadline = time.monotonic() + self.startup_timeout
+        while True:
+            try:
+                reply = self._client.get_shell_msg(timeout=0.5)
+            except queue.Empty:
+                if time.monotonic() > deadline or not run_sync(self.manager.is_alive)():
+                    raise RuntimeError("kernel setup failed: the kernel died or did not answer") from None
+                continue
+            if reply["parent_header"].get("msg_id") == msg_id:
+                break
         content = reply["content"]
         if content["status"] != "ok":
             raise RuntimeError(f"kernel setup failed: {content.get('ename')}: {content.get('evalue')}")

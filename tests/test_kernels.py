@@ -104,3 +104,23 @@ def test_fresh_kernels_give_every_job_its_own_process(tmp_path):
     result = runner.run_jobs(jobs, out=tmp_path / "reports", workers=1, fresh_kernels=True)
     pids = [_printed(job, result.run_dir).split()[-1] for job in result.jobs]
     assert result.ok and pids[0] != pids[1] and str(os.getpid()) not in pids
+
+
+def test_a_warm_kernel_that_does_not_start_is_tried_twice(tmp_path, monkeypatch):
+    import kamlib.kernels as kernels
+
+    monkeypatch.setattr(kernels, "KERNEL_NAME", "no-such-kernel")
+    inspect = _notebook(tmp_path, "inspect.ipynb", INSPECT)
+    with WarmKernel() as kernel:
+        result = runner.execute_job(_job(inspect, "job"), tmp_path / "run", kernel)
+    assert result.status == "failed" and result.attempts == 2 and "no-such-kernel" in result.error
+    assert kernel.manager is None
+
+
+@pytest.mark.slow
+def test_setup_code_that_fails_in_the_kernel_is_an_error():
+    with WarmKernel() as kernel:
+        kernel.start()
+        with pytest.raises(RuntimeError, match="kernel setup failed: ValueError: on purpose"):
+            kernel._run("raise ValueError('on purpose')")
+        kernel._run("x = 1")  # the kernel itself is still usable
