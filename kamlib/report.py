@@ -23,6 +23,7 @@ the report) and :func:`styled` (a table formatted for readers).
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import html
 import json
 import os
@@ -802,6 +803,28 @@ _REPORT_TEMPLATE = (
 )
 
 
+@functools.cache
+def _exporter(lang: str) -> Any:
+    """The HTML exporter for reports in *lang*, built once per process (its templates compile once)."""
+    from jinja2 import DictLoader
+    from nbconvert import HTMLExporter
+    from nbconvert.preprocessors import TagRemovePreprocessor
+
+    exporter = HTMLExporter(
+        template_name="lab",
+        extra_loaders=[DictLoader({"kam_report.html.j2": _REPORT_TEMPLATE})],
+        template_file="kam_report.html.j2",
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+        language_code=lang,
+    )
+    exporter.register_preprocessor(
+        TagRemovePreprocessor(remove_cell_tags={"notebook-only"}, enabled=True), enabled=True
+    )
+    return exporter
+
+
 def render_html(notebook: str | Path, target: str | Path, *, title: str | None = None, lang: str = "en") -> Path:
     """Render an executed notebook as a self-contained HTML page without code.
 
@@ -812,23 +835,9 @@ def render_html(notebook: str | Path, target: str | Path, *, title: str | None =
     so browsers pick Chinese fonts for ``zh``.
     """
     import nbformat
-    from jinja2 import DictLoader
-    from nbconvert import HTMLExporter
-    from nbconvert.preprocessors import TagRemovePreprocessor
 
     nb = nbformat.read(str(notebook), as_version=4)
-    exporter = HTMLExporter(
-        template_name="lab",
-        extra_loaders=[DictLoader({"kam_report.html.j2": _REPORT_TEMPLATE})],
-        template_file="kam_report.html.j2",
-        exclude_input=True,
-        exclude_input_prompt=True,
-        exclude_output_prompt=True,
-        language_code=lang if lang in i18n.LANGS else "en",
-    )
-    exporter.register_preprocessor(
-        TagRemovePreprocessor(remove_cell_tags={"notebook-only"}, enabled=True), enabled=True
-    )
+    exporter = _exporter(lang if lang in i18n.LANGS else "en")
     resources = {"metadata": {"name": title or Path(notebook).stem}}
     body, _ = exporter.from_notebook_node(nb, resources=resources)
     return _atomic_write_text(Path(target), body)
