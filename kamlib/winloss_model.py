@@ -16,7 +16,7 @@ import pandas as pd
 from kamlib import i18n
 from kamlib.errors import DataError
 from kamlib.overview import format_money, format_month
-from kamlib.winloss import GroupTest, _require
+from kamlib.winloss import GroupTest, _codes, _require, _status_codes
 
 __all__ = [
     "FEATURES", "backtest", "bullets", "calibration", "fit_counts", "reading", "weighted_pipeline", "win_probability",
@@ -49,32 +49,52 @@ def fit_counts(history: pd.DataFrame, features: Sequence[str], *, alpha: float =
     >>> fit_counts(history, ["source"])[["value", "won", "lost"]].values.tolist()
     [['ref', 2, 1], ['web', 0, 1]]
     """
-    is_won = (history["status"] == "won").to_numpy(dtype=bool, na_value=False)
-    closed = is_won | (history["status"] == "lost").to_numpy(dtype=bool, na_value=False)
-    won = is_won[closed]
-    n_won, n_lost = int(won.sum()), int((~won).sum())
+    status = _status_codes(history["status"])
+    n_won, n_lost = int((status == 0).sum()), int((status == 1).sum())
     parts = []
     for feature in features:
-        codes, uniques = pd.factorize(history[feature], sort=True)
-        codes = codes[closed]
-        seen = codes >= 0
-        won_counts = np.bincount(codes[seen & won], minlength=len(uniques))
-        lost_counts = np.bincount(codes[seen & ~won], minlength=len(uniques))
-        levels = len(uniques) + 1
-        p_won = (won_counts + alpha) / (n_won + alpha * levels)
-        p_lost = (lost_counts + alpha) / (n_lost + alpha * levels)
-        unseen = math.log((alpha / (n_won + alpha * levels)) / (alpha / (n_lost + alpha * levels)))
+        codes, uniques = pd.factorize(history[feature])
+        rank, uniques = pd.factorize(uniques, sort=True)  # counts in the sorted order of the values
+        won_counts, lost_counts = (counts[np.argsort(rank)] for counts in _class_counts(codes, status, len(uniques)))
+        log_ratio, unseen = _log_ratios(won_counts, lost_counts, n_won, n_lost, len(uniques) + 1, alpha)
         parts.append(pd.DataFrame({
             "feature": feature, "value": [str(u) for u in uniques], "won": won_counts, "lost": lost_counts,
-            "log_ratio": np.log(p_won / p_lost), "unseen": unseen,
+            "log_ratio": log_ratio, "unseen": unseen,
         }))
     table = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["feature", "value"])
     table.attrs["prior"] = math.log((n_won + alpha) / (n_lost + alpha))
     return table
 
 
-def _contributions(deals: pd.DataFrame, model: pd.DataFrame, features: Sequence[str]) -> pd.DataFrame:
-    steps = {}
+def _class_counts(codes: np.ndarray, status: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Won and lost deals per value code below *size*, in one pass.
+
+    *status* holds :func:`kamlib.winloss._status_codes` (0 won, 1 lost); rows with
+    another status or a missing value (code −1) are not counted.
+    """
+    counts = np.bincount((codes + 1) * 4 + status + 1, minlength=4 * (size + 1)).reshape(-1, 4)
+    return counts[1:, 1], counts[1:, 2]
+
+
+def _log_ratios(
+    won_counts: np.ndarray, lost_counts: np.ndarray, n_won: int, n_lost: int, levels: int, alpha: float
+) -> tuple[np.ndarray, float]:
+    """Smoothed ``log P(value | won) − log P(value | lost)`` per value, and that of an unseen value."""
+    p_won = (won_counts + alpha) / (n_won + alpha * levels)
+    p_lost = (lost_counts + alpha) / (n_lost + alpha * levels)
+    unseen = math.log((alpha / (n_won + alpha * levels)) / (alpha / (n_lost + alpha * levels)))
+    return np.log(p_won / p_lost), unseen
+
+
+def _contributions(
+    deals: pd.DataFrame, model: pd.DataFrame, features: Sequence[str]
+) -> tuple[pd.DataFrame, dict[str, tuple[np.ndarray, np.ndarray]]]:
+    """Each deal's log-odds step per feature, and the texts :func:`_drivers` names the steps by.
+
+    Per feature: the deals' value codes (−1 missing) and the ``feature=value (+0.42)``
+    text of each value, "" where the step is zero, the last entry for a missing value.
+    """
+    steps, terms = {}, {}
     for feature in features:
         rows = model[model["feature"] == feature]
         unseen = rows["unseen"].iloc[0] if len(rows) else 0.0
@@ -82,7 +102,10 @@ def _contributions(deals: pd.DataFrame, model: pd.DataFrame, features: Sequence[
         codes, uniques = pd.factorize(deals[feature])
         per_value = lookup.reindex([str(u) for u in uniques]).fillna(unseen).to_numpy(dtype=float)
         steps[feature] = np.where(codes >= 0, per_value[codes] if len(per_value) else 0.0, 0.0)
-    return pd.DataFrame(steps, index=deals.index)
+        texts = pd.Series(uniques).astype("string").fillna("–")
+        named = [feature + "=" + text + f" ({step:+.2f})" if step != 0 else "" for text, step in zip(texts, per_value, strict=True)]
+        terms[feature] = codes, np.array([*named, ""], dtype=object)
+    return pd.DataFrame(steps, index=deals.index), terms
 
 
 def win_probability(
@@ -128,31 +151,36 @@ def win_probability(
     _require("win_probability", history, ["status"])
     used = _features(history, open_deals, features)
     model = fit_counts(history, used, alpha=alpha)
-    steps = _contributions(open_deals, model, used)
+    steps, terms = _contributions(open_deals, model, used)
     log_odds = model.attrs["prior"] + steps.sum(axis=1)
     out = pd.DataFrame({"opportunity_id": open_deals.get("opportunity_id", pd.Series(open_deals.index, index=open_deals.index))})
     out["probability"] = (1 / (1 + np.exp(-log_odds))).clip(clip, 1 - clip)
-    out["drivers"] = _drivers(steps, open_deals, top) if used and top > 0 else ""
+    out["drivers"] = _drivers(steps, terms, top) if used and top > 0 else ""
     if "amount" in open_deals.columns:
         out["amount"] = open_deals["amount"]
         out["weighted_amount"] = out["amount"] * out["probability"]
     return out.reset_index(drop=True)
 
 
-def _drivers(steps: pd.DataFrame, deals: pd.DataFrame, top: int) -> pd.Series:
-    """``feature=value (+0.42), …`` for the *top* largest steps of each deal (vectorised)."""
+def _drivers(steps: pd.DataFrame, terms: dict[str, tuple[np.ndarray, np.ndarray]], top: int) -> pd.Series:
+    """``feature=value (+0.42), …`` for the *top* largest steps of each deal.
+
+    A deal's text depends only on which feature values its top steps are, so each
+    text is built once per distinct combination of values (far fewer than deals).
+    """
     values = steps.to_numpy()
     order = np.argsort(-np.abs(values), axis=1, kind="stable")[:, :top]
-    names = np.asarray(steps.columns, dtype=object)
-    texts = deals[list(steps.columns)].astype("string").fillna("–").to_numpy(dtype=object)
-    out = pd.Series("", index=steps.index, dtype=object)
-    for k in range(order.shape[1]):
-        column = order[:, k]
-        step = values[np.arange(len(values)), column]
-        part = pd.Series(names[column] + "=" + texts[np.arange(len(values)), column], index=steps.index)
-        part = (part + pd.Series(step, index=steps.index).map(" ({:+.2f})".format)).where(step != 0, "")
-        out = out.str.cat(part, sep=", ").str.strip(", ") if k else part
-    return out
+    texts = np.concatenate([named for _, named in terms.values()])
+    starts = np.cumsum([0, *(len(named) for _, named in terms.values())])[:-1]
+    term = np.column_stack([  # each deal's text per feature, as a position in texts
+        start + np.where(codes < 0, len(named) - 1, codes) for start, (codes, named) in zip(starts, terms.values(), strict=True)
+    ])
+    rows = np.arange(len(values))
+    ids, joined = term[rows, order[:, 0]], texts
+    for k in range(1, order.shape[1]):
+        ids, pairs = pd.factorize(ids * len(texts) + term[rows, order[:, k]])
+        joined = np.array([(joined[p // len(texts)] + ", " + texts[p % len(texts)]).strip(", ") for p in pairs], dtype=object)
+    return pd.Series(joined[ids], index=steps.index)
 
 
 def weighted_pipeline(scored: pd.DataFrame, open_deals: pd.DataFrame, *, date: str = "created_date") -> pd.DataFrame:
@@ -224,24 +252,61 @@ def backtest(
     """
     _require("backtest", history, ["status"])
     used = _features(history, history, features)
-    columns = ["status", *used, *([date] if date in history.columns else [])]
-    closed = history.loc[history["status"].isin(["won", "lost"]).to_numpy(dtype=bool), columns]
+    status = _status_codes(history["status"])
+    closed = np.flatnonzero((status == 0) | (status == 1))
     if len(closed) < 10:
         raise DataError(f"backtest: needs at least 10 closed deals, but found {len(closed)}. Add history or skip the backtest.")
-    if date in closed.columns:
-        closed = closed.iloc[np.argsort(closed[date].to_numpy(), kind="stable")]
+    if date in history.columns:
+        closed = closed[_stable_order(history[date].iloc[closed])]
     cut = int(len(closed) * train_share)
-    train, test = closed.iloc[:cut], closed.iloc[cut:]
-    scored = win_probability(test, train, features=used, top=0, **options)
-    won = (test["status"] == "won").to_numpy(dtype=float)
-    base = float((train["status"] == "won").mean())
+    train = np.full(len(history), -1)
+    train[closed[:cut]] = status[closed[:cut]]
+    probability = _holdout_probability([_codes(history[feature]) for feature in used], train, closed[cut:], **options)
+    won = (status[closed[cut:]] == 0).astype(float)
+    base = float(pd.Series(status[closed[:cut]] == 0).mean())
     scores = {
-        "brier": float(np.mean((scored["probability"].to_numpy() - won) ** 2)),
+        "brier": float(np.mean((probability.to_numpy() - won) ** 2)),
         "brier_base_rate": float(np.mean((base - won) ** 2)),
-        "train": float(len(train)),
-        "test": float(len(test)),
+        "train": float(len(closed[:cut])),
+        "test": float(len(won)),
     }
-    return scores, calibration(scored["probability"], pd.Series(won))
+    return scores, calibration(probability, pd.Series(won))
+
+
+def _stable_order(values: pd.Series) -> np.ndarray:
+    """``np.argsort(values, kind="stable")``, missing values last, by sorting small ranks (fast for dates).
+
+    Examples
+    --------
+    >>> _stable_order(pd.Series(pd.to_datetime(["2024-03-01", None, "2024-01-01", "2024-03-01"]))).tolist()
+    [2, 0, 3, 1]
+    """
+    codes, uniques = pd.factorize(values)
+    rank = np.empty(len(uniques) + 1, dtype=np.min_scalar_type(len(uniques)))
+    rank[uniques.argsort()] = np.arange(len(uniques))
+    rank[-1] = len(uniques)
+    return np.argsort(rank[codes], kind="stable")
+
+
+def _holdout_probability(
+    codes: Sequence[np.ndarray], train: np.ndarray, test: np.ndarray, *, alpha: float = 1.0, clip: float = 0.02
+) -> pd.Series:
+    """What :func:`win_probability` gives the *test* deals, learning from the *train* ones.
+
+    Features come as integer codes per row (−1 missing), *train* as each row's status
+    code (0 won, 1 lost, −1 not a training deal) and *test* as row positions, so no text
+    is compared: a value the training deals lack gets the unseen step, as there.
+    """
+    n_won, n_lost = int((train == 0).sum()), int((train == 1).sum())
+    steps = {}
+    for i, feature in enumerate(codes):
+        won_counts, lost_counts = _class_counts(feature, train, int(feature.max()) + 1 if len(feature) else 0)
+        seen = won_counts + lost_counts > 0
+        log_ratio, unseen = _log_ratios(won_counts, lost_counts, n_won, n_lost, int(seen.sum()) + 1, alpha)
+        per_value, scored = np.where(seen, log_ratio, unseen), feature[test]
+        steps[i] = np.where(scored >= 0, per_value[scored] if len(per_value) else 0.0, 0.0)
+    log_odds = math.log((n_won + alpha) / (n_lost + alpha)) + pd.DataFrame(steps, index=pd.RangeIndex(len(test))).sum(axis=1)
+    return (1 / (1 + np.exp(-log_odds))).clip(clip, 1 - clip)
 
 
 # ------------------------------------------------------------------------ readings

@@ -346,3 +346,123 @@ def test_win_rate_bars_accept_rates_on_the_end_of_their_interval():
     ax = plot_win_rates(rates, by="region", lang="en")
     assert [t.get_text() for t in ax.get_yticklabels()] == ["South", "East"]
     plt.close(ax.figure)
+
+
+# ------------------------------------------------------- fast paths equal plain pandas
+def _plain_status_counts(table: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    counts = table.groupby([*keys, "status"], observed=True, dropna=False).size().unstack("status")
+    counts = counts.reindex(columns=["won", "lost", "open"], fill_value=0).fillna(0).astype("int64")
+    counts.columns.name = None
+    return counts
+
+
+KEY_DTYPES = {
+    "object": object, "string": pd.StringDtype("pyarrow"), "default": None,
+    "category": pd.CategoricalDtype(["Z", "Y", "X", "unused"]),
+}
+rows_with_gaps = st.lists(st.tuples(st.sampled_from(["won", "lost", "open", "bogus", None]), st.sampled_from(["X", "Y", "Z", None]),
+                                    st.sampled_from(["e", "w", None]), st.sampled_from(["价格", "price", "attitude", " ", None])),
+                          min_size=1, max_size=60)
+
+
+@settings(max_examples=60, deadline=None)
+@given(rows_with_gaps, st.sampled_from(sorted(KEY_DTYPES)))
+def test_grouped_tables_match_plain_pandas_grouping(rows, dtype):
+    """Grouping by integer codes gives the groups, their order and dtypes that pandas' groupby gives."""
+    table = opps(status=[r[0] for r in rows], product_id=[r[1] for r in rows], region=[r[2] for r in rows],
+                 loss_reason=[r[3] for r in rows])
+    if KEY_DTYPES[dtype] is not None:
+        table = table.astype({"product_id": KEY_DTYPES[dtype], "region": object if dtype == "category" else KEY_DTYPES[dtype]})
+    for keys in (["product_id"], ["product_id", "region"]):
+        expected = _plain_status_counts(table, keys).reset_index()
+        pd.testing.assert_frame_equal(wl.win_rates(table, by=keys)[expected.columns].sort_values(keys, ignore_index=True),
+                                      expected.sort_values(keys, ignore_index=True), check_exact=True)
+    lost = table[table["status"] == "lost"].assign(loss_reason=lambda t: wl.canonical_reasons(t["loss_reason"]))
+    long = wl.loss_reasons(table, by="product_id")
+    plain = lost.groupby(["product_id", "loss_reason"], observed=True, dropna=False).size().rename("lost").reset_index()
+    got = long.loc[long["lost"] > 0, ["product_id", "loss_reason", "lost"]]
+    assert sorted(got.astype(object).map(str).to_numpy().tolist()) == sorted(plain.astype(object).map(str).to_numpy().tolist())
+    by_rep = wl.addressable_losses(table.assign(rep_id=table["product_id"]))
+    assert by_rep["lost"].sum() == len(lost) and by_rep["recorded"].sum() == (lost["loss_reason"] != "not_recorded").sum()
+
+
+def test_grouping_by_two_columns_of_many_values():
+    """Combinations too sparse to count in a table are renumbered by hashing: same result."""
+    rng = np.random.default_rng(0)  # 1000 products × 1301 regions: 1.3 million possible pairs, 6000 rows
+    table = opps(status=rng.choice(["won", "lost", "open"], 6000), product_id=[f"P{i}" for i in rng.integers(0, 1000, 6000)],
+                 region=[f"R{i}" for i in rng.integers(0, 1301, 6000)])
+    expected = _plain_status_counts(table, ["product_id", "region"]).reset_index()
+    rates = wl.win_rates(table, by=["product_id", "region"])
+    assert len(rates) == len(expected) > 1000
+    pd.testing.assert_frame_equal(rates[expected.columns].sort_values(["product_id", "region"], ignore_index=True),
+                                  expected.sort_values(["product_id", "region"], ignore_index=True), check_exact=True)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["won", "lost", "open"]), st.sampled_from(list(wl.STAGES) + [None]),
+                          st.one_of(st.none(), st.integers(-5, 400))), min_size=1, max_size=80))
+def test_cycle_statistics_match_pandas_groupby(rows):
+    """Median, mean and quartiles from one sort of whole days equal pandas' per-group ones exactly."""
+    day = pd.Timestamp("2024-01-01")
+    table = opps(status=[r[0] for r in rows], stage=[r[1] for r in rows], created_date=[day] * len(rows),
+                 closed_date=[pd.NaT if r[2] is None else day + pd.Timedelta(days=r[2]) for r in rows])
+    out = wl.cycle_times(table).set_index(["status", "stage"])
+    closed = table[table["status"].isin(["won", "lost"])]
+    days = (closed["closed_date"] - closed["created_date"]).dt.days.astype("float64")
+    grouped = closed.assign(days=days.where(days >= 0)).groupby(["status", "stage"], dropna=False)["days"]
+    for column, values in {"deals": grouped.count(), "median_days": grouped.median(), "mean_days": grouped.mean(),
+                           "p25_days": grouped.quantile(0.25), "p75_days": grouped.quantile(0.75)}.items():
+        pd.testing.assert_series_equal(out[column].sort_index(), values.sort_index(), check_names=False, check_exact=True,
+                                       check_index_type=False, check_dtype=False)
+    assert out["excluded"].sum() == int((~(days >= 0)).sum())
+
+
+@pytest.mark.parametrize("groups", [2, 3, 7])
+def test_chi_square_is_scipys_to_the_last_digit(groups):
+    """Same statistic and p-value as scipy.stats.chi2_contingency (Yates' correction for two groups)."""
+    from scipy.stats import chi2_contingency
+
+    rng = np.random.default_rng(groups)
+    for _ in range(50):
+        rates = pd.DataFrame({"won": rng.integers(5, 400, groups), "lost": rng.integers(5, 400, groups)})
+        result = wl.difference_test(rates)
+        statistic, p_value, dof, _ = chi2_contingency(rates[["won", "lost"]].to_numpy(dtype=float), correction=groups == 2)
+        assert (result.test, result.statistic, result.p_value, result.dof) == ("chi_square", statistic, p_value, dof)
+
+
+def test_drivers_name_the_largest_steps_of_each_deal():
+    """Texts built once per combination of values equal the per-deal reading of the steps."""
+    history = pd.DataFrame({"status": ["won", "won", "lost", "lost", "won", "lost"] * 3,
+                            "source": ["ref", "ref", "web", "web", "fax", "ref"] * 3,
+                            "region": ["e", "w", "e", "w", "e", "e"] * 3, "product_id": ["X"] * 18})
+    deals = pd.DataFrame({"opportunity_id": list("abcdef"), "source": ["ref", "web", None, "tv", "fax", "ref"],
+                          "region": ["w", "e", "e", None, "w", "e"], "product_id": ["X", "X", "Y", "X", None, "X"]})
+    features = ["source", "region", "product_id"]
+    model_table = model.fit_counts(history, features)
+    for top in (1, 2, 3, 5):
+        out = model.win_probability(deals, history, features=features, top=top)
+        for i, deal in deals.iterrows():
+            steps = []
+            for feature in features:
+                rows = model_table[model_table["feature"] == feature].set_index("value")
+                value = deal[feature]
+                step = 0.0 if pd.isna(value) else rows["log_ratio"].get(value, rows["unseen"].iloc[0])
+                steps.append((feature, "–" if pd.isna(value) else value, step))
+            ranked = sorted(steps, key=lambda s: -abs(s[2]))[:top]  # stable: ties keep the feature order
+            expected = ", ".join(f"{f}={v} ({s:+.2f})" for f, v, s in ranked if s != 0)
+            assert out["drivers"][i] == expected
+
+
+def test_backtest_scores_as_win_probability_on_the_split():
+    """The backtest's integer-code model gives exactly win_probability's numbers on the same split."""
+    table = wl.add_context(kamlib.data.load().table("opportunities"))
+    scores, calibration = model.backtest(table, alpha=0.5, clip=0.05)
+    closed = table[table["status"].isin(["won", "lost"])]
+    closed = closed.iloc[np.argsort(closed["closed_date"].to_numpy(), kind="stable")]
+    cut = int(len(closed) * 0.7)
+    train, test = closed.iloc[:cut], closed.iloc[cut:]
+    scored = model.win_probability(test, train, top=0, alpha=0.5, clip=0.05)
+    won = (test["status"] == "won").to_numpy(dtype=float)
+    assert scores["brier"] == float(np.mean((scored["probability"].to_numpy() - won) ** 2))
+    assert scores["brier_base_rate"] == float(np.mean(((train["status"] == "won").mean() - won) ** 2))
+    pd.testing.assert_frame_equal(calibration, model.calibration(scored["probability"], pd.Series(won)), check_exact=True)
