@@ -51,7 +51,7 @@ def main() -> None:
     params = timed("bgnbd_fit", churn.bgnbd_fit, summary)
     timed("p_alive", churn.p_alive, params, summary)
     risk = timed("churn_signals (with p_alive)", churn.churn_signals, orders, visits, as_of=AS_OF, params=params,
-                 competitors=kamlib.sample.COMPETITORS)
+                 summary=summary, competitors=kamlib.sample.COMPETITORS)
     total = time.perf_counter() - start
     print(f"{'end to end (load → churn signals)':<36} {total:8.2f} s")
 

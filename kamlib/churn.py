@@ -26,6 +26,7 @@ from kamlib.bgnbd import (
     simulate_bgnbd,
 )
 from kamlib.errors import ConfigError, DataError
+from kamlib.selection import _by_group, _groups, _rows, _starts
 
 __all__ = [
     "SIGNALS",
@@ -65,6 +66,12 @@ def _timestamp(as_of: object, purpose: str) -> pd.Timestamp:
     if pd.isna(stamp):
         raise ConfigError(f"{purpose}: as_of must be a date such as '2025-12-31', but {as_of!r} was passed.")
     return stamp
+
+
+def _distinct(values: np.ndarray) -> np.ndarray:
+    """Sorted distinct integers (as ``np.unique``, whose hashing is slow on millions of codes)."""
+    ordered = np.sort(values)
+    return ordered[_starts(ordered)]
 
 
 # --------------------------------------------------------------------------- RFM
@@ -132,30 +139,31 @@ def rfm_summary(orders: pd.DataFrame, *, as_of: object, freq: str = "W", account
     ok = orders[account].notna() & orders[date].notna() & orders[value].notna()
     after = ok & (orders[date] > stamp)
     use = ok & ~after
-    kept = orders.loc[use, [account, date, value]]
+    kept = _rows(orders, use, [account, date, value])
     codes, ids = pd.factorize(kept[account], sort=True)
-    period = pd.PeriodIndex(kept[date], freq=freq).asi8
-    frame = pd.DataFrame({"acc": codes, "per": period, "val": kept[value].to_numpy(dtype=float),
-                          "day": kept[date].to_numpy()})
-    per = frame.groupby(["acc", "per"], sort=True).agg(val=("val", "sum"), day=("day", "max"),
-                                                      first_day=("day", "min"))
-    acc = per.index.get_level_values("acc").to_numpy()
-    pnum = per.index.get_level_values("per").to_numpy()
-    starts = np.flatnonzero(np.diff(acc, prepend=-1) != 0)
+    period_code, periods = pd.factorize(pd.PeriodIndex(kept[date], freq=freq).asi8, sort=True)
+    # one integer key per (account, period), ordered like the pair: much faster to group by than the pair
+    keys, group, order, bounds = _groups(codes * len(periods) + period_code)
+    val = _by_group(group, len(keys), kept[value].to_numpy(dtype=float))
+    day = kept[date].to_numpy()[order]
+    last_day, first_day = np.maximum.reduceat(day, bounds), np.minimum.reduceat(day, bounds)
+    acc, pnum = np.divmod(keys, max(len(periods), 1))
+    pnum = periods[pnum]
+    starts = _starts(acc)
     ends = np.r_[starts[1:], len(acc)][: len(starts)] - 1
     counts = ends - starts + 1
-    totals = np.add.reduceat(per["val"].to_numpy(), starts) if len(starts) else np.zeros(0)
+    totals = np.add.reduceat(val, starts) if len(starts) else np.zeros(0)
     end_period = pd.Period(stamp, freq=freq).ordinal
     with np.errstate(invalid="ignore", divide="ignore"):
-        monetary = np.where(counts > 1, (totals - per["val"].to_numpy()[starts]) / (counts - 1), np.nan)
+        monetary = np.where(counts > 1, (totals - val[starts]) / (counts - 1), np.nan)
     summary = pd.DataFrame({
         "account_id": pd.array(ids[acc[starts]], dtype="string"),
         "frequency": counts - 1,
         "recency": (pnum[ends] - pnum[starts]).astype(float),
         "T": (end_period - pnum[starts]).astype(float),
         "monetary_value": monetary,
-        "first_purchase": per["first_day"].to_numpy()[starts],
-        "last_purchase": per["day"].to_numpy()[ends],
+        "first_purchase": first_day[starts],
+        "last_purchase": last_day[ends],
     })
     known = orders.loc[after, account].unique().tolist() + (list(accounts) if accounts is not None else [])
     without = pd.Index(known).unique().difference(pd.Index(ids)).sort_values()
@@ -255,31 +263,48 @@ def signal_responses(lang: str = "en") -> pd.DataFrame:
 
 
 def _window_revenue(orders: pd.DataFrame, stamp: pd.Timestamp, months: int, windows: int) -> pd.DataFrame:
-    """Revenue per account in *windows* trailing windows of *months* ending at *stamp* (col 0 = latest)."""
+    """Revenue per account code in *windows* trailing windows of *months* ending at *stamp* (col 0 = latest)."""
     edges = [stamp - pd.DateOffset(months=months * k) for k in range(windows, -1, -1)]
     slot = np.searchsorted(np.array(edges, dtype="datetime64[ns]"), orders["order_date"].to_numpy(), side="left")
     inside = (slot >= 1) & (slot <= windows)
-    frame = pd.DataFrame({"account_id": orders["account_id"].to_numpy()[inside],
-                          "window": windows - slot[inside], "revenue": orders["revenue"].to_numpy()[inside]})
-    table = frame.pivot_table(index="account_id", columns="window", values="revenue", aggfunc="sum", fill_value=0.0)
-    return table.reindex(columns=range(windows), fill_value=0.0)
+    keys, group, _, _ = _groups(orders["account_id"].to_numpy()[inside] * windows + (windows - slot[inside]))
+    sums = _by_group(group, len(keys), orders["revenue"].to_numpy(dtype=float)[inside])  # as a pivot table adds
+    account, window = np.divmod(keys, windows)
+    accounts = account[_starts(account)]
+    table = np.zeros((len(accounts), windows))
+    table[np.searchsorted(accounts, account), window] = sums
+    return pd.DataFrame(table, index=pd.Index(accounts, name="account_id"))
 
 
 def _purchase_gaps(orders: pd.DataFrame, stamp: pd.Timestamp) -> pd.DataFrame:
-    """Distinct purchase days, median gap (days) and days since the last purchase per account."""
-    days = orders[["account_id", "order_date"]].drop_duplicates().sort_values(["account_id", "order_date"])
-    gap = days.groupby("account_id")["order_date"].diff().dt.days
-    per = days.assign(gap=gap).groupby("account_id").agg(
-        purchase_days=("order_date", "size"), median_gap_days=("gap", "median"), last=("order_date", "max"))
-    per["days_since_last"] = (stamp - per.pop("last")).dt.days
-    return per
+    """Distinct purchase days, median gap (days) and days since the last purchase per account code."""
+    day_code, days = pd.factorize(orders["order_date"].to_numpy(), sort=True)
+    pairs = _distinct(orders["account_id"].to_numpy() * len(days) + day_code)  # by account, then day
+    account, day = np.divmod(pairs, max(len(days), 1))
+    when = days[day]
+    starts = _starts(account)
+    ends = np.append(starts[1:], len(account))[: len(starts)] - 1
+    same = account[1:] == account[:-1]
+    gap = (np.diff(when) // np.timedelta64(1, "D"))[same]
+    top = int(gap.max()) + 1 if len(gap) else 1
+    ordered = np.sort(account[1:][same] * top + gap) % top  # gaps sorted within each account
+    n_gaps = ends - starts
+    first = np.cumsum(n_gaps) - n_gaps
+    median = np.full(len(starts), np.nan)
+    has = n_gaps > 0
+    low, high = first[has] + (n_gaps[has] - 1) // 2, first[has] + n_gaps[has] // 2
+    median[has] = (ordered[low].astype(float) + ordered[high].astype(float)) / 2
+    return pd.DataFrame({"purchase_days": n_gaps + 1, "median_gap_days": median,
+                         "days_since_last": (stamp.to_datetime64() - when[ends]) // np.timedelta64(1, "D")},
+                        index=pd.Index(account[starts], name="account_id"))
 
 
 def _competitor_mentions(visits: pd.DataFrame, stamp: pd.Timestamp, names: Sequence[str], months: int) -> pd.Series:
-    """Competitor names found in visit notes of the last *months* months, per account (", "-joined)."""
-    recent = visits[(visits["visit_date"] > stamp - pd.DateOffset(months=months)) & (visits["visit_date"] <= stamp)]
-    notes = recent["notes"].astype("string").fillna("")
-    found = pd.DataFrame({name: notes.str.contains(name, regex=False).to_numpy() for name in names})
+    """Competitor names found in visit notes of the last *months* months, per account code (", "-joined)."""
+    recent = _rows(visits, (visits["visit_date"] > stamp - pd.DateOffset(months=months))
+                   & (visits["visit_date"] <= stamp), ["account_id", "notes"])
+    note, texts = pd.factorize(recent["notes"].astype("string").fillna(""))  # each distinct note searched once
+    found = pd.DataFrame({name: pd.Series(texts).str.contains(name, regex=False).to_numpy()[note] for name in names})
     per = found.groupby(recent["account_id"].to_numpy()).any()
     joined = pd.Series("", index=per.index, dtype=object)
     for name in names:
@@ -288,20 +313,47 @@ def _competitor_mentions(visits: pd.DataFrame, stamp: pd.Timestamp, names: Seque
 
 
 def _acceptance(visits: pd.DataFrame, stamp: pd.Timestamp, last: int) -> pd.DataFrame:
-    """Acceptance rate of each account's last *last* visits and of the visits before them."""
-    seen = visits[(visits["visit_date"] <= stamp) & visits["accepted"].notna()]
-    seen = seen.sort_values(["account_id", "visit_date"], kind="stable")
-    rank = seen.groupby("account_id").cumcount(ascending=False)
-    accepted = seen["accepted"].astype(float)
-    recent = accepted[rank < last].groupby(seen["account_id"][rank < last]).mean()
-    before = accepted[rank >= last].groupby(seen["account_id"][rank >= last]).agg(["mean", "size"])
-    return pd.DataFrame({"acceptance_recent": recent, "acceptance_before": before["mean"],
-                         "visits_before": before["size"]})
+    """Acceptance rate of each account's last *last* visits and of the visits before them (by account code)."""
+    seen = _rows(visits, (visits["visit_date"] <= stamp) & visits["accepted"].notna(),
+                 ["account_id", "visit_date", "accepted"])
+    latest_first = np.argsort(seen["visit_date"].to_numpy(), kind="stable")[::-1]  # same day: later row first
+    account = seen["account_id"].to_numpy()[latest_first]
+    accepted = seen["accepted"].astype(float).to_numpy()[latest_first]
+    recent = pd.Series(account).groupby(account, sort=False).cumcount().to_numpy() < last  # the last visits
+    size = int(account.max()) + 1 if len(account) else 0
+
+    def rate(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return (np.bincount(account[rows], weights=accepted[rows], minlength=size),
+                np.bincount(account[rows], minlength=size))
+
+    hits, count = rate(recent)
+    hits_before, count_before = rate(~recent)
+    ids, before = np.flatnonzero(count), np.flatnonzero(count_before)
+    return pd.DataFrame({"acceptance_recent": pd.Series(hits[ids] / count[ids], index=ids),
+                         "acceptance_before": pd.Series(hits_before[before] / count_before[before], index=before),
+                         "visits_before": pd.Series(count_before[before], index=before)})
+
+
+def _codes(orders: pd.DataFrame, visits: pd.DataFrame | None,
+           stamp: pd.Timestamp) -> tuple[pd.DataFrame, pd.DataFrame | None, pd.Index]:
+    """Orders and visits up to *stamp* with an account, only the columns the signals use, account ids as codes.
+
+    Grouping on integer codes is much faster than on (Arrow) strings; ``ids[code]`` is the account id.
+    """
+    seen = _rows(orders, orders["order_date"].notna() & (orders["order_date"] <= stamp) & orders["account_id"].notna(),
+                 ["account_id", "order_date", "revenue"])
+    if visits is None:
+        codes, ids = pd.factorize(seen["account_id"])
+        return seen.assign(account_id=codes), None, ids
+    columns = ["account_id", "visit_date"] + [c for c in ("notes", "accepted") if c in visits.columns]
+    visits = _rows(visits, visits["account_id"].notna() & (visits["visit_date"] <= stamp), columns)
+    codes, ids = pd.factorize(pd.concat([seen["account_id"], visits["account_id"]], ignore_index=True))
+    return seen.assign(account_id=codes[: len(seen)]), visits.assign(account_id=codes[len(seen):]), ids
 
 
 def churn_signals(orders: pd.DataFrame, visits: pd.DataFrame | None = None, *, as_of: object,
-                  params: BGNBDParams | None = None, freq: str = "W", falling_periods: int = 2,
-                  period_months: int = 3, gap_multiple: float = 2.0, min_purchases: int = 3,
+                  params: BGNBDParams | None = None, summary: pd.DataFrame | None = None, freq: str = "W",
+                  falling_periods: int = 2, period_months: int = 3, gap_multiple: float = 2.0, min_purchases: int = 3,
                   p_alive_below: float = 0.5, competitors: Sequence[str] = (), note_months: int = 6,
                   last_visits: int = 5, acceptance_drop: float = 0.25, risk_months: int = 12) -> pd.DataFrame:
     """Accounts showing churn warning signals, ranked by revenue at risk (domain.md §3).
@@ -317,6 +369,9 @@ def churn_signals(orders: pd.DataFrame, visits: pd.DataFrame | None = None, *, a
         The day the signals are computed for; later orders and visits are ignored.
     params : BGNBDParams, optional
         BG/NBD parameters fitted with the same *freq*; enables ``low_p_alive``.
+    summary : DataFrame, optional
+        ``rfm_summary(orders, as_of=as_of, freq=freq)`` when already computed (e.g.
+        for the fit of *params*), so that it is not computed again; used with *params*.
     freq : str, default "W"
         Period of :func:`rfm_summary` for ``p_alive``.
     falling_periods : int, default 2
@@ -375,20 +430,13 @@ def churn_signals(orders: pd.DataFrame, visits: pd.DataFrame | None = None, *, a
                  note_months=note_months, last_visits=last_visits, risk_months=risk_months)
     _require(orders, "orders", ["account_id", "order_date", "revenue"], "churn_signals")
     stamp = _timestamp(as_of, "churn_signals")
-    seen = orders[orders["order_date"].notna() & (orders["order_date"] <= stamp) & orders["account_id"].notna()]
-    summary = rfm_summary(seen, as_of=stamp, freq=freq) if params is not None else None
-    # integer account codes: grouping on them is much faster than on (Arrow) strings
-    visits = visits if visits is not None and "account_id" in visits.columns else None
-    both = [seen["account_id"]] + ([visits["account_id"]] if visits is not None else [])
-    codes, ids = pd.factorize(pd.concat(both, ignore_index=True))
-    seen = seen.assign(account_id=codes[: len(seen)])
-    if visits is not None:
-        visits = visits.assign(account_id=codes[len(seen):])
+    usable = visits is not None and {"account_id", "visit_date"} <= set(visits.columns)
+    seen, visits, ids = _codes(orders, visits if usable else None, stamp)
     windows = _window_revenue(seen, stamp, period_months, falling_periods + 1)
     steps = [windows[k + 1] > windows[k] for k in range(falling_periods)]
     falling = pd.concat(steps, axis=1).all(axis=1) & (windows[falling_periods] > 0)
     gaps = _purchase_gaps(seen, stamp)
-    out = pd.DataFrame(index=pd.Index(np.unique(seen["account_id"]), name="account_id"))
+    out = pd.DataFrame(index=gaps.index)
     out["revenue_at_risk"] = _window_revenue(seen, stamp, risk_months, 1)[0]
     out["falling_revenue"] = falling
     enough = gaps["purchase_days"] >= min_purchases
@@ -396,6 +444,9 @@ def churn_signals(orders: pd.DataFrame, visits: pd.DataFrame | None = None, *, a
     out = out.join(gaps[["days_since_last", "median_gap_days"]])
     not_evaluated = []
     if params is not None:
+        if summary is None:
+            summary = rfm_summary(orders, as_of=stamp, freq=freq)
+        _require(summary, "summary", ["account_id"], "churn_signals")
         out["p_alive"] = pd.Series(p_alive(params, summary).to_numpy(), index=ids.get_indexer(summary["account_id"]))
         out["low_p_alive"] = out["p_alive"] < p_alive_below
     else:
@@ -436,8 +487,10 @@ def _rank(out: pd.DataFrame, not_evaluated: list[str]) -> pd.DataFrame:
     fired = flags.fillna(False)
     out = out.drop(columns=[s for s in SIGNALS if s in out]).join(flags)
     out["n_signals"] = fired.sum(axis=1).astype("Int64")
-    out["signals"] = pd.array([", ".join(s for s in SIGNALS if row[s]) for row in fired.to_dict("records")],
-                              dtype="string")
+    combination = sum(fired[s].to_numpy(dtype=int) << k for k, s in enumerate(SIGNALS))
+    texts = np.array([", ".join(s for k, s in enumerate(SIGNALS) if c >> k & 1) for c in range(2 ** len(SIGNALS))],
+                     dtype=object)
+    out["signals"] = pd.array(texts[combination], dtype="string")
     evidence = ["days_since_last", "median_gap_days", "p_alive", "competitors_mentioned",
                 "acceptance_recent", "acceptance_before"]
     out = out[out["n_signals"] > 0].reset_index()

@@ -437,3 +437,70 @@ def test_every_signal_has_a_label_and_a_response(lang):
     for s in ch.SIGNALS:
         assert i18n.has(f"churn_signal.{s}") and i18n.has(f"churn_response.{s}")
     assert table["response"].str.len().gt(5).all()
+
+
+def test_churn_signals_reuses_a_given_summary():
+    orders, visits, rivals = signal_orders(), signal_visits(), ["鼎峰重卡", "华岳汽车"]
+    summary = ch.rfm_summary(orders, as_of=AS_OF)
+    fresh = ch.churn_signals(orders, visits, as_of=AS_OF, params=CDNOW, competitors=rivals)
+    reused = ch.churn_signals(orders, visits, as_of=AS_OF, params=CDNOW, summary=summary, competitors=rivals)
+    pd.testing.assert_frame_equal(reused, fresh, check_exact=True)
+    assert reused.attrs == fresh.attrs
+    # the summary given is the one used: without repeat purchases every account is surely alive
+    alive = ch.churn_signals(orders, as_of=AS_OF, params=CDNOW, summary=summary.assign(frequency=0, recency=0.0))
+    assert (alive["p_alive"] == 1.0).all() and not alive["low_p_alive"].any()
+
+
+def test_churn_signals_ignore_visits_without_an_account():
+    rivals = ["鼎峰重卡", "华岳汽车"]
+    orphans = pd.DataFrame({"account_id": [None] * 6, "visit_date": pd.to_datetime(["2025-11-01"] * 6),
+                            "accepted": [False] * 6, "notes": ["鼎峰重卡"] * 6})
+    visits = pd.concat([signal_visits(), orphans], ignore_index=True)
+    expected = ch.churn_signals(signal_orders(), signal_visits(), as_of=AS_OF, competitors=rivals)
+    pd.testing.assert_frame_equal(ch.churn_signals(signal_orders(), visits, as_of=AS_OF, competitors=rivals), expected)
+
+
+order_rows = st.lists(st.tuples(st.sampled_from(["A", "B", "C", "D"]), st.integers(0, 760),
+                                st.sampled_from([10.0, 0.1, 0.7, 1e6 / 3])), min_size=1, max_size=60)
+visit_rows = st.lists(st.tuples(st.sampled_from(["A", "B", "C", "E"]), st.integers(0, 760), st.booleans(),
+                                st.sampled_from(["", "鼎峰重卡报价低", "一切顺利"])),
+                      max_size=40, unique_by=lambda row: row[:2])  # one visit per account and day
+
+
+def plain_gaps(orders: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
+    """Days since the last purchase and median gap between purchase days, one account at a time."""
+    rows = {}
+    for acc, grp in orders[orders["order_date"] <= as_of].groupby("account_id"):
+        days = np.sort(grp["order_date"].unique())
+        gaps = np.diff(days) / np.timedelta64(1, "D")
+        rows[acc] = ((as_of - days[-1]).days, np.median(gaps) if len(gaps) else np.nan)
+    return pd.DataFrame.from_dict(rows, orient="index", columns=["days_since_last", "median_gap_days"])
+
+
+@given(order_rows, visit_rows, st.randoms())
+@settings(max_examples=60, deadline=None)
+def test_churn_signals_match_plain_definitions_and_ignore_row_order(rows, visits, rnd):
+    start, as_of = pd.Timestamp("2024-01-01"), pd.Timestamp(AS_OF)
+    orders = pd.DataFrame(rows, columns=["account_id", "day", "revenue"])
+    orders["order_date"] = start + pd.to_timedelta(orders.pop("day"), "D")
+    visits = pd.DataFrame(visits, columns=["account_id", "day", "accepted", "notes"])
+    visits["visit_date"] = start + pd.to_timedelta(visits.pop("day"), "D")
+    rules = {"as_of": AS_OF, "competitors": ["鼎峰重卡"], "min_purchases": 2, "last_visits": 2}
+    risk = ch.churn_signals(orders, visits, **rules)
+    shuffled = ch.churn_signals(orders.sample(frac=1.0, random_state=rnd.randint(0, 10**6)),
+                                visits.sample(frac=1.0, random_state=rnd.randint(0, 10**6)), **rules)
+    pd.testing.assert_frame_equal(risk, shuffled)
+    risk = risk.set_index("account_id")
+    gaps = plain_gaps(orders, as_of).reindex(risk.index)
+    assert risk["days_since_last"].tolist() == pytest.approx(gaps["days_since_last"].tolist(), nan_ok=True)
+    assert risk["median_gap_days"].tolist() == pytest.approx(gaps["median_gap_days"].tolist(), nan_ok=True)
+    recent = orders[(orders["order_date"] > as_of - pd.DateOffset(months=12)) & (orders["order_date"] <= as_of)]
+    at_risk = recent.groupby("account_id")["revenue"].sum().reindex(risk.index, fill_value=0.0)
+    assert risk["revenue_at_risk"].tolist() == pytest.approx(at_risk.tolist())
+    seen = visits[visits["visit_date"] <= as_of].sort_values("visit_date")
+    for acc, grp in seen.groupby("account_id"):
+        if acc in risk.index:
+            assert risk.loc[acc, "acceptance_recent"] == grp["accepted"].iloc[-2:].mean()
+    for acc, row in risk.iterrows():
+        fired = [s for s in ch.SIGNALS if row[s] is True]
+        assert row["signals"] == ", ".join(fired) and row["n_signals"] == len(fired) > 0

@@ -223,6 +223,86 @@ def test_whitespace_and_family_split():
     assert family.loc[("a", "van"), "headroom"] == pytest.approx(37.5)
 
 
+sales = st.lists(st.tuples(st.sampled_from(["a", "b", "c", "x"]), st.integers(0, 500),
+                          st.sampled_from([10.0, 0.1, 0.7, 1e6 / 3]), st.sampled_from(["p", "q", "r", "z"]),
+                          st.sampled_from([1.0, 2.0, np.nan])), min_size=1, max_size=60)
+SECTORS = {"a": "s", "b": "s", "c": "t", "d": None}
+PRODUCTS = pd.DataFrame({"product_id": ["p", "q", "r"], "family": ["truck", "van", "van"],
+                         "unit_price": [100.0, 50.0, 40.0], "unit_cost": [50.0, 45.0, 20.0]})
+
+
+def sales_of(rows) -> pd.DataFrame:
+    """Orders of a, b, c and x (not an account) for products p, q, r and z (not in the catalogue)."""
+    orders = pd.DataFrame(rows, columns=["account_id", "day", "revenue", "product_id", "quantity"])
+    orders["order_date"] = pd.Timestamp("2024-10-01") + pd.to_timedelta(orders.pop("day"), "D")
+    return orders.astype({"account_id": "string", "product_id": "string"})
+
+
+@given(sales, st.randoms())
+@settings(max_examples=50, deadline=None)
+def test_selection_criteria_match_plain_definitions(rows, rnd):
+    orders = sales_of(rows)
+    acc = pd.DataFrame({"account_id": list(SECTORS)})
+    c = cl.selection_criteria(acc, orders=orders, products=PRODUCTS, as_of="2025-12-31").set_index("account_id")
+    shuffled = orders.sample(frac=1.0, random_state=rnd.randint(0, 10**6))
+    pd.testing.assert_frame_equal(c, cl.selection_criteria(acc, orders=shuffled, products=PRODUCTS,
+                                                           as_of="2025-12-31").set_index("account_id"))
+    window = orders[(orders["order_date"] > pd.Timestamp("2024-12-31")) & (orders["order_date"] <= pd.Timestamp("2025-12-31"))]
+    catalogue = PRODUCTS.set_index("product_id")
+    margin = (1 - catalogue["unit_cost"] / catalogue["unit_price"]).reindex(window["product_id"]).to_numpy()
+    weighted = window["revenue"] * np.where(margin >= 0.5, 1.0, 0.5)  # median margin 50 %; unknown: low
+    listed = window["quantity"] * catalogue["unit_price"].reindex(window["product_id"]).to_numpy()
+    priced = listed.notna()
+    by_account = {
+        "volume": weighted.groupby(window["account_id"]).sum(),
+        "concentration": window.groupby("account_id")["revenue"].mean(),
+        "price_sensitivity": 1 - window["revenue"][priced].groupby(window["account_id"][priced]).sum()
+        / listed[priced].groupby(window["account_id"][priced]).sum(),
+    }
+    for name, expected in by_account.items():
+        assert c[name].tolist() == pytest.approx(expected.reindex(c.index).tolist(), nan_ok=True), name
+
+
+def test_selection_criteria_with_a_product_missing_from_the_catalogue():
+    """Product z is not in the catalogue: its revenue counts at the low-margin weight and has no list price."""
+    orders = sales_of([("a", 400, 100.0, "p", 1.0), ("a", 401, 30.0, "z", 1.0)])
+    c = cl.selection_criteria(pd.DataFrame({"account_id": ["a"]}), orders=orders, products=PRODUCTS)
+    assert c[["volume", "concentration", "price_sensitivity"]].values.tolist() == [[115.0, 65.0, 0.0]]
+
+
+def plain_family_split(acc, orders, products, potential):
+    """Each account's potential split by its sector's family mix, merged with what it bought (12 months)."""
+    window = orders[orders["order_date"] > orders["order_date"].max() - pd.DateOffset(months=12)]
+    frame = window.assign(family=window["product_id"].map(products.set_index("product_id")["family"]),
+                          peer=window["account_id"].map(acc.set_index("account_id")["sector"]))
+    mix = frame.groupby(["peer", "family"])["revenue"].sum()
+    mix = (mix / mix.groupby(level="peer").transform("sum")).rename("mix").reset_index()
+    current = frame.groupby(["account_id", "family"])["revenue"].sum().rename("current").reset_index()
+    base = pd.DataFrame({"account_id": acc["account_id"], "potential": potential, "peer": acc["sector"]})
+    out = base.merge(mix, on="peer").merge(current, on=["account_id", "family"], how="left")
+    out["current"] = out["current"].fillna(0.0)
+    out["expected"] = out["potential"] * out["mix"]
+    out["headroom"] = (out["expected"] - out["current"]).clip(lower=0)
+    return out[["account_id", "family", "expected", "current", "headroom"]].sort_values(
+        ["headroom", "account_id", "family"], ascending=[False, True, True], ignore_index=True)
+
+
+@given(sales, st.lists(st.sampled_from([0.0, 5.0, 1e6, np.nan]), min_size=4, max_size=4), st.randoms())
+@settings(max_examples=50, deadline=None)
+def test_whitespace_family_split_matches_a_plain_merge(rows, demand, rnd):
+    orders = sales_of(rows)
+    acc = pd.DataFrame({"account_id": list(SECTORS), "sector": list(SECTORS.values()), "annual_demand": demand})
+    out = cl.whitespace(acc, orders, products=PRODUCTS)
+    family = out.attrs["by_family"]
+    expected = plain_family_split(acc, orders, PRODUCTS, demand)
+    pd.testing.assert_frame_equal(family, expected, check_dtype=False)
+    shuffled = cl.whitespace(acc, orders.sample(frac=1.0, random_state=rnd.randint(0, 10**6)), products=PRODUCTS)
+    pd.testing.assert_frame_equal(shuffled.attrs["by_family"], family)
+    bought = cl.trailing_revenue(orders, as_of=orders["order_date"].max())
+    assert out.set_index("account_id")["current"].tolist() == pytest.approx(
+        bought.reindex(out["account_id"], fill_value=0.0).tolist())
+
+
 def test_relationship_stages_from_column_and_indicators():
     acc = pd.DataFrame({"account_id": list("abc"), "relationship_stage": ["mid", "Synergistic", "friends"],
                         "region": ["e", "e", "w"]})
