@@ -8,8 +8,8 @@ Submodules load on first use, so ``import kamlib`` stays light::
 """
 
 from importlib import import_module
-from importlib.util import find_spec
 from importlib.metadata import PackageNotFoundError, version
+from importlib.util import find_spec
 from types import ModuleType
 
 from kamlib.errors import ConfigError, DataError, KamlibError, ReportError

@@ -41,7 +41,7 @@ from typing import Any
 from kamlib import report
 from kamlib.errors import ReportError
 
-__all__ = ["TOP_KEYS", "ENTRY_KEYS", "distinct_values", "load_config", "plan_batch"]
+__all__ = ["ENTRY_KEYS", "TOP_KEYS", "distinct_values", "load_config", "plan_batch"]
 
 #: Keys a batch file may have, and keys of one ``notebooks`` entry.
 TOP_KEYS = ("data", "lang", "out", "jobs", "timeout", "cell_timeout", "parameters", "notebooks")

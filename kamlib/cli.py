@@ -139,6 +139,9 @@ def report(config_file: Path | None, data: str | None, lang: str | None, out: Pa
 
 def run() -> None:
     """Entry point that turns kamlib errors into one clean line and exit status 2."""
+    from kamlib.kernels import skip_iri_grammar
+
+    skip_iri_grammar()
     try:
         main(standalone_mode=True)
     except KamlibError as exc:

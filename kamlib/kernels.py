@@ -15,12 +15,12 @@ filters and environment variables as they were. A kernel that ran a failing job
 (error, timeout, dead kernel) is replaced, and every kernel is replaced after
 ``max_jobs`` jobs.
 
-Examples
---------
->>> with WarmKernel() as kernel:                      # doctest: +SKIP
-...     manager = kernel.lend(Path("reports/run/job-1"))
-...     ...                                           # execute a notebook on it
-...     kernel.give_back(healthy=True)
+Used like this (:func:`kamlib.runner.execute_job` does it)::
+
+    with WarmKernel() as kernel:
+        manager = kernel.lend(job_folder)    # a kernel manager for papermill (km=)
+        ...                                  # execute one notebook on it
+        kernel.give_back(healthy=True)
 """
 
 from __future__ import annotations
@@ -28,13 +28,17 @@ from __future__ import annotations
 import os
 import queue
 import shutil
+import sys
 import tempfile
 import time
 import warnings
 from pathlib import Path
 from typing import Any, Self
 
-__all__ = ["SHUTDOWN_WAIT", "WARM_IMPORTS", "WarmKernel", "kernel_manager", "reset_session", "snapshot_session"]
+__all__ = [
+    "SHUTDOWN_WAIT", "WARM_IMPORTS", "WarmKernel", "kernel_manager", "reset_session", "skip_iri_grammar",
+    "snapshot_session",
+]
 
 #: Seconds a kernel may take to shut down before it is killed.
 SHUTDOWN_WAIT = 2.0
@@ -77,6 +81,22 @@ def kernel_manager(runtime: Path) -> type:
             return SHUTDOWN_WAIT
 
     return JobKernelManager
+
+
+def skip_iri_grammar() -> None:
+    """Keep jsonschema from building its IRI grammar in this process (about 1 s of ``import nbformat``).
+
+    jsonschema checks the ``iri`` string format only if the optional package
+    rfc3987-syntax imports, and builds that package's parser on import; notebook
+    validation uses no such format. Called only in processes kamlib owns (the ``kam``
+    command and its pool workers), never on import.
+
+    Examples
+    --------
+    >>> skip_iri_grammar(); "rfc3987_syntax" in sys.modules
+    True
+    """
+    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]  # an import of it fails
 
 
 # ================================================================ inside the kernel

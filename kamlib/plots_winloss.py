@@ -14,7 +14,15 @@ import numpy as np
 import pandas as pd
 
 from kamlib import i18n
-from kamlib.plots import PALETTE, _axes, _check_columns, _name, _title, plot_bar, plot_line
+from kamlib.plots import (
+    PALETTE,
+    _axes,
+    _check_columns,
+    _name,
+    _title,
+    plot_bar,
+    plot_line,
+)
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes

@@ -42,7 +42,7 @@ from typing import Any, Self
 
 from kamlib import kernels
 from kamlib.errors import ReportError
-from kamlib.kernels import WarmKernel, kernel_manager
+from kamlib.kernels import WarmKernel, kernel_manager, skip_iri_grammar
 from kamlib.overview import MASK, secret_values
 from kamlib.report import (
     ENV_PREFIX,
@@ -341,6 +341,7 @@ def _worker_init(warm: bool) -> None:
 
     global _WORKER_KERNEL
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    skip_iri_grammar()
     import nbclient  # noqa: F401
     import nbconvert  # noqa: F401
     import papermill  # noqa: F401

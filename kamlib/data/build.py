@@ -18,7 +18,13 @@ import duckdb
 
 from kamlib.data.aliases import Aliases, normalise
 from kamlib.data.parse import (
-    INTEGER_TYPES, NUMERIC_TYPES, expected, expression, literal, present, quote,
+    INTEGER_TYPES,
+    NUMERIC_TYPES,
+    expected,
+    expression,
+    literal,
+    present,
+    quote,
 )
 from kamlib.data.problems import MAX_ROWS, Problem, row_list, shown
 from kamlib.data.read import Source, csv_relation, file_rows, unreadable_csv

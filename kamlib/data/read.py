@@ -334,7 +334,7 @@ def read_excel(con: duckdb.DuckDBPyConnection, path: Path) -> Source:
         )
     try:
         sheet = pd.read_excel(path, sheet_name=0, dtype=object, engine="openpyxl", header=None)
-    except Exception as exc:  # openpyxl raises many unrelated types for a broken file
+    except Exception as exc:  # noqa: BLE001 - openpyxl raises many unrelated types for a broken file
         raise DataError(
             f"{path.name}: cannot be opened as an Excel workbook ({type(exc).__name__}). "
             "Open it in Excel and save it again as .xlsx, or export the sheet as CSV UTF-8.",
