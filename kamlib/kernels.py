@@ -111,15 +111,16 @@ def snapshot_session() -> None:
     rc = dict(mpl.rcParams.copy())
     rc.pop("backend", None)
     _BASELINE.update(rc=rc, environ=dict(os.environ), filters=list(warnings.filters),
-                     formats=sorted(InlineBackend.instance().figure_formats))
+                     formats=sorted(InlineBackend.instance().figure_formats),
+                     figure_options=dict(InlineBackend.instance().print_figure_kwargs))
 
 
 def reset_session(cwd: str) -> None:
     """Put the kernel's session back to the snapshot and move to *cwd* (run inside the kernel).
 
     Clears the user namespace and history (the next cell is ``In [1]``), closes all
-    figures and restores matplotlib's settings, the inline backend's figure formats,
-    warning filters and environment variables.
+    figures and restores matplotlib's settings, the inline backend's figure formats
+    and options, warning filters and environment variables.
 
     Examples
     --------
@@ -134,6 +135,7 @@ def reset_session(cwd: str) -> None:
     shell = get_ipython()
     if shell is not None:
         shell.reset(new_session=True)
+        shell.run_line_magic("config", f"InlineBackend.print_figure_kwargs = {_BASELINE['figure_options']!r}")
         shell.run_line_magic("config", f"InlineBackend.figure_formats = {_BASELINE['formats']!r}")
     plt.close("all")
     dict.update(mpl.rcParams, _BASELINE["rc"])  # as matplotlib.rc_context restores them

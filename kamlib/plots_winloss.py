@@ -90,8 +90,8 @@ def plot_loss_heatmap(
 ) -> Axes:
     """Heat map of :func:`kamlib.winloss.loss_matrix` ``(value="share")``: groups × reasons.
 
-    Each cell is the reason's share of that row's losses, written in the cell; the
-    ``total`` column is left out (every row sums to 100 %).
+    Each cell is the reason's share of that row's losses, written in the cell (blank
+    where there were none); the ``total`` column is left out (every row sums to 100 %).
 
     Examples
     --------
@@ -102,6 +102,8 @@ def plot_loss_heatmap(
     >>> ax = plot_loss_heatmap(shares, by="product_id", lang="zh")
     >>> [t.get_text() for t in ax.get_xticklabels()]
     ['价格', '品牌']
+    >>> [t.get_text() for t in ax.texts]
+    ['75%', '25%', '', '100%']
     """
     import seaborn as sns
 
@@ -110,7 +112,9 @@ def plot_loss_heatmap(
     cells = shares.drop(columns=["total"], errors="ignore")
     cells = cells.set_axis([i18n.value_label("loss_reason", c, lang) for c in cells.columns], axis=1)
     cells.index = [i18n.value_label(by, v, lang) for v in cells.index]
-    sns.heatmap(cells.astype(float), annot=True, fmt=".0%", cmap="Blues", vmin=0, cbar=False, ax=ax,
+    values = cells.astype(float)
+    labels = values.apply(lambda column: column.map(lambda v: f"{v:.0%}" if v > 0 else ""))  # no losses: blank
+    sns.heatmap(values, annot=labels.to_numpy(), fmt="", cmap="Blues", vmin=0, cbar=False, ax=ax,
                 xticklabels=True, yticklabels=True,
                 annot_kws={"fontsize": 8}, linewidths=0.5, linecolor="white")
     ax.set_xlabel(_name("loss_reason", lang))

@@ -8,8 +8,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-import kamlib.report as report
-import kamlib.runner as runner
+from kamlib import report, runner
 from kamlib.kernels import WarmKernel
 
 # A job that changes everything a notebook can change in its kernel's session.
@@ -21,6 +20,8 @@ os.environ["KAM_LEFT_OVER"] = "1"
 mpl.rcParams["lines.linewidth"] = 9.0
 warnings.simplefilter("ignore")
 plt.figure()
+import kamlib as kam
+kam.plots.inline_figures()
 %config InlineBackend.figure_formats = ["svg"]
 os.chdir("/")
 """
@@ -32,7 +33,7 @@ import matplotlib as mpl, matplotlib.pyplot as plt
 from matplotlib_inline.config import InlineBackend
 print("left_over" in globals(), "KAM_LEFT_OVER" in os.environ, mpl.rcParams["lines.linewidth"],
       len(warnings.filters), plt.get_fignums(), sorted(InlineBackend.instance().figure_formats),
-      os.getcwd() == output_dir, os.getpid())
+      sorted(InlineBackend.instance().print_figure_kwargs), os.getcwd() == output_dir, os.getpid())
 """
 
 
@@ -73,6 +74,18 @@ def test_a_reused_kernel_starts_every_job_clean(tmp_path):
 
 
 @pytest.mark.slow
+def test_inline_figures_sets_retina_fast_pngs_in_a_kernel(tmp_path):
+    code = ("import kamlib as kam\nfrom matplotlib_inline.config import InlineBackend\n"
+            "kam.plots.inline_figures()\nbackend = InlineBackend.instance()\n"
+            "print(sorted(backend.figure_formats), backend.print_figure_kwargs)")
+    run_dir = tmp_path / "run"
+    with WarmKernel() as kernel:
+        result = runner.execute_job(_job(_notebook(tmp_path, "inline.ipynb", code), "inline"), run_dir, kernel)
+    assert _printed(result, run_dir).strip() == (
+        "['retina'] {'bbox_inches': 'tight', 'pil_kwargs': {'compress_level': 1}}")
+
+
+@pytest.mark.slow
 def test_a_failed_job_replaces_the_kernel_and_the_next_job_runs(tmp_path):
     failing = _notebook(tmp_path, "fail.ipynb", "import os\nprint(os.getpid())\nraise ValueError('broken on purpose')")
     inspect = _notebook(tmp_path, "inspect.ipynb", INSPECT)
@@ -107,7 +120,7 @@ def test_fresh_kernels_give_every_job_its_own_process(tmp_path):
 
 
 def test_a_warm_kernel_that_does_not_start_is_tried_twice(tmp_path, monkeypatch):
-    import kamlib.kernels as kernels
+    from kamlib import kernels
 
     monkeypatch.setattr(kernels, "KERNEL_NAME", "no-such-kernel")
     inspect = _notebook(tmp_path, "inspect.ipynb", INSPECT)
