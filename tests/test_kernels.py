@@ -82,7 +82,7 @@ def test_inline_figures_sets_retina_fast_pngs_in_a_kernel(tmp_path):
     with WarmKernel() as kernel:
         result = runner.execute_job(_job(_notebook(tmp_path, "inline.ipynb", code), "inline"), run_dir, kernel)
     assert _printed(result, run_dir).strip() == (
-        "['retina'] {'bbox_inches': 'tight', 'pil_kwargs': {'compress_level': 1}}")
+        "['retina'] {'bbox_inches': False, 'pil_kwargs': {'compress_level': 1}}")
 
 
 @pytest.mark.slow
