@@ -460,9 +460,8 @@ def plot_bar(
         value_axis.set_major_locator(MaxNLocator(nbins="auto", integer=True))
         value_axis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))  # counts: 17,500
     if not horizontal and (len(order) > 6 or max(map(len, order), default=0) > 10):
-        for label in ax.get_xticklabels():
-            label.set_rotation(30)
-            label.set_horizontalalignment("right")
+        for label in ax.get_xticklabels():  # steeper when crowded, each label ending at its bar
+            label.set(rotation=45 if len(order) > 10 else 30, horizontalalignment="right", rotation_mode="anchor")
     if hue is not None:
         ax.legend(title=_name(hue, lang))
     _title(ax, title, lang)
