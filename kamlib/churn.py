@@ -447,7 +447,9 @@ def churn_signals(orders: pd.DataFrame, visits: pd.DataFrame | None = None, *, a
         if summary is None:
             summary = rfm_summary(orders, as_of=stamp, freq=freq)
         _require(summary, "summary", ["account_id"], "churn_signals")
-        out["p_alive"] = pd.Series(p_alive(params, summary).to_numpy(), index=ids.get_indexer(summary["account_id"]))
+        code = ids.get_indexer(summary["account_id"])
+        known = code >= 0  # a given summary may list accounts with no order up to as_of
+        out["p_alive"] = pd.Series(p_alive(params, summary).to_numpy()[known], index=code[known])
         out["low_p_alive"] = out["p_alive"] < p_alive_below
     else:
         not_evaluated.append("low_p_alive")

@@ -18,8 +18,9 @@
 
 :func:`run_jobs` runs a list of jobs one after another in this process
 (``workers=1``), on a pool of local worker processes (reused across jobs, so imports
-and kernel starts are paid once per worker), or on a Dask scheduler; it writes ``manifest.json`` and
-``index.html`` after every finished job and one log line per job on stderr. Ctrl-C
+and kernel starts are paid once per worker), or on a Dask scheduler; it writes
+``manifest.json`` and ``index.html`` after every finished job and one log line per
+job on stderr. Ctrl-C
 marks unfinished jobs ``interrupted`` in the manifest and stops the workers.
 :func:`retry_failed` runs the failed jobs of an earlier run again, in place.
 """
@@ -60,7 +61,6 @@ from kamlib.report import (
 )
 
 __all__ = ["execute_job", "retry_failed", "run_jobs"]
-
 
 
 def _secrets(parameters: Mapping[str, Any]) -> list[str]:
@@ -185,7 +185,7 @@ class _Clock:
         return self.deadline is not None and time.monotonic() >= self.deadline - 1
 
 
-def _engine(kernel: WarmKernel | None, job_dir: Path, runtime: Path) -> dict[str, Any]:
+def _engine(kernel: WarmKernel | None, job_dir: Path, runtime: Path | None) -> dict[str, Any]:
     """papermill's kernel arguments: the warm kernel, reset for *job_dir*, or a new kernel in *runtime*."""
     if kernel is None:
         return {"kernel_manager_class": kernel_manager(runtime)}
@@ -245,7 +245,9 @@ def _attempts(job: Job, output: Path, parameters: Mapping[str, Any], clock: _Clo
     """Run the notebook (twice if the kernel did not start); the error summary and attempts."""
     error = None
     for attempt in (1, 2):
-        runtime, healthy = Path(tempfile.mkdtemp(prefix="kam-kernel-")), False  # private (0700), short paths
+        # a new kernel's sockets go in a private (0700) folder with a short path; a warm kernel has its own
+        runtime = Path(tempfile.mkdtemp(prefix="kam-kernel-")) if kernel is None else None
+        healthy = False
         try:
             _papermill(job, output, parameters, clock, _engine(kernel, output.parent, runtime))
             error, healthy = None, True
@@ -255,7 +257,8 @@ def _attempts(job: Job, output: Path, parameters: Mapping[str, Any], clock: _Clo
             if kernel_started:
                 break
         finally:
-            shutil.rmtree(runtime, ignore_errors=True)
+            if runtime is not None:
+                shutil.rmtree(runtime, ignore_errors=True)
             if kernel is not None:
                 kernel.give_back(healthy=healthy)
     return error, attempt

@@ -451,6 +451,16 @@ def test_churn_signals_reuses_a_given_summary():
     assert (alive["p_alive"] == 1.0).all() and not alive["low_p_alive"].any()
 
 
+def test_a_given_summary_may_list_accounts_the_orders_do_not_have():
+    others = pd.DataFrame({"account_id": ["NEW1", "NEW2"], "order_date": pd.to_datetime(["2025-01-05", "2025-02-01"]),
+                           "revenue": [5.0, 7.0]})
+    summary = ch.rfm_summary(pd.concat([signal_orders(), others], ignore_index=True), as_of=AS_OF)
+    out = ch.churn_signals(signal_orders(), as_of=AS_OF, params=CDNOW, summary=summary)
+    own = summary[~summary["account_id"].isin(["NEW1", "NEW2"])]
+    pd.testing.assert_frame_equal(out, ch.churn_signals(signal_orders(), as_of=AS_OF, params=CDNOW, summary=own))
+    assert not out["account_id"].isin(["NEW1", "NEW2"]).any()
+
+
 def test_churn_signals_ignore_visits_without_an_account():
     rivals = ["鼎峰重卡", "华岳汽车"]
     orphans = pd.DataFrame({"account_id": [None] * 6, "visit_date": pd.to_datetime(["2025-11-01"] * 6),
