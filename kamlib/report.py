@@ -1009,7 +1009,7 @@ def run(
         Seconds a whole job, and one cell, may run before the job fails (None = no limit).
     jobs : int or None, default 1
         Jobs run in parallel on local worker processes (None = one per core; 1 = one
-        after another in this process).
+        after another, on one worker).
     scheduler : str, optional
         Address of a Dask distributed scheduler (``tcp://host:8786``) to run on instead.
     fresh_kernels : bool, default False

@@ -16,18 +16,17 @@
   a :class:`~kamlib.report.EnvValue` there, so its value is read from the worker's
   environment and never written; the value is still scrubbed from every output.
 
-:func:`run_jobs` runs a list of jobs one after another in this process
-(``workers=1``), on a pool of local worker processes (reused across jobs, so imports
-and kernel starts are paid once per worker), or on a Dask scheduler; it writes
-``manifest.json`` and ``index.html`` after every finished job and one log line per
-job on stderr. Ctrl-C
-marks unfinished jobs ``interrupted`` in the manifest and stops the workers.
+:func:`run_jobs` runs a list of jobs on local worker processes (reused across
+jobs, so imports and kernel starts are paid once per worker; a job stuck past its
+time limit outside a cell has its worker stopped, see :mod:`kamlib.workers`), or on
+a Dask scheduler; it writes ``manifest.json`` and ``index.html`` after every
+finished job and one log line per job on stderr. Ctrl-C marks unfinished jobs
+``interrupted`` in the manifest and stops the workers and their kernels.
 :func:`retry_failed` runs the failed jobs of an earlier run again, in place.
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime as _dt
 import json
 import math
@@ -43,7 +42,7 @@ from typing import Any, Self
 
 from kamlib import kernels
 from kamlib.errors import ReportError
-from kamlib.kernels import WarmKernel, kernel_manager, skip_iri_grammar
+from kamlib.kernels import WarmKernel, kernel_manager
 from kamlib.overview import MASK, secret_values
 from kamlib.report import (
     ENV_PREFIX,
@@ -59,6 +58,7 @@ from kamlib.report import (
     write_index,
     write_manifest,
 )
+from kamlib.workers import Done, Todo, run_on_workers
 
 __all__ = ["execute_job", "retry_failed", "run_jobs"]
 
@@ -318,78 +318,11 @@ def execute_job(job: Job, run_dir: str | Path, kernel: WarmKernel | None = None)
 
 
 # ======================================================================= many jobs
-Done = Any  # callable(index, JobResult) -> None
-Todo = Sequence[tuple[int, Job]]
 
 
 def _crashed(job: Job, exc: BaseException) -> JobResult:
     """The result of a job whose worker died or could not be reached."""
     return replace(JobResult.pending(job), status="failed", error=f"worker failed: {_error_summary(exc)}")
-
-
-def _in_process(todo: Todo, run_dir: Path, done: Done, *, warm: bool) -> None:
-    with WarmKernel() if warm else contextlib.nullcontext() as kernel:
-        for index, job in todo:
-            done(index, execute_job(job, run_dir, kernel))
-
-
-_WORKER_KERNEL: WarmKernel | None = None  # a pool worker's warm kernel
-
-
-def _worker_init(warm: bool) -> None:
-    """Start of a pool worker: Ctrl-C is the parent's to handle; imports paid once; the
-    warm kernel started before the first job arrives and shut down when the worker ends."""
-    import signal
-    from multiprocessing.util import Finalize
-
-    global _WORKER_KERNEL
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    skip_iri_grammar()
-    import nbclient  # noqa: F401
-    import nbconvert  # noqa: F401
-    import papermill  # noqa: F401
-
-    if warm:
-        _WORKER_KERNEL = WarmKernel()
-        Finalize(_WORKER_KERNEL, _WORKER_KERNEL.close, exitpriority=10)
-        with contextlib.suppress(Exception):  # a kernel that fails here is started again by the job
-            _WORKER_KERNEL.start()
-
-
-def _worker_job(job: Job, run_dir: Path) -> JobResult:
-    """:func:`execute_job` in a pool worker, on the worker's warm kernel if it has one."""
-    return execute_job(job, run_dir, _WORKER_KERNEL)
-
-
-def _on_pool(todo: Todo, run_dir: Path, done: Done, *, workers: int, warm: bool) -> None:
-    """Run the jobs on local worker processes, started fresh (``spawn``) for this run.
-
-    ``spawn`` rather than ``forkserver``: a forkserver outlives the run and would hand
-    new workers its own, older environment (``env:NAME`` values set since would be
-    missing).
-    """
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor, as_completed
-
-    pool = ProcessPoolExecutor(
-        max_workers=min(workers, len(todo)), mp_context=multiprocessing.get_context("spawn"),
-        initializer=_worker_init, initargs=(warm,),
-    )
-    try:
-        futures = {pool.submit(_worker_job, job, run_dir): (index, job) for index, job in todo}
-        for future in as_completed(futures):
-            index, job = futures[future]
-            try:
-                result = future.result()
-            except Exception as exc:  # noqa: BLE001 - a dead worker fails its job, not the run
-                result = _crashed(job, exc)
-            done(index, result)
-    except BaseException:
-        for process in list((getattr(pool, "_processes", None) or {}).values()):  # no public way to stop them
-            process.terminate()
-        pool.shutdown(wait=False, cancel_futures=True)
-        raise
-    pool.shutdown(wait=True)
 
 
 def _connect(scheduler: str) -> Any:
@@ -470,9 +403,8 @@ class _Board:
 def _execute(board: _Board, todo: Todo, workers: int | None, client: Any, warm: bool) -> RunResult:
     if client is not None:
         return board.run(todo, lambda t, d, done: _on_dask(t, d, done, client=client))
-    if workers == 1:
-        return board.run(todo, lambda t, d, done: _in_process(t, d, done, warm=warm))
-    return board.run(todo, lambda t, d, done: _on_pool(t, d, done, workers=workers or os.cpu_count() or 1, warm=warm))
+    return board.run(todo, lambda t, d, done: run_on_workers(t, d, done, workers=workers or os.cpu_count() or 1,
+                                                             warm=warm, target=execute_job))
 
 
 def _setup(workers: int | None, scheduler: str | None, fresh_kernels: bool) -> tuple[Any, bool, dict[str, Any]]:
@@ -508,7 +440,7 @@ def run_jobs(
     parameters : mapping, optional
         The run's shared parameters, as shown in the manifest (secrets masked).
     workers : int, optional
-        Local worker processes; None = one per core, 1 = in this process.
+        Local worker processes; None = one per core.
     scheduler : str, optional
         Dask scheduler address; the jobs run there instead.
     extra : mapping, optional
