@@ -106,8 +106,10 @@ _BASELINE: dict[str, Any] = {}
 def snapshot_session() -> None:
     """Remember this kernel's session state (run inside the kernel after the warm imports)."""
     import matplotlib as mpl
+    import matplotlib.pyplot as plt
     from matplotlib_inline.config import InlineBackend
 
+    plt.switch_backend(mpl.get_backend())  # chosen now, not at a job's first figure
     rc = dict(mpl.rcParams.copy())
     rc.pop("backend", None)
     _BASELINE.update(rc=rc, environ=dict(os.environ), filters=list(warnings.filters),
@@ -119,8 +121,8 @@ def reset_session(cwd: str) -> None:
     """Put the kernel's session back to the snapshot and move to *cwd* (run inside the kernel).
 
     Clears the user namespace and history (the next cell is ``In [1]``), closes all
-    figures and restores matplotlib's settings, the inline backend's figure formats
-    and options, warning filters and environment variables.
+    figures and restores matplotlib's settings and pyplot's draw hook, the inline
+    backend's figure formats and options, warning filters and environment variables.
 
     Examples
     --------
@@ -138,6 +140,7 @@ def reset_session(cwd: str) -> None:
         shell.run_line_magic("config", f"InlineBackend.print_figure_kwargs = {_BASELINE['figure_options']!r}")
         shell.run_line_magic("config", f"InlineBackend.figure_formats = {_BASELINE['formats']!r}")
     plt.close("all")
+    plt.install_repl_displayhook()  # back, if the job's inline_figures() removed it
     dict.update(mpl.rcParams, _BASELINE["rc"])  # as matplotlib.rc_context restores them
     warnings.filters[:] = _BASELINE["filters"]
     os.environ.clear()

@@ -144,20 +144,37 @@ def inline_figures(*, retina: bool = True, tight: bool = False, compress_level: 
     constrained layout, which already keeps titles, labels and legends inside the
     figure, so cropping to the content (``bbox_inches="tight"``, IPython's default)
     would measure every text once more for the same picture. Pass ``tight=True``
-    for figures drawn without a layout engine. Does nothing outside IPython.
+    for figures drawn without a layout engine.
+
+    Each figure is also drawn once instead of twice: pyplot draws every new figure
+    after each cell (its hook for interactive windows), and the inline backend then
+    draws it again, at twice the pixels, to show it; the first drawing was thrown
+    away. Does nothing outside IPython or with another backend.
 
     Examples
     --------
     >>> inline_figures()  # outside a notebook: nothing happens
     """
+    import matplotlib as mpl
     from IPython import get_ipython
 
     shell = get_ipython()
-    if shell is None:
+    if shell is None or "inline" not in mpl.get_backend():
         return
     options = {"bbox_inches": "tight" if tight else False, "pil_kwargs": {"compress_level": compress_level}}
     shell.run_line_magic("config", f"InlineBackend.print_figure_kwargs = {options!r}")
     shell.run_line_magic("config", f"InlineBackend.figure_formats = {['retina' if retina else 'png']!r}")
+    _draw_once()
+
+
+def _draw_once() -> None:
+    """Remove pyplot's draw-after-every-cell hook (see :func:`inline_figures`)."""
+    import matplotlib as mpl
+    import matplotlib.pyplot as plt
+
+    if not plt.get_fignums():  # pyplot picks its backend at the first figure, and that would add the hook again
+        plt.switch_backend(mpl.get_backend())
+    plt.uninstall_repl_displayhook()
 
 
 # ------------------------------------------------------------------------- helpers

@@ -22,6 +22,7 @@ warnings.simplefilter("ignore")
 plt.figure()
 import kamlib as kam
 kam.plots.inline_figures()
+plt.uninstall_repl_displayhook()
 %config InlineBackend.figure_formats = ["svg"]
 os.chdir("/")
 """
@@ -33,7 +34,8 @@ import matplotlib as mpl, matplotlib.pyplot as plt
 from matplotlib_inline.config import InlineBackend
 print("left_over" in globals(), "KAM_LEFT_OVER" in os.environ, mpl.rcParams["lines.linewidth"],
       len(warnings.filters), plt.get_fignums(), sorted(InlineBackend.instance().figure_formats),
-      sorted(InlineBackend.instance().print_figure_kwargs), os.getcwd() == output_dir, os.getpid())
+      sorted(InlineBackend.instance().print_figure_kwargs), plt._REPL_DISPLAYHOOK.name, os.getcwd() == output_dir,
+      os.getpid())
 """
 
 
@@ -77,12 +79,19 @@ def test_a_reused_kernel_starts_every_job_clean(tmp_path):
 def test_inline_figures_sets_retina_fast_pngs_in_a_kernel(tmp_path):
     code = ("import kamlib as kam\nfrom matplotlib_inline.config import InlineBackend\n"
             "kam.plots.inline_figures()\nbackend = InlineBackend.instance()\n"
-            "print(sorted(backend.figure_formats), backend.print_figure_kwargs)")
+            "print(sorted(backend.figure_formats), backend.print_figure_kwargs)\n"
+            "import matplotlib.pyplot as plt\nfigure = plt.figure(); plt.plot([1, 2])\n"
+            "print(plt._REPL_DISPLAYHOOK.name)")
+    draws = ("import matplotlib.pyplot as plt\nfigure = plt.figure(); plt.plot([1, 2])\n"
+             "figure.canvas.mpl_connect('draw_event', lambda event: print('drawn', event.renderer.dpi))")
     run_dir = tmp_path / "run"
     with WarmKernel() as kernel:
-        result = runner.execute_job(_job(_notebook(tmp_path, "inline.ipynb", code), "inline"), run_dir, kernel)
-    assert _printed(result, run_dir).strip() == (
-        "['retina'] {'bbox_inches': False, 'pil_kwargs': {'compress_level': 1}}")
+        result = runner.execute_job(_job(_notebook(tmp_path, "inline.ipynb", code + "\n" + draws), "inline"),
+                                    run_dir, kernel)
+        plain = runner.execute_job(_job(_notebook(tmp_path, "plain.ipynb", draws), "plain"), run_dir, kernel)
+    assert _printed(result, run_dir).splitlines() == [
+        "['retina'] {'bbox_inches': False, 'pil_kwargs': {'compress_level': 1}}", "NONE", "drawn 200.0"]
+    assert _printed(plain, run_dir).splitlines() == ["drawn 100.0"] * 2  # reset: hook back, drawn twice (png)
 
 
 @pytest.mark.slow
