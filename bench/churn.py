@@ -39,7 +39,7 @@ def main() -> None:
     spend = timed("gamma_gamma_fit", churn.gamma_gamma_fit, summary)
     timed("clv (52 weeks, discounted)", churn.clv, summary, params, spend=spend, horizon=52, discount=0.10 / 52)
     risk = timed("churn_signals (with p_alive)", churn.churn_signals, orders, visits, as_of=AS_OF, params=params,
-                 competitors=kamlib.sample.COMPETITORS)
+                 summary=summary, competitors=kamlib.sample.COMPETITORS)
 
     print(f"\naccounts fitted: {params.n_customers:,}; distinct (x, t_x, T): "
           f"{len(summary[['frequency', 'recency', 'T']].drop_duplicates()):,}")
