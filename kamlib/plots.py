@@ -135,7 +135,7 @@ def theme(lang: str = "en") -> None:
     mpl.rcParams["axes.unicode_minus"] = False
 
 
-def inline_figures(*, retina: bool = True, tight: bool = False, compress_level: int = 1) -> None:
+def inline_figures(*, lang: str = "en", retina: bool = True, tight: bool = False, compress_level: int = 1) -> None:
     """Show a notebook's figures as sharp PNGs that are quick to make.
 
     Sets IPython's inline backend to retina PNGs (twice the pixels, shown at the
@@ -149,7 +149,9 @@ def inline_figures(*, retina: bool = True, tight: bool = False, compress_level: 
     Each figure is also drawn once instead of twice: pyplot draws every new figure
     after each cell (its hook for interactive windows), and the inline backend then
     draws it again, at twice the pixels, to show it; the first drawing was thrown
-    away. Does nothing outside IPython or with another backend.
+    away. Every figure's PNG carries a text alternative in *lang* (:func:`figure_alt`)
+    in its ``alt`` metadata, which the HTML reports write into the image tag. Does
+    nothing outside IPython or with another backend.
 
     Examples
     --------
@@ -158,6 +160,7 @@ def inline_figures(*, retina: bool = True, tight: bool = False, compress_level: 
     import matplotlib as mpl
     from IPython import get_ipython
 
+    i18n.check_lang(lang)
     shell = get_ipython()
     if shell is None or "inline" not in mpl.get_backend():
         return
@@ -165,6 +168,7 @@ def inline_figures(*, retina: bool = True, tight: bool = False, compress_level: 
     shell.run_line_magic("config", f"InlineBackend.print_figure_kwargs = {options!r}")
     shell.run_line_magic("config", f"InlineBackend.figure_formats = {['retina' if retina else 'png']!r}")
     _draw_once()
+    _describe_figures(shell, lang)
 
 
 def _draw_once() -> None:
@@ -175,6 +179,46 @@ def _draw_once() -> None:
     if not plt.get_fignums():  # pyplot picks its backend at the first figure, and that would add the hook again
         plt.switch_backend(mpl.get_backend())
     plt.uninstall_repl_displayhook()
+
+
+def _describe_figures(shell: Any, lang: str) -> None:
+    """Add :func:`figure_alt` to the metadata of every figure's PNG (see :func:`inline_figures`)."""
+    from matplotlib.figure import Figure
+
+    formatter = shell.display_formatter.formatters["image/png"]
+    render = formatter.lookup_by_type(Figure)
+
+    def png(figure: Figure) -> Any:
+        shown = render(figure)
+        if shown is None:  # an empty figure shows nothing
+            return None
+        data, metadata = shown if isinstance(shown, tuple) else (shown, {})
+        return data, {**metadata, "alt": figure_alt(figure, lang)}
+
+    formatter.for_type(Figure, png)
+
+
+def figure_alt(figure: Any, lang: str = "en") -> str:
+    """A figure's text alternative: its title, else its axes' titles, else "<y label> by <x label>".
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> fig, ax = plt.subplots(); _ = ax.set(xlabel="月份", ylabel="销售额")
+    >>> figure_alt(fig, "zh")
+    '销售额（按月份）'
+    >>> _ = fig.suptitle("Revenue by region"); figure_alt(fig)
+    'Revenue by region'
+    """
+    texts = [figure.get_suptitle()] if figure.get_suptitle() else []
+    texts = texts or [t for ax in figure.axes for t in (ax.get_title("left"), ax.get_title()) if t]
+    if not texts:
+        texts = [_by(ax.get_ylabel(), ax.get_xlabel(), lang) for ax in figure.axes]
+    return "; ".join(dict.fromkeys(t.replace("\n", " ") for t in texts if t))
+
+
+def _by(y: str, x: str, lang: str) -> str:
+    return i18n.t("figure.alt_by", lang, y=y, x=x) if x and y else x or y
 
 
 # ------------------------------------------------------------------------- helpers

@@ -799,6 +799,10 @@ _REPORT_TEMPLATE = (
     "{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}\n"
     "{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}\n"
     "{%- block html_head_css -%}<style type=\"text/css\">" + _REPORT_CSS + "</style>{%- endblock html_head_css -%}\n"
+    # a figure's text alternative (kamlib.plots.inline_figures puts it in the PNG's metadata)
+    "{%- block data_png scoped -%}{%- set alt = output | get_metadata('alt', 'image/png') -%}"
+    "{%- if alt -%}{{ super() | replace('<img src=', '<img alt=\"' ~ (alt | escape_html) ~ '\" src=', 1) }}"
+    "{%- else -%}{{ super() }}{%- endif -%}{%- endblock data_png -%}\n"
 )
 
 

@@ -78,10 +78,10 @@ def test_a_reused_kernel_starts_every_job_clean(tmp_path):
 @pytest.mark.slow
 def test_inline_figures_sets_retina_fast_pngs_in_a_kernel(tmp_path):
     code = ("import kamlib as kam\nfrom matplotlib_inline.config import InlineBackend\n"
-            "kam.plots.inline_figures()\nbackend = InlineBackend.instance()\n"
+            "kam.plots.theme('zh')\nkam.plots.inline_figures(lang='zh')\nbackend = InlineBackend.instance()\n"
             "print(sorted(backend.figure_formats), backend.print_figure_kwargs)\n"
             "import matplotlib.pyplot as plt\nfigure = plt.figure(); plt.plot([1, 2])\n"
-            "print(plt._REPL_DISPLAYHOOK.name)")
+            "_ = plt.xlabel('月份'), plt.ylabel('销售额')\nprint(plt._REPL_DISPLAYHOOK.name)")
     draws = ("import matplotlib.pyplot as plt\nfigure = plt.figure(); plt.plot([1, 2])\n"
              "figure.canvas.mpl_connect('draw_event', lambda event: print('drawn', event.renderer.dpi))")
     run_dir = tmp_path / "run"
@@ -92,6 +92,8 @@ def test_inline_figures_sets_retina_fast_pngs_in_a_kernel(tmp_path):
     assert _printed(result, run_dir).splitlines() == [
         "['retina'] {'bbox_inches': False, 'pil_kwargs': {'compress_level': 1}}", "NONE", "drawn 200.0"]
     assert _printed(plain, run_dir).splitlines() == ["drawn 100.0"] * 2  # reset: hook back, drawn twice (png)
+    html = (run_dir / "inline" / "inline.html").read_text(encoding="utf-8")
+    assert html.count("<img") == 2 and html.count('<img alt="销售额（按月份）"') == 1
 
 
 @pytest.mark.slow
