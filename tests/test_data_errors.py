@@ -191,6 +191,20 @@ def test_row_numbers_hand_checked() -> None:
     assert "in 3 rows (rows 3, 5, 7: '2024-02-30', '明天', '03/05/2024')" in str(info.value)
 
 
+@pytest.mark.parametrize(("ids", "rows"), [
+    (["A1", "A2", "A3", "A4"], ()),  # rising ids (an export sorted by id): no count of distinct ids is made
+    (["A1", "A2", "A2", "A3"], (4,)),
+    (["A1", "", "A1", "A2"], (4,)),  # an empty id between the two does not hide the repeat
+    (["A1", "A2", "A3", "A1"], (5,)),  # rising up to the last row
+    (["A3", "A1", "A2", "A1"], (5,)),
+])
+def test_repeated_ids_found_whether_or_not_the_ids_rise(tmp_path: Path, ids: list[str], rows: tuple[int, ...]) -> None:
+    lines = ["account_id,account_name", *(f"{i},x" for i in ids)]
+    (tmp_path / "accounts.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    repeats = [p for p in kd.validate(tmp_path, cache=False).problems if p.code == "duplicate_id"]
+    assert [(p.rows, p.count) for p in repeats] == ([(rows, len(rows))] if rows else [])
+
+
 def test_at_most_five_rows_listed() -> None:
     with pytest.raises(DataError) as info:
         kd.load(BAD / "many_bad_rows", cache=False)

@@ -9,14 +9,20 @@ common form, and 走访.csv whose file name and headers are mapped by a kam.yml.
 from __future__ import annotations
 
 import os
+import re
 import shutil
+import tempfile
 from pathlib import Path
+from unittest import mock
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pandas.testing import assert_frame_equal
 
 import kamlib.data as kd
+from kamlib.data import read
 from kamlib.errors import DataError
 
 DATA = Path(__file__).parent / "data"
@@ -202,6 +208,12 @@ def test_embedded_sample_loads() -> None:
     assert (ds.summary()["rows"] > 0).all()
 
 
+def test_tables_can_be_read_after_the_summary(tmp_path: Path) -> None:
+    ds = kd.load(ZH, cache=False)  # a fresh dataset: no table read yet
+    summary = ds.summary()
+    assert [len(ds.table(name)) for name in ds.names] == summary["rows"].tolist()
+
+
 # ------------------------------------------------------------------------- cache
 
 
@@ -241,6 +253,30 @@ def test_cache_keeps_problems_and_exclusions(tmp_path: Path) -> None:
         assert_frame_equal(ds.excluded, kd.load(folder, errors="exclude", cache=False).excluded)
 
 
+def test_cache_keeps_the_most_recently_used_entries(tmp_path: Path, _cache: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(kd.cache, "KEEP", 2)
+    folders = []
+    for n in range(3):
+        folders.append(tmp_path / f"copy{n}")
+        shutil.copytree(ZH, folders[-1])
+
+    def entries() -> set[Path]:
+        return set((_cache / "tables").iterdir())
+
+    kd.load(folders[0])
+    (first,) = entries()
+    kd.load(folders[1])
+    (second,) = entries() - {first}
+    for entry in (first, second):  # both made a minute ago
+        mtime = (entry / kd.cache.REPORT_FILE).stat().st_mtime - 60
+        os.utime(entry / kd.cache.REPORT_FILE, (mtime, mtime))
+    kd.load(folders[0])  # used again: now the more recent of the two
+    kd.load(folders[2])  # a third entry: the least recently used one goes
+    kept = entries()
+    assert len(kept) == 2 and first in kept and second not in kept
+
+
 def test_changed_file_invalidates_cache(tmp_path: Path, _cache: Path) -> None:
     folder = tmp_path / "zh"
     shutil.copytree(ZH, folder)
@@ -267,3 +303,60 @@ def test_changed_kam_yml_invalidates_cache(tmp_path: Path) -> None:
                       encoding="utf-8")
     with pytest.raises(DataError, match=r"走访\.csv: no table"):
         kd.load(folder)
+
+
+def test_cache_keeps_row_numbers_types_and_empty_tables(tmp_path: Path) -> None:
+    """The cache's Arrow files give back the same tables, file row numbers and report, empty tables too."""
+    folder = tmp_path / "data"
+    folder.mkdir()
+    # orders: row 3 blank, row 4 a negative revenue (so rows are numbered), dates in two forms;
+    # accounts: a header only, with a flag and a level column
+    (folder / "orders.csv").write_text("account_id,order_date,revenue,quantity\nA1,2024-01-05,10,2\n\n"
+                                       "A2,2024/1/6,-1,3\nA3,2024-01-07,5,\n", encoding="utf-8")
+    (folder / "accounts.csv").write_text("account_id,vip,purchase_level\n", encoding="utf-8")
+    fresh = kd.load(folder, errors="exclude", cache=False)
+    for _ in range(2):  # builds the entry, then reads it
+        ds = kd.load(folder, errors="exclude")
+        assert ds.names == fresh.names == ["accounts", "orders"]
+        for name in ds.names:
+            assert_frame_equal(ds.table(name), fresh.table(name))
+            assert ds.file_rows(name) == fresh.file_rows(name)
+        assert ds.file_rows("orders") == [2, 5]
+        assert ds.table("accounts").dtypes.astype(str).tolist() == ["string", "boolean", "Int64"]
+        assert ds.report == fresh.report
+        assert_frame_equal(ds.excluded, fresh.excluded)
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 3, 5, 64])
+@pytest.mark.parametrize("data", [
+    b"a,b\n1,2\n" * 40 + "客户,3\n".encode(),  # a character split across chunks after ASCII ones
+    b"a,b\n1,2\n" * 40 + "客户,3\n".encode("gbk") + b"1,2\n" * 40,  # GBK text far into the file
+    b"a,b\n1," + b"\xe5" + b"2\n" * 40,  # a cut UTF-8 character followed by ASCII chunks
+    b"a,b\n\xe5a\x85\x85\n",  # GB18030 only: an ASCII byte inside a character must not be passed over
+    b"a,b\n1,2\n" * 40 + b"\xe5",  # a cut character at the very end
+    b"a,b\n\x81\x30\x81\x30\n" * 3,  # a four-byte GB18030 character
+])
+def test_encoding_judged_on_every_byte(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int,
+                                       data: bytes) -> None:
+    """ASCII chunks are passed over, yet the answer is that of decoding the whole file."""
+    monkeypatch.setattr(read, "CHUNK_BYTES", chunk)
+    path = tmp_path / "x.csv"
+    path.write_bytes(data)
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            data.decode(encoding)
+        except UnicodeDecodeError:
+            assert not read._decodes(path, encoding)
+        else:
+            assert read._decodes(path, encoding)
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=st.lists(st.sampled_from([b"a", b",", b"\n", b"\r", b"\r\n"]), max_size=30).map(b"".join),
+       chunk=st.integers(1, 7))
+def test_blank_lines_found_across_chunks(data: bytes, chunk: int) -> None:
+    """The quick scan agrees with a regular expression over the whole file, wherever the chunks end."""
+    with tempfile.TemporaryDirectory() as folder, mock.patch.object(read, "SCAN_BYTES", chunk):
+        path = Path(folder) / "x.csv"
+        path.write_bytes(data)
+        assert read._has_blank_lines(path) == bool(re.search(rb"\n\r?\n", data))

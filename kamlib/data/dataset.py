@@ -16,7 +16,7 @@ import pyarrow as pa
 from kamlib.data import cache, read
 from kamlib.data.aliases import Aliases, read_config
 from kamlib.data.build import Built, build
-from kamlib.data.parse import literal, quote
+from kamlib.data.parse import quote
 from kamlib.data.problems import MAX_ROWS, Problem, ValidationReport, row_list, shown
 from kamlib.data.schema import TABLES
 from kamlib.errors import ConfigError, DataError
@@ -180,7 +180,7 @@ class Dataset:
             first = last = None
             if dates:
                 first, last = self.con.execute(
-                    f"SELECT min({quote(dates[0])}), max({quote(dates[0])}) FROM {quote(name)}").fetchone()
+                    f"SELECT min({quote(dates[0])}), max({quote(dates[0])}) FROM {quote(name)}").fetchall()[0]
             rows.append({"table": name, "rows": built.rows_loaded, "columns": len(built.columns),
                          "date_column": dates[0] if dates else None, "first_date": first, "last_date": last,
                          "excluded": built.rows_in - built.rows_loaded})
@@ -272,7 +272,7 @@ def _reference_problems(con: duckdb.DuckDBPyConnection, built: dict[str, Built])
                 continue
             where = (f"{quote(column)} IS NOT NULL AND {quote(column)} NOT IN "
                      f"(SELECT {quote(key)} FROM {quote('_t_' + target)} WHERE {quote(key)} IS NOT NULL)")
-            count = con.execute(f"SELECT count(*) FROM {quote('_t_' + name)} WHERE {where}").fetchone()[0]
+            count = con.execute(f"SELECT count(*) FROM {quote('_t_' + name)} WHERE {where}").fetchall()[0][0]
             if not count:
                 continue
             examples = con.execute(f"SELECT r, {quote(column)} FROM (SELECT {b.row_number} AS r, * "
@@ -294,9 +294,9 @@ def _quiet(_: str) -> None:
     """The default progress callback: say nothing."""
 
 
-def _connect(path: Path | None = None) -> duckdb.DuckDBPyConnection:
-    """A DuckDB connection without DuckDB's own progress bar (it would litter notebooks and reports)."""
-    con = duckdb.connect(str(path) if path else ":memory:")
+def _connect() -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB connection without DuckDB's own progress bar (it would litter notebooks and reports)."""
+    con = duckdb.connect(":memory:")
     con.execute("SET enable_progress_bar = false")
     return con
 
@@ -325,21 +325,18 @@ def _build_all(con: duckdb.DuckDBPyConnection, path: Path, aliases: Aliases, lab
     return usable, ValidationReport(label, problems, {n: (b.rows_in, b.rows_loaded) for n, b in usable.items()})
 
 
-def _views(con: duckdb.DuckDBPyConnection, built: dict[str, Built], schema: str | None = None) -> None:
-    prefix = f"{quote(schema)}." if schema else ""
+def _views(con: duckdb.DuckDBPyConnection, built: dict[str, Built]) -> None:
     for name, b in built.items():
-        typed = quote("_t_" + name)
-        if schema:
-            con.execute(f"CREATE VIEW {typed} AS SELECT * FROM {prefix}{typed}")
         columns = "* EXCLUDE (_row)" if b.numbered else "*"
-        con.execute(f"CREATE VIEW {quote(name)} AS SELECT {columns} FROM {typed}")
+        con.execute(f"CREATE VIEW {quote(name)} AS SELECT {columns} FROM {quote('_t_' + name)}")
 
 
 def _cached(folder: Path, label: str) -> Dataset:
     built, report = cache.read(folder)
+    cache.mark_used(folder)
     con = _connect()
-    con.execute(f"ATTACH {literal(str(folder / cache.DB_FILE))} AS kamcache (READ_ONLY)")
-    _views(con, built, "kamcache")
+    cache.open_tables(con, folder, list(built))
+    _views(con, built)
     return Dataset(con, label, built, report)
 
 
@@ -348,13 +345,15 @@ def _build_into(where: Path, folder: Path, aliases: Aliases, label: str, progres
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     try:
-        with _connect(staging / cache.DB_FILE) as con:
+        with _connect() as con:
             built, report = _build_all(con, folder, aliases, label, progress)
+            cache.write_tables(con, staging, list(built))
         cache.save(staging, built, report)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     cache.publish(staging, where)
+    cache.prune(cache.KEEP)
 
 
 def _open(path: str | os.PathLike[str] | None, aliases: Mapping[str, Any] | None, use_cache: bool,
@@ -365,18 +364,17 @@ def _open(path: str | os.PathLike[str] | None, aliases: Mapping[str, Any] | None
         raise DataError(f"{folder}: no such file or folder. Check the path (data=...), or pass None for the "
                         f"embedded sample.", source=str(folder), code="bad_path")
     config = read_config(folder) if folder.is_dir() else {}
-    merged = Aliases.build(config, aliases)
     label = "embedded sample" if path is None else str(folder)
     if use_cache:
         where = cache.entry(cache.key(folder, _input_files(folder), [config, aliases]))
         try:
-            if not cache.complete(where):
-                _build_into(where, folder, merged, label, progress)
+            if not cache.complete(where):  # an entry exists only for aliases that built before
+                _build_into(where, folder, Aliases.build(config, aliases), label, progress)
             return _cached(where, label)
         except OSError:
             pass  # the cache folder is not writable: build in memory instead
     con = _connect()
-    built, report = _build_all(con, folder, merged, label, progress)
+    built, report = _build_all(con, folder, Aliases.build(config, aliases), label, progress)
     _views(con, built)
     return Dataset(con, label, built, report)
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from kamlib.data.aliases import normalise
@@ -31,6 +32,7 @@ DUCKDB_SUFFIXES = (".duckdb", ".db", ".ddb")
 DATA_SUFFIXES = CSV_SUFFIXES + EXCEL_SUFFIXES + PARQUET_SUFFIXES
 SNIFF_BYTES = 1 << 16
 CHUNK_BYTES = 1 << 24
+SCAN_BYTES = 1 << 20
 
 
 @dataclass
@@ -106,11 +108,17 @@ def detect_encoding(path: Path) -> str:
 
 
 def _decodes(path: Path, encoding: str) -> bool:
+    """Whether the whole file decodes as *encoding*.
+
+    UTF-8 and GB18030 both read ASCII bytes as themselves, so a chunk of ASCII only
+    needs no decoding unless a character of the chunk before is still open.
+    """
     decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
     try:
         with path.open("rb") as fh:
             while chunk := fh.read(CHUNK_BYTES):
-                decoder.decode(chunk)
+                if not (chunk.isascii() and decoder.getstate()[0] == b""):
+                    decoder.decode(chunk)
         decoder.decode(b"", final=True)
     except UnicodeDecodeError:
         return False
@@ -179,13 +187,32 @@ def _repeated(headers: list[str]) -> list[str]:
     return [h for h in headers if normalise(h) in seen or seen.add(normalise(h))]
 
 
+def _has_pair(data: bytes, pair: bytes) -> bool:
+    r"""Whether the two bytes *pair* occur side by side in *data* (compared two bytes at a time).
+
+    Several times faster than ``pair in data`` when the first byte is frequent, as
+    ``\n`` is in a CSV file.
+
+    Examples
+    --------
+    >>> _has_pair(b"a\nb\n\nc", b"\n\n"), _has_pair(b"a\nb\nc\n", b"\n\n")
+    (True, False)
+    """
+    target = np.frombuffer(pair, np.uint16)[0]
+    return len(data) > 1 and any(
+        (np.frombuffer(data, np.uint16, (len(data) - start) // 2, start) == target).any() for start in (0, 1)
+    )
+
+
 def _has_blank_lines(path: Path) -> bool:
+    """Whether the file has a line break right after another (``\\n\\n`` or ``\\n\\r\\n``)."""
     with path.open("rb") as fh:
         tail = b""
-        while chunk := fh.read(CHUNK_BYTES):
-            if re.search(rb"\n\r?\n", tail + chunk):
+        while chunk := fh.read(SCAN_BYTES):
+            text = tail + chunk
+            if _has_pair(text, b"\n\n") or (_has_pair(text, b"\n\r") and re.search(rb"\n\r\n", text)):
                 return True
-            tail = chunk[-2:]
+            tail = text[-2:]
     return False
 
 
