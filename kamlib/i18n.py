@@ -15,8 +15,10 @@ import csv
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from importlib import resources
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
 
 from kamlib.errors import ConfigError
 
@@ -135,6 +137,7 @@ def translate_frame(
 
     Examples
     --------
+    >>> import pandas as pd
     >>> frame = pd.DataFrame({"status": ["won", "open"], "revenue": [1.0, 2.0]})
     >>> translate_frame(frame, "zh", values={"status": "status"}).columns.tolist()
     ['状态', '销售额']

@@ -11,14 +11,13 @@ never have to be loaded into pandas; only the small aggregated result is.
 from __future__ import annotations
 
 import math
-import re
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from kamlib import i18n
 from kamlib.errors import ConfigError, DataError
+from kamlib.masking import mask_secret, secret_values
 
 if TYPE_CHECKING:  # pragma: no cover
     from kamlib.data import Dataset
@@ -33,17 +32,6 @@ __all__ = [
     "table_overview",
 ]
 
-# A parameter whose *name* contains one of these is never shown (domain: design.md,
-# "Secrets never appear in any output file").
-_SECRET_NAME = re.compile(r"token|passw|pwd|secret|credential|api_?key|auth", re.IGNORECASE)
-# scheme://user:password@host...
-_URL_PASSWORD = re.compile(r"^(?P<head>[A-Za-z][A-Za-z0-9+.\-]*://[^/\s:@]*):(?P<pw>[^@/\s]*)@")
-# ...?password=xxx&token=yyy
-_URL_QUERY_SECRET = re.compile(
-    r"(?P<key>[?&;](?:[^=&;#]*(?:token|passw|pwd|secret|credential|api_?key|auth)[^=&;#]*)=)(?P<val>[^&;#]*)",
-    re.IGNORECASE,
-)
-MASK = "***"
 
 
 # --------------------------------------------------------------------------- helpers
@@ -254,71 +242,6 @@ def revenue_by_month(ds: Dataset, by: str | None = None) -> pd.DataFrame:
     out = full.reset_index()
     out["month"] = out["month"].astype("datetime64[ns]")
     return out[columns]
-
-
-def mask_secret(name: str, value: Any) -> Any:
-    """Return *value* with secrets replaced by ``***``.
-
-    A parameter whose name contains token, password, secret, credential, api key or
-    auth is masked entirely; in a URL the password (``user:***@host``) and secret
-    query values (``?token=***``) are masked. Anything else is returned unchanged.
-
-    Examples
-    --------
-    >>> mask_secret("data", "postgresql://kam:s3cret@db.example.com/crm")
-    'postgresql://kam:***@db.example.com/crm'
-    >>> mask_secret("api_token", "abc123")
-    '***'
-    >>> mask_secret("lang", "zh")
-    'zh'
-    """
-    if value is None:
-        return None
-    if _SECRET_NAME.search(str(name)):
-        return MASK
-    if isinstance(value, str):
-        masked = _URL_PASSWORD.sub(lambda m: f"{m['head']}:{MASK}@", value)
-        masked = _URL_QUERY_SECRET.sub(lambda m: f"{m['key']}{MASK}", masked)
-        return masked
-    if isinstance(value, Mapping):
-        return {k: mask_secret(k, v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return type(value)(mask_secret(name, v) for v in value)
-    return value
-
-
-def secret_values(name: str, value: Any) -> list[str]:
-    """The secret pieces of one parameter: what :func:`mask_secret` hides, as text.
-
-    Used to scrub secrets from anything derived from the value (an error message may
-    quote a URL in another form, e.g. with ``//`` collapsed to ``/``).
-
-    Examples
-    --------
-    >>> secret_values("data", "postgresql://kam:s3cret@db/crm?token=abc")
-    ['s3cret', 'abc']
-    >>> secret_values("api_token", "xyz"), secret_values("lang", "zh")
-    (['xyz'], [])
-    """
-    from urllib.parse import unquote
-
-    if value is None:
-        return []
-    if _SECRET_NAME.search(str(name)):
-        return [str(value)] if str(value) else []
-    if isinstance(value, Mapping):
-        return [piece for k, v in value.items() for piece in secret_values(k, v)]
-    if isinstance(value, (list, tuple)):
-        return [piece for v in value for piece in secret_values(name, v)]
-    if not isinstance(value, str):
-        return []
-    found = [m["pw"] for m in _URL_PASSWORD.finditer(value)] + [m["val"] for m in _URL_QUERY_SECRET.finditer(value)]
-    pieces = []
-    for piece in found:
-        for form in (piece, unquote(piece)):
-            if form and form not in pieces:
-                pieces.append(form)
-    return pieces
 
 
 def parameter_summary(**params: Any) -> pd.DataFrame:

@@ -35,14 +35,13 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
 import kamlib
 from kamlib import i18n
 from kamlib.errors import ConfigError, ReportError
-from kamlib.overview import mask_secret
+from kamlib.masking import mask_secret
 
 if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
     from pandas.io.formats.style import Styler
 
 __all__ = [
@@ -107,6 +106,8 @@ def _translate(df: pd.DataFrame, lang: str, values: Mapping[str, str | None] | N
     A group of ``None`` means the column holds column names (``order_date``), which
     are labelled like headers.
     """
+    import pandas as pd  # imported when used: the report runner itself needs no pandas
+
     out = df.copy()
     for column, group in (values or {}).items():
         if column not in out.columns:
@@ -163,6 +164,7 @@ def save_table(
     Examples
     --------
     >>> import tempfile
+    >>> import pandas as pd
     >>> frame = pd.DataFrame({"region": ["east"], "revenue": [1.0]})
     >>> [p.name for p in save_table(frame, "t", tempfile.mkdtemp(), lang="zh")]
     ['t.csv', 't.xlsx']
@@ -180,6 +182,8 @@ def save_table(
         written.append(_atomic_write_text(folder / f"{name}.csv", text, encoding="utf-8-sig"))
     if "xlsx" in formats:
         import io
+
+        import pandas as pd
 
         buffer = io.BytesIO()
         sheet = table.copy()
@@ -227,11 +231,14 @@ def styled(
 
     Examples
     --------
+    >>> import pandas as pd
     >>> frame = pd.DataFrame({"region": ["east"], "revenue": [1234.5], "share": [0.25]})
     >>> html = styled(frame, "zh").to_html()
     >>> "销售额" in html and "1,234" in html and "25.0%" in html
     True
     """
+    import pandas as pd
+
     i18n.check_lang(lang)
     shown = _translate(df, lang, values)
     formats: dict[str, Any] = {}
@@ -821,6 +828,9 @@ def _exporter(lang: str) -> Any:
         exclude_input_prompt=True,
         exclude_output_prompt=True,
         language_code=lang,
+        # nbconvert's defaults (execute, clear or extract outputs, highlight magics, ...)
+        # change nothing in an executed report, but each would check the notebook again
+        default_preprocessors=[],
     )
     exporter.register_preprocessor(
         TagRemovePreprocessor(remove_cell_tags={"notebook-only"}, enabled=True), enabled=True

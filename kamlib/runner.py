@@ -43,7 +43,7 @@ from typing import Any, Self
 from kamlib import kernels
 from kamlib.errors import ReportError
 from kamlib.kernels import WarmKernel, kernel_manager
-from kamlib.overview import MASK, secret_values
+from kamlib.masking import MASK, secret_values
 from kamlib.report import (
     ENV_PREFIX,
     Job,
