@@ -86,6 +86,7 @@ class _Worker:
     conn: Connection
     task: tuple[int, Job] | None = None
     given: float = 0.0
+    started: str | None = None
     deadline: float | None = None
 
     @classmethod
@@ -99,7 +100,7 @@ class _Worker:
 
     def give(self, task: tuple[int, Job], run_dir: Path, grace: float) -> None:
         timeout = task[1].timeout
-        self.task, self.given = task, time.monotonic()
+        self.task, self.given, self.started = task, time.monotonic(), _now()
         self.deadline = self.given + timeout + grace if timeout else None
         with contextlib.suppress(OSError):  # a worker that just died: its sentinel says so
             self.conn.send((task[1], run_dir))
@@ -128,7 +129,7 @@ class _Worker:
         files = sorted(str(p.relative_to(run_dir)).replace("\\", "/") for p in folder.rglob("*")
                        if p.is_file() and not p.name.startswith(".")) if folder.is_dir() else []
         return replace(JobResult.pending(job), status="failed", error=error, files=files,
-                       seconds=round(time.monotonic() - self.given, 2), ended=_now())
+                       seconds=round(time.monotonic() - self.given, 2), started=self.started, ended=_now())
 
 
 def _stop(crew: Sequence[_Worker], wait_for: float = STOP_WAIT) -> None:
