@@ -8,6 +8,8 @@ process and reads its own peak resident memory (VmHWM). Times include the import
 kamlib is measured twice: *cold* (empty cache: the file is parsed, every cell is
 checked and the typed tables are written to the cache) and *warm* (the next load
 of the unchanged file, as every further notebook of a report run sees it).
+*duckdb alone* is DuckDB reading the CSV and grouping it with nothing else (no
+checks, no typing, no cache): the floor for any first load through DuckDB.
 
 Usage::
 
@@ -51,6 +53,17 @@ totals = ds.sql("SELECT account_id, sum(revenue) AS revenue FROM orders GROUP BY
 seconds = time.perf_counter() - start
 print(json.dumps({"seconds": seconds, "rss_mb": peak_mb(),
                   "accounts": len(totals), "total": float(totals["revenue"].sum())}))
+"""
+
+DUCKDB = PEAK + """
+import time, json, sys
+start = time.perf_counter()
+import duckdb
+totals = duckdb.sql(f"SELECT account_id, sum(revenue) AS revenue FROM read_csv('{sys.argv[1]}/orders.csv') "
+                    "GROUP BY account_id").fetchall()
+seconds = time.perf_counter() - start
+print(json.dumps({"seconds": seconds, "rss_mb": peak_mb(),
+                  "accounts": len(totals), "total": float(sum(r for _, r in totals))}))
 """
 
 PANDAS = PEAK + """
@@ -100,11 +113,12 @@ def measure(code: str, folder: Path, cache: Path) -> dict:
 
 def series(args: argparse.Namespace, folder: Path) -> dict[str, list[dict]]:
     """Each variant measured ``args.runs`` times; cold runs get a new, empty cache."""
-    results: dict[str, list[dict]] = {"kamlib cold": [], "kamlib warm": [], "pandas": []}
+    results: dict[str, list[dict]] = {"kamlib cold": [], "kamlib warm": [], "duckdb alone": [], "pandas": []}
     for _ in range(args.runs):
         with tempfile.TemporaryDirectory() as cache:
             results["kamlib cold"].append(measure(KAMLIB, folder, Path(cache)))
             results["kamlib warm"].append(measure(KAMLIB, folder, Path(cache)))
+        results["duckdb alone"].append(measure(DUCKDB, folder, Path(tempfile.gettempdir())))
         results["pandas"].append(measure(PANDAS, folder, Path(tempfile.gettempdir())))
     return results
 
@@ -125,7 +139,7 @@ def main() -> None:
               f"{max(r['rss_mb'] for r in runs):6.0f} MB  accounts {runs[0]['accounts']:,}")
     totals = {n: round(runs[0]["total"]) for n, runs in results.items()}
     assert len(set(totals.values())) == 1, f"the totals differ: {totals}"
-    for name in ("kamlib cold", "kamlib warm"):
+    for name in ("kamlib cold", "kamlib warm", "duckdb alone"):
         peak = max(r["rss_mb"] for r in results[name])
         print(f"{name}: {median['pandas'] / median[name]:.1f}x the pandas baseline's speed (target >= 3x), "
               f"peak RSS {peak:.0f} MB (target < 1500 MB)")
