@@ -26,7 +26,7 @@ from kamlib.bgnbd import (
     simulate_bgnbd,
 )
 from kamlib.errors import ConfigError, DataError
-from kamlib.selection import _by_group, _groups, _rows, _starts
+from kamlib.grouping import by_group, rows_where, run_starts, sorted_groups
 
 __all__ = [
     "SIGNALS",
@@ -71,7 +71,7 @@ def _timestamp(as_of: object, purpose: str) -> pd.Timestamp:
 def _distinct(values: np.ndarray) -> np.ndarray:
     """Sorted distinct integers (as ``np.unique``, whose hashing is slow on millions of codes)."""
     ordered = np.sort(values)
-    return ordered[_starts(ordered)]
+    return ordered[run_starts(ordered)]
 
 
 # --------------------------------------------------------------------------- RFM
@@ -139,17 +139,17 @@ def rfm_summary(orders: pd.DataFrame, *, as_of: object, freq: str = "W", account
     ok = orders[account].notna() & orders[date].notna() & orders[value].notna()
     after = ok & (orders[date] > stamp)
     use = ok & ~after
-    kept = _rows(orders, use, [account, date, value])
+    kept = rows_where(orders, use, [account, date, value])
     codes, ids = pd.factorize(kept[account], sort=True)
     period_code, periods = pd.factorize(pd.PeriodIndex(kept[date], freq=freq).asi8, sort=True)
     # one integer key per (account, period), ordered like the pair: much faster to group by than the pair
-    keys, group, order, bounds = _groups(codes * len(periods) + period_code)
-    val = _by_group(group, len(keys), kept[value].to_numpy(dtype=float))
+    keys, group, order, bounds = sorted_groups(codes * len(periods) + period_code)
+    val = by_group(group, len(keys), kept[value].to_numpy(dtype=float))
     day = kept[date].to_numpy()[order]
     last_day, first_day = np.maximum.reduceat(day, bounds), np.minimum.reduceat(day, bounds)
     acc, pnum = np.divmod(keys, max(len(periods), 1))
     pnum = periods[pnum]
-    starts = _starts(acc)
+    starts = run_starts(acc)
     ends = np.r_[starts[1:], len(acc)][: len(starts)] - 1
     counts = ends - starts + 1
     totals = np.add.reduceat(val, starts) if len(starts) else np.zeros(0)
@@ -267,10 +267,10 @@ def _window_revenue(orders: pd.DataFrame, stamp: pd.Timestamp, months: int, wind
     edges = [stamp - pd.DateOffset(months=months * k) for k in range(windows, -1, -1)]
     slot = np.searchsorted(np.array(edges, dtype="datetime64[ns]"), orders["order_date"].to_numpy(), side="left")
     inside = (slot >= 1) & (slot <= windows)
-    keys, group, _, _ = _groups(orders["account_id"].to_numpy()[inside] * windows + (windows - slot[inside]))
-    sums = _by_group(group, len(keys), orders["revenue"].to_numpy(dtype=float)[inside])  # as a pivot table adds
+    keys, group, _, _ = sorted_groups(orders["account_id"].to_numpy()[inside] * windows + (windows - slot[inside]))
+    sums = by_group(group, len(keys), orders["revenue"].to_numpy(dtype=float)[inside])  # as a pivot table adds
     account, window = np.divmod(keys, windows)
-    accounts = account[_starts(account)]
+    accounts = account[run_starts(account)]
     table = np.zeros((len(accounts), windows))
     table[np.searchsorted(accounts, account), window] = sums
     return pd.DataFrame(table, index=pd.Index(accounts, name="account_id"))
@@ -282,7 +282,7 @@ def _purchase_gaps(orders: pd.DataFrame, stamp: pd.Timestamp) -> pd.DataFrame:
     pairs = _distinct(orders["account_id"].to_numpy() * len(days) + day_code)  # by account, then day
     account, day = np.divmod(pairs, max(len(days), 1))
     when = days[day]
-    starts = _starts(account)
+    starts = run_starts(account)
     ends = np.append(starts[1:], len(account))[: len(starts)] - 1
     same = account[1:] == account[:-1]
     gap = (np.diff(when) // np.timedelta64(1, "D"))[same]
@@ -301,8 +301,8 @@ def _purchase_gaps(orders: pd.DataFrame, stamp: pd.Timestamp) -> pd.DataFrame:
 
 def _competitor_mentions(visits: pd.DataFrame, stamp: pd.Timestamp, names: Sequence[str], months: int) -> pd.Series:
     """Competitor names found in visit notes of the last *months* months, per account code (", "-joined)."""
-    recent = _rows(visits, (visits["visit_date"] > stamp - pd.DateOffset(months=months))
-                   & (visits["visit_date"] <= stamp), ["account_id", "notes"])
+    recent = rows_where(visits, (visits["visit_date"] > stamp - pd.DateOffset(months=months))
+                        & (visits["visit_date"] <= stamp), ["account_id", "notes"])
     note, texts = pd.factorize(recent["notes"].astype("string").fillna(""))  # each distinct note searched once
     found = pd.DataFrame({name: pd.Series(texts).str.contains(name, regex=False).to_numpy()[note] for name in names})
     per = found.groupby(recent["account_id"].to_numpy()).any()
@@ -314,8 +314,8 @@ def _competitor_mentions(visits: pd.DataFrame, stamp: pd.Timestamp, names: Seque
 
 def _acceptance(visits: pd.DataFrame, stamp: pd.Timestamp, last: int) -> pd.DataFrame:
     """Acceptance rate of each account's last *last* visits and of the visits before them (by account code)."""
-    seen = _rows(visits, (visits["visit_date"] <= stamp) & visits["accepted"].notna(),
-                 ["account_id", "visit_date", "accepted"])
+    seen = rows_where(visits, (visits["visit_date"] <= stamp) & visits["accepted"].notna(),
+                      ["account_id", "visit_date", "accepted"])
     latest_first = np.argsort(seen["visit_date"].to_numpy(), kind="stable")[::-1]  # same day: later row first
     account = seen["account_id"].to_numpy()[latest_first]
     accepted = seen["accepted"].astype(float).to_numpy()[latest_first]
@@ -340,13 +340,14 @@ def _codes(orders: pd.DataFrame, visits: pd.DataFrame | None,
 
     Grouping on integer codes is much faster than on (Arrow) strings; ``ids[code]`` is the account id.
     """
-    seen = _rows(orders, orders["order_date"].notna() & (orders["order_date"] <= stamp) & orders["account_id"].notna(),
-                 ["account_id", "order_date", "revenue"])
+    seen = rows_where(orders,
+                      orders["order_date"].notna() & (orders["order_date"] <= stamp) & orders["account_id"].notna(),
+                      ["account_id", "order_date", "revenue"])
     if visits is None:
         codes, ids = pd.factorize(seen["account_id"])
         return seen.assign(account_id=codes), None, ids
     columns = ["account_id", "visit_date"] + [c for c in ("notes", "accepted") if c in visits.columns]
-    visits = _rows(visits, visits["account_id"].notna() & (visits["visit_date"] <= stamp), columns)
+    visits = rows_where(visits, visits["account_id"].notna() & (visits["visit_date"] <= stamp), columns)
     codes, ids = pd.factorize(pd.concat([seen["account_id"], visits["account_id"]], ignore_index=True))
     return seen.assign(account_id=codes[: len(seen)]), visits.assign(account_id=codes[len(seen):]), ids
 

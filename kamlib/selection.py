@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from kamlib.errors import ConfigError, DataError
+from kamlib.grouping import by_group, id_codes, per_id, rows_where, sorted_groups, take
 
 __all__ = [
     "SELECTION_WEIGHTS", "STAGES", "relationship_stages", "selection_criteria", "selection_score",
@@ -53,72 +54,11 @@ def _scale(values: pd.Series, lower_is_better: bool = False) -> pd.Series:
     return (1 - scaled if lower_is_better else scaled).fillna(0.0)
 
 
-def _rows(df: pd.DataFrame, mask: pd.Series | np.ndarray, columns: Sequence[str]) -> pd.DataFrame:
-    """The *columns* of *df* (those present) on the rows where *mask* is true.
-
-    Column by column: much faster than ``df.loc[mask, columns]``, which gathers Arrow strings slowly.
-    """
-    mask = np.asarray(mask, dtype=bool)
-    return pd.DataFrame({c: df[c].array[mask] for c in columns if c in df.columns}, index=df.index[mask])
-
-
 def _window(orders: pd.DataFrame, as_of: object, months: int, columns: Sequence[str]) -> pd.DataFrame:
     """The *columns* (those present) of the orders of the *months* months up to *as_of*."""
     stamp = orders["order_date"].max() if as_of is None else pd.Timestamp(as_of)
     inside = (orders["order_date"] > stamp - pd.DateOffset(months=months)) & (orders["order_date"] <= stamp)
-    return _rows(orders, inside, columns)
-
-
-def _starts(ordered: np.ndarray) -> np.ndarray:
-    """Positions where a new value begins in the sorted array *ordered*."""
-    return np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]]) if len(ordered) else np.zeros(0, dtype=int)
-
-
-def _groups(key: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Group rows by an integer *key* ≥ 0: the sorted distinct keys, each row's group (its key's position
-    among them, as ``groupby(key, sort=True)`` numbers groups), the rows in key order and where each group
-    starts in that order."""
-    order = np.argsort(key)
-    ordered = key[order]
-    starts = _starts(ordered)
-    group = np.empty(len(key), dtype=np.intp)
-    group[order] = np.repeat(np.arange(len(starts)), np.diff(np.append(starts, len(key))))
-    return ordered[starts], group, order, starts
-
-
-def _by_group(group: np.ndarray, n_groups: int, values: np.ndarray, how: str = "sum") -> np.ndarray:
-    """*how* ("sum", "mean") of *values* per group (-1 = no group), to the last bit as ``groupby(key,
-    sort=True)`` computes it when *group* numbers the groups as it does (by sorted key).
-
-    pandas adds up in one pass when the rows come group by group and with compensation otherwise, so
-    the numbering decides the last bits. The groups are passed as categorical codes: pandas need not
-    hash (or sort) millions of keys again.
-    """
-    grouper = pd.Categorical.from_codes(group, categories=pd.RangeIndex(n_groups))
-    return pd.Series(values).groupby(grouper, observed=False).agg(how).to_numpy()
-
-
-def _account_codes(rows: pd.Series, ids: pd.Series) -> tuple[np.ndarray, pd.Index, np.ndarray]:
-    """Accounts of *rows* as codes numbered in id order (-1 = missing), as ``groupby`` numbers them, the
-    distinct accounts of *rows* (in that order), and the code of each of *ids* (-1 = not among the rows)."""
-    codes, uniques = pd.factorize(rows, sort=True)
-    uniques = pd.Index(uniques)
-    return codes, uniques, uniques.get_indexer(ids)
-
-
-def _per_account(accounts: tuple[np.ndarray, pd.Index, np.ndarray], values: np.ndarray, how: str = "sum",
-                 keep: np.ndarray | None = None) -> np.ndarray:
-    """*how* of *values* per account, as ``groupby("account_id").agg(how)`` on the rows gives it, for each
-    id of :func:`_account_codes` (NaN for an id without rows); *keep* drops the other rows first."""
-    codes, uniques, where = accounts
-    n = len(uniques)
-    if keep is not None:
-        codes, values = codes[keep], values[keep]
-    present = np.bincount(codes[codes >= 0], minlength=n) > 0
-    rank = np.append(np.cumsum(present) - 1, -1)  # groupby numbers only the accounts with rows; -1 stays -1
-    result = np.full(n + 1, np.nan)
-    result[:n][present] = _by_group(rank[codes], int(present.sum()), values, how)
-    return result[where]
+    return rows_where(orders, inside, columns)
 
 
 def trailing_revenue(orders: pd.DataFrame, *, as_of: object, months: int = 12) -> pd.Series:
@@ -178,10 +118,10 @@ def selection_criteria(accounts: pd.DataFrame, *, orders: pd.DataFrame | None = 
         if orders is not None else None
     catalogue = products.set_index("product_id") if products is not None and "product_id" in products else None
     # each account's code, once: grouping on integer codes is much faster than on (Arrow) strings
-    codes = _account_codes(window["account_id"], ids) if window is not None else None
+    codes = id_codes(window["account_id"], ids) if window is not None else None
     derived = {
         "volume": lambda: _volume(window, codes, catalogue, low_margin_weight),
-        "concentration": lambda: (_per_account(codes, window["revenue"].to_numpy(dtype=float), "mean"),
+        "concentration": lambda: (per_id(codes, window["revenue"].to_numpy(dtype=float), "mean"),
                                   "orders: revenue per order") if window is not None else None,
         "service_level": lambda: _visit_counts(visits, window, as_of, months, ids),
         "price_sensitivity": lambda: _discount(window, codes, catalogue),
@@ -207,7 +147,7 @@ def _by_product(window: pd.DataFrame, values: pd.Series, missing: float = np.nan
     Looked up once per distinct product, as ``window["product_id"].map(values)`` would give them.
     """
     codes, ids = pd.factorize(window["product_id"])
-    return _at(values.reindex(ids).to_numpy(dtype=float, na_value=missing), codes, missing)
+    return take(values.reindex(ids).to_numpy(dtype=float, na_value=missing), codes, missing)
 
 
 def _volume(window, codes, catalogue, low_margin_weight):
@@ -215,10 +155,10 @@ def _volume(window, codes, catalogue, low_margin_weight):
         return None
     revenue = window["revenue"].to_numpy(dtype=float)
     if catalogue is None or "product_id" not in window or not {"unit_price", "unit_cost"} <= set(catalogue):
-        return _per_account(codes, revenue), "orders: revenue"
+        return per_id(codes, revenue), "orders: revenue"
     margin = 1 - catalogue["unit_cost"] / catalogue["unit_price"]
     weight = np.where(_by_product(window, margin) >= margin.median(), 1.0, low_margin_weight)
-    return _per_account(codes, revenue * weight), "orders × products: revenue, high-margin weighted"
+    return per_id(codes, revenue * weight), "orders × products: revenue, high-margin weighted"
 
 
 def _visit_counts(visits, window, as_of, months, ids):
@@ -238,7 +178,7 @@ def _discount(window, codes, catalogue):
     revenue = window["revenue"].to_numpy(dtype=float)
     listed = window["quantity"].to_numpy(dtype=float, na_value=np.nan) * _by_product(window, catalogue["unit_price"])
     keep = (codes[0] >= 0) & ~np.isnan(revenue) & ~np.isnan(listed)  # the rows a dropna keeps
-    return 1 - _per_account(codes, revenue, keep=keep) / _per_account(codes, listed, keep=keep), \
+    return 1 - per_id(codes, revenue, keep=keep) / per_id(codes, listed, keep=keep), \
         "orders × products: mean discount"
 
 
@@ -349,8 +289,8 @@ def whitespace(accounts: pd.DataFrame, orders: pd.DataFrame, *, as_of: object = 
     _require(accounts, ["account_id", potential], "whitespace")
     _require(orders, ["account_id", "order_date", "revenue"], "whitespace", "orders")
     window = _window(orders, as_of, months, ["account_id", "product_id", "revenue"])
-    codes = _account_codes(window["account_id"], accounts["account_id"])
-    current = _per_account(codes, window["revenue"].to_numpy(dtype=float))  # the trailing revenue
+    codes = id_codes(window["account_id"], accounts["account_id"])
+    current = per_id(codes, window["revenue"].to_numpy(dtype=float))  # the trailing revenue
     out = pd.DataFrame({"account_id": accounts["account_id"].to_numpy(),
                         "potential": accounts[potential].astype(float).to_numpy(),
                         "current": np.where(np.isnan(current), 0.0, current)})
@@ -373,20 +313,20 @@ def _family_headroom(accounts, window, codes, products, totals, peer):
     family_code, families = pd.factorize(products["family"], sort=True)
     n_families = max(len(families), 1)
     product, product_ids = pd.factorize(window["product_id"])
-    row_family = _at(_at(family_code, pd.Index(products["product_id"]).get_indexer(product_ids), -1), product, -1)
+    row_family = take(take(family_code, pd.Index(products["product_id"]).get_indexer(product_ids), -1), product, -1)
     row_account, ids, _ = codes
-    row_peer = _at(peer_code, _at(index.get_indexer(ids), row_account, -1), -1)
+    row_peer = take(peer_code, take(index.get_indexer(ids), row_account, -1), -1)
     revenue = window["revenue"].to_numpy(dtype=float)
     mix_key, mix = _family_sums(row_peer, row_family, n_families, revenue)
     mix_peer, mix_family = np.divmod(mix_key, n_families)
     mix = (pd.Series(mix) / pd.Series(mix).groupby(mix_peer).transform("sum")).to_numpy()
     current_key, current = _family_sums(row_account, row_family, n_families, revenue)
-    row, cell = _peer_cells(_at(peer_code, index.get_indexer(totals["account_id"]), -1),
+    row, cell = _peer_cells(take(peer_code, index.get_indexer(totals["account_id"]), -1),
                             pd.factorize(totals["account_id"], sort=True)[0], mix_peer)
     family = mix_family[cell]
     key = ids.get_indexer(totals["account_id"])[row] * n_families + family  # < 0: nothing bought
     at = np.searchsorted(current_key, key)
-    current_value = np.where((key >= 0) & (_at(current_key, at, -1) == key), _at(current, at, 0.0), 0.0)
+    current_value = np.where((key >= 0) & (take(current_key, at, -1) == key), take(current, at, 0.0), 0.0)
     expected = totals["potential"].to_numpy(dtype=float)[row] * mix[cell]
     headroom = pd.Series(expected - current_value).clip(lower=0).to_numpy()
     order = np.argsort(-headroom, kind="stable")  # ties stay in account, family order
@@ -407,18 +347,13 @@ def _peer_cells(peer: np.ndarray, rank: np.ndarray, mix_peer: np.ndarray) -> tup
     return np.repeat(by_id, count), cell
 
 
-def _at(values: np.ndarray, positions: np.ndarray, fill) -> np.ndarray:
-    """``values[positions]``, *fill* where a position is -1 (not found) or ``len(values)``."""
-    return np.append(values, fill)[np.where(positions < 0, len(values), positions)]
-
-
 def _family_sums(code, family, n_families, revenue):
     """Revenue per (code, family) with both known: the sorted keys ``code * n_families + family`` and sums."""
     known = (code >= 0) & (family >= 0)
-    keys, group, _, _ = _groups(code[known] * n_families + family[known])
+    keys, group, _, _ = sorted_groups(code[known] * n_families + family[known])
     rows = np.full(len(code), -1, dtype=np.intp)
     rows[known] = group
-    return keys, _by_group(rows, len(keys), revenue)
+    return keys, by_group(rows, len(keys), revenue)
 
 
 # --------------------------------------------------------------------------- relationship stage

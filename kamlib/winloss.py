@@ -24,6 +24,7 @@ import pandas as pd
 
 from kamlib import i18n
 from kamlib.errors import ConfigError, DataError
+from kamlib.grouping import frame_groups
 
 if TYPE_CHECKING:
     from kamlib.data import Dataset
@@ -102,59 +103,6 @@ def _status_codes(status: pd.Series) -> np.ndarray:
     codes, uniques = pd.factorize(status)
     lookup = np.array([_STATUSES.index(u) if u in _STATUSES else -1 for u in uniques] + [-1], dtype=np.int64)
     return lookup[codes]
-
-
-def _codes(values: pd.Series) -> np.ndarray:
-    """Integer codes of a column, −1 where missing: a categorical's own codes, else :func:`pandas.factorize`'s."""
-    if isinstance(values.dtype, pd.CategoricalDtype):
-        return values.cat.codes.to_numpy(dtype=np.int64)
-    return pd.factorize(values)[0]
-
-
-def _groups(
-    frame: pd.DataFrame,
-    keys: Sequence[str],
-    rows: np.ndarray | None = None,
-    codes: Mapping[str, np.ndarray] | None = None,
-) -> tuple[np.ndarray, pd.Index]:
-    """Group number of each row and the group index of ``frame.groupby(keys, observed=True, dropna=False)``.
-
-    Rows are numbered from integer codes of each key (missing values a group of
-    their own), which is much faster than grouping text columns; the index comes
-    from pandas grouping one row per group, so its order, values and dtypes are
-    those pandas gives, and group number *i* is row *i* of that index.
-
-    Parameters
-    ----------
-    frame : DataFrame
-    keys : sequence of str
-    rows : ndarray of int, optional
-        Positions of the rows to group (default all), as if ``frame.iloc[rows]`` were grouped.
-    codes : mapping of str to ndarray, optional
-        Integer codes (−1 missing) already at hand for some keys, one per row of *frame*.
-
-    Examples
-    --------
-    >>> ids, index = _groups(pd.DataFrame({"k": ["b", "a", None, "b"]}), ["k"])
-    >>> ids.tolist(), index.tolist()
-    ([1, 0, 2, 1], ['a', 'b', nan])
-    """
-    codes, selected = codes or {}, slice(None) if rows is None else rows
-    ids, slots = np.zeros(len(frame) if rows is None else len(rows), dtype=np.int64), 1
-    for key in keys:
-        key_codes = codes[key] if key in codes else _codes(frame[key])
-        width = int(key_codes.max()) + 2 if len(key_codes) else 1
-        ids, slots = ids * width + key_codes[selected] + 1, slots * width
-        if slots > 4 * len(ids) + 1024:  # sparse combinations of many values: renumber them
-            ids = pd.factorize(ids)[0]
-            slots = int(ids.max()) + 1 if len(ids) else 0
-    one_row = np.full(slots, -1, dtype=np.int64)
-    one_row[ids] = np.arange(len(frame))[selected]
-    present = np.flatnonzero(one_row >= 0)
-    grouped = frame[list(keys)].iloc[one_row[present]].groupby(list(keys), observed=True, dropna=False)
-    number = np.zeros(slots, dtype=np.int64)
-    number[present] = grouped.ngroup().to_numpy()
-    return number[ids], grouped.size().index
 
 
 # ---------------------------------------------------------------- preparing the table
@@ -323,7 +271,7 @@ def wilson_interval(won: np.ndarray, closed: np.ndarray, level: float = 0.95) ->
 
 
 def _status_counts(opportunities: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-    ids, index = _groups(opportunities, keys)
+    ids, index = frame_groups(opportunities, keys)
     width = len(_STATUSES) + 1  # column 0 counts other and missing statuses: left out
     counts = np.bincount(ids * width + _status_codes(opportunities["status"]) + 1, minlength=len(index) * width)
     return pd.DataFrame(counts.reshape(-1, width)[:, 1:], index=index, columns=list(_STATUSES))
@@ -526,7 +474,7 @@ def loss_reasons(
     """
     keys = _keys(by)
     lost, reason, codes = _lost(opportunities, "loss_reasons", keys)
-    ids, index = _groups(lost, keys)
+    ids, index = frame_groups(lost, keys)
     counts = np.bincount(ids * len(codes) + reason, minlength=len(index) * len(codes)).reshape(-1, len(codes))
     counts = pd.DataFrame(counts, index=index, columns=pd.Index(codes, dtype="string", name="loss_reason"))
     counts = counts.reindex(columns=_reason_order(causes)).fillna(0).astype("int64")
@@ -614,7 +562,7 @@ def addressable_losses(
     0           2             0.667                0.25
     """
     lost, reason, codes = _lost(opportunities, "addressable_losses", [by])
-    ids, index = _groups(lost, [by])
+    ids, index = frame_groups(lost, [by])
     recorded, addressable = (codes != "not_recorded")[reason], np.isin(codes, list(sales_side))[reason]
     table = pd.DataFrame({
         "lost": np.bincount(ids, minlength=len(index)), "recorded": np.bincount(ids[recorded], minlength=len(index)),
@@ -681,7 +629,7 @@ def cycle_times(opportunities: pd.DataFrame, *, by: str | None = "stage") -> pd.
     status = _status_codes(opportunities["status"])
     closed = np.flatnonzero((status == 0) | (status == 1))
     days = _whole_days((opportunities["closed_date"] - opportunities["created_date"]).to_numpy()[closed])
-    ids, index = _groups(opportunities, keys, closed, {"status": status})
+    ids, index = frame_groups(opportunities, keys, closed, {"status": status})
     table = _day_stats(ids, days, len(index)).set_axis(index).reset_index()
     if by == "stage":
         order = table["stage"].map({s: i for i, s in enumerate(STAGES)}).fillna(len(STAGES))

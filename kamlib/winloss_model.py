@@ -15,8 +15,9 @@ import pandas as pd
 
 from kamlib import i18n
 from kamlib.errors import DataError
+from kamlib.grouping import column_codes
 from kamlib.overview import format_money, format_month
-from kamlib.winloss import GroupTest, _codes, _require, _status_codes
+from kamlib.winloss import GroupTest, _require, _status_codes
 
 __all__ = [
     "FEATURES", "backtest", "bullets", "calibration", "fit_counts", "reading", "weighted_pipeline", "win_probability",
@@ -261,7 +262,8 @@ def backtest(
     cut = int(len(closed) * train_share)
     train = np.full(len(history), -1)
     train[closed[:cut]] = status[closed[:cut]]
-    probability = _holdout_probability([_codes(history[feature]) for feature in used], train, closed[cut:], **options)
+    probability = _holdout_probability([column_codes(history[feature]) for feature in used], train, closed[cut:],
+                                       **options)
     won = (status[closed[cut:]] == 0).astype(float)
     base = float(pd.Series(status[closed[:cut]] == 0).mean())
     scores = {
