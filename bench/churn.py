@@ -15,10 +15,9 @@ Target (issue "Customer classification"): ``bgnbd_fit`` under 5 s for 200,000 ac
 
 from __future__ import annotations
 
-
-import kamlib.data
 from _common import sample_from_args, timed
 
+import kamlib.data
 from kamlib import churn
 
 AS_OF = "2025-12-31"

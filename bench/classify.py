@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import time
 
-import kamlib.data
 from _common import sample_from_args, timed
 
+import kamlib.data
 from kamlib import churn
 from kamlib import classify as cl
 

@@ -35,7 +35,7 @@ from pathlib import Path
 import nbformat
 import yaml
 
-import kamlib.report as report
+from kamlib import report
 
 REGIONS = ["east", "north", "south", "west"]
 

@@ -16,7 +16,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-import kamlib.report as report
+from kamlib import report
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 

@@ -154,8 +154,8 @@ def test_round_trip_every_format(data: dict[str, list[dict]]) -> None:
             assert ds.excluded.empty
             loaded[fmt] = ds
         for fmt in FORMATS[1:]:
-            for table in want:
-                columns = list(want[table].columns)
+            for table, frame in want.items():
+                columns = list(frame.columns)
                 assert_frame_equal(loaded[fmt].table(table)[columns], loaded[FORMATS[0]].table(table)[columns])
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-import kamlib.report as report
+from kamlib import report
 
 pytestmark = pytest.mark.slow
 

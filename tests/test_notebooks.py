@@ -14,7 +14,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-import kamlib.report as report
+from kamlib import report
 
 NOTEBOOKS = sorted(report.NOTEBOOKS_DIR.glob("*.ipynb"))
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
-import tomllib
 from pathlib import Path
 
+import tomllib
 import yaml
 from click.testing import CliRunner
 
@@ -58,7 +58,7 @@ def test_reports_folder_is_ignored_except_its_readme():
 
 def test_ci_runs_exactly_the_readme_test_command():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    blocks = re.findall(r"```bash\n(.*?)\n```", readme, flags=re.S)
+    blocks = re.findall(r"```bash\n(.*?)\n```", readme, flags=re.DOTALL)
     test_command = next(b for b in blocks if "pytest" in b)
     ci_lines = (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
     assert test_command in ci_lines

@@ -14,16 +14,16 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import pytest  # noqa: E402
-from matplotlib import font_manager  # noqa: E402
-from matplotlib.ft2font import FT2Font  # noqa: E402
-from matplotlib.text import Text  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib import font_manager
+from matplotlib.ft2font import FT2Font
+from matplotlib.text import Text
 
-from kamlib import fonts, i18n, plots  # noqa: E402
-from kamlib.errors import ConfigError, DataError  # noqa: E402
+from kamlib import fonts, i18n, plots
+from kamlib.errors import ConfigError, DataError
 
 RARE = "喆堃垚淼"
 CHINESE_TITLE = "客户销售额 Revenue 2024 — 张喆、李堃、王垚、陈淼 (−5%)"
@@ -130,9 +130,9 @@ def test_chinese_renders_without_missing_glyphs():
 
 
 def test_zh_plot_before_theme_warns_how_to_fix():
-    with matplotlib.rc_context({"font.sans-serif": ["DejaVu Sans"]}):
-        with pytest.warns(UserWarning, match=r"call kamlib.plots.theme\('zh'\)"):
-            plots.plot_bar(COUNTS, x="table", y="rows", lang="zh")
+    with (matplotlib.rc_context({"font.sans-serif": ["DejaVu Sans"]}),
+          pytest.warns(UserWarning, match=r"call kamlib.plots.theme\('zh'\)")):
+        plots.plot_bar(COUNTS, x="table", y="rows", lang="zh")
 
 
 def test_without_theme_the_default_font_would_miss_glyphs():
@@ -241,7 +241,7 @@ COUNTS = pd.DataFrame({"table": ["orders", "accounts", "visits"], "rows": [5400,
     [("zh", ["订单", "客户", "拜访"], "数据表", "行数"), ("en", ["Orders", "Accounts", "Visits"], "Table", "Rows")],
 )
 def test_plot_bar_draws_given_rows_and_labels(lang, ticks, xlabel, ylabel):
-    fig, ax = plt.subplots()
+    _fig, ax = plt.subplots()
     figures = plt.get_fignums()
     out = plots.plot_bar(COUNTS, x="table", y="rows", lang=lang, title="title.rows_per_table", ax=ax)
     assert out is ax
@@ -373,12 +373,12 @@ def test_plot_line_rejects_non_dates():
     ],
 )
 def test_money_axis_units(lang, values, expected):
-    fig, ax = plt.subplots()
+    _fig, ax = plt.subplots()
     assert plots.money_axis(ax, "x", lang=lang) is ax
     assert ax.xaxis.get_major_formatter().format_ticks(values) == expected
 
 
 def test_money_axis_rejects_bad_axis():
-    fig, ax = plt.subplots()
+    _fig, ax = plt.subplots()
     with pytest.raises(ConfigError, match=r"axis must be one of 'x', 'y', but 'z' was passed"):
         plots.money_axis(ax, "z")

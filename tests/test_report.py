@@ -19,11 +19,9 @@ import pytest
 from click.testing import CliRunner
 
 import kamlib.i18n
-import kamlib.report as report
-import kamlib.runner as runner
+from kamlib import report, runner
 from kamlib.cli import main
 from kamlib.errors import ConfigError, ReportError
-
 
 OVERVIEW = report.NOTEBOOKS_DIR / "00_data_overview.ipynb"
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -284,6 +282,7 @@ def test_unknown_parameter_is_rejected_before_anything_runs(tmp_path):
         capture_output=True,
         text=True,
         timeout=120,
+        check=False,
     )
     assert proc.returncode == 2, proc.stderr
     assert "error: 00_data_overview.ipynb: unknown parameter 'regoin'" in proc.stderr

@@ -20,10 +20,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-import kamlib.batch as batch
-import kamlib.kernels as kernels
-import kamlib.report as report
-import kamlib.runner as runner
+from kamlib import batch, kernels, report, runner
 from kamlib.cli import main
 from kamlib.errors import ReportError
 
@@ -129,7 +126,7 @@ def test_a_bad_config_exits_2_and_writes_nothing(tmp_path):
     out = tmp_path / "reports"
     proc = subprocess.run(
         [sys.executable, "-c", "from kamlib.cli import run; run()", "report", "--config", str(path), "--out", str(out)],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True, text=True, timeout=120, check=False,
     )
     assert proc.returncode == 2, proc.stderr
     assert "error: 01_environment_analysis.ipynb: parameter 'year' expects int | None" in proc.stderr
@@ -192,8 +189,8 @@ def test_the_sample_config_writes_every_file(tmp_path):
 def test_a_failed_job_is_recorded_and_retried_alone(tmp_path):
     marker = tmp_path / "fixed"
     broken = _copy(tmp_path, "98_flaky.ipynb",
-                   cells=(f"import pathlib\nif not pathlib.Path({str(marker)!r}).exists():\n"
-                          "    raise RuntimeError('deliberate failure')",))
+                   cells=((f"import pathlib\nif not pathlib.Path({str(marker)!r}).exists():\n"
+                          "    raise RuntimeError('deliberate failure')"),))
     path = _config(tmp_path, lang="en", notebooks=["00", str(broken)])
     out = tmp_path / "reports"
     first = _invoke("--config", str(path), "--out", str(out), "--jobs", "2")
