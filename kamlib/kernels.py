@@ -122,7 +122,8 @@ def reset_session(cwd: str) -> None:
 
     Clears the user namespace and history (the next cell is ``In [1]``), closes all
     figures and restores matplotlib's settings and pyplot's draw hook, the inline
-    backend's figure formats and options, warning filters and environment variables.
+    backend's figure formats, options and formatters (dropping the text alternatives
+    of :func:`kamlib.plots.inline_figures`), warning filters and environment variables.
 
     Examples
     --------
@@ -133,12 +134,14 @@ def reset_session(cwd: str) -> None:
     import matplotlib as mpl
     import matplotlib.pyplot as plt
     from IPython import get_ipython
+    from matplotlib_inline.backend_inline import set_matplotlib_formats
 
     shell = get_ipython()
     if shell is not None:
         shell.reset(new_session=True)
         shell.run_line_magic("config", f"InlineBackend.print_figure_kwargs = {_BASELINE['figure_options']!r}")
         shell.run_line_magic("config", f"InlineBackend.figure_formats = {_BASELINE['formats']!r}")
+        set_matplotlib_formats(*_BASELINE["formats"])  # plain formatters again, even if the formats did not change
     plt.close("all")
     plt.install_repl_displayhook()  # back, if the job's inline_figures() removed it
     dict.update(mpl.rcParams, _BASELINE["rc"])  # as matplotlib.rc_context restores them

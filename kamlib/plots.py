@@ -187,6 +187,7 @@ def _describe_figures(shell: Any, lang: str) -> None:
 
     formatter = shell.display_formatter.formatters["image/png"]
     render = formatter.lookup_by_type(Figure)
+    render = getattr(render, "__wrapped__", render)  # called again: replace, do not wrap twice
 
     def png(figure: Figure) -> Any:
         shown = render(figure)
@@ -195,6 +196,7 @@ def _describe_figures(shell: Any, lang: str) -> None:
         data, metadata = shown if isinstance(shown, tuple) else (shown, {})
         return data, {**metadata, "alt": figure_alt(figure, lang)}
 
+    png.__wrapped__ = render  # type: ignore[attr-defined]
     formatter.for_type(Figure, png)
 
 

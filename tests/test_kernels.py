@@ -24,6 +24,7 @@ import kamlib as kam
 kam.plots.inline_figures()
 plt.uninstall_repl_displayhook()
 %config InlineBackend.figure_formats = ["svg"]
+kam.plots.inline_figures(retina=False, lang="zh")  # png again, as at the start, with text alternatives
 os.chdir("/")
 """
 
@@ -31,11 +32,13 @@ os.chdir("/")
 INSPECT = """
 import os, warnings
 import matplotlib as mpl, matplotlib.pyplot as plt
+from matplotlib.figure import Figure
 from matplotlib_inline.config import InlineBackend
+png = get_ipython().display_formatter.formatters["image/png"].lookup_by_type(Figure)
 print("left_over" in globals(), "KAM_LEFT_OVER" in os.environ, mpl.rcParams["lines.linewidth"],
       len(warnings.filters), plt.get_fignums(), sorted(InlineBackend.instance().figure_formats),
-      sorted(InlineBackend.instance().print_figure_kwargs), plt._REPL_DISPLAYHOOK.name, os.getcwd() == output_dir,
-      os.getpid())
+      sorted(InlineBackend.instance().print_figure_kwargs), plt._REPL_DISPLAYHOOK.name, hasattr(png, "__wrapped__"),
+      os.getcwd() == output_dir, os.getpid())
 """
 
 
