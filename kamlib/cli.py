@@ -74,7 +74,8 @@ def sample(n_accounts: int | None, seed: int | None, out: Path, fmt: str) -> Non
 @click.option("--jobs", "workers", type=click.IntRange(min=1), default=None, metavar="N",
               help="Jobs run in parallel on local processes. [default: number of cores]")
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=None, metavar="SECONDS",
-              help="Seconds one job may run in all before it fails.")
+              help="Seconds one job may run in all before it fails (a job still running 30 s later, outside a "
+                   "cell, has its worker and kernel stopped).")
 @click.option("--scheduler", type=str, default=None, metavar="ADDRESS",
               help="Run the jobs on this Dask distributed scheduler (tcp://host:8786) instead.")
 @click.option("--fresh-kernels", is_flag=True, default=False,
