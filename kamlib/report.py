@@ -54,6 +54,7 @@ __all__ = [
     "check_parameters",
     "declared_parameters",
     "find_notebooks",
+    "job_files",
     "new_run_dir",
     "notebook_parameters",
     "period_of",
@@ -917,6 +918,22 @@ def write_manifest(
 
 def _now() -> str:
     return _dt.datetime.now().astimezone().isoformat(timespec="seconds")
+
+
+def job_files(run_dir: Path, folder: Path) -> list[str]:
+    """The files a job left in *folder*, as ``/``-separated paths relative to *run_dir* (hidden ones left out).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> run = Path(tempfile.mkdtemp()); (run / "job").mkdir()
+    >>> _ = (run / "job" / "report.html").write_text("<p>"), (run / "job" / ".partial").write_text("")
+    >>> job_files(run, run / "job"), job_files(run, run / "missing")
+    (['job/report.html'], [])
+    """
+    run_dir = Path(run_dir).resolve()
+    return sorted(str(p.resolve().relative_to(run_dir)).replace(os.sep, "/") for p in Path(folder).rglob("*")
+                  if p.is_file() and not p.name.startswith("."))
 
 
 _INDEX_CSS = """

@@ -52,6 +52,7 @@ from kamlib.report import (
     _atomic_write_text,
     _title,
     assign_folders,
+    job_files,
     new_run_dir,
     period_of,
     render_html,
@@ -300,16 +301,11 @@ def execute_job(job: Job, run_dir: str | Path, kernel: WarmKernel | None = None)
             render_html(output, job_dir / f"{job.notebook.stem}.html", title=_title(job.notebook, job.lang), lang=job.lang)
         except Exception as exc:  # noqa: BLE001
             error = error or f"HTML rendering failed: {_redact(_error_summary(exc), secrets)}"
-    files = sorted(
-        str(p.relative_to(run_dir.resolve())).replace(os.sep, "/")
-        for p in job_dir.rglob("*")
-        if p.is_file() and not p.name.startswith(".")
-    )
     return replace(
         JobResult.pending(job),
         status="failed" if error else "ok",
         seconds=round(time.perf_counter() - start, 2),
-        files=files,
+        files=job_files(run_dir, job_dir),
         error=error,
         started=started,
         ended=_now(),

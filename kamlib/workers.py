@@ -32,7 +32,7 @@ from typing import Any
 import psutil
 
 from kamlib.kernels import WarmKernel, skip_iri_grammar
-from kamlib.report import Job, JobResult, _now
+from kamlib.report import Job, JobResult, _now, job_files
 
 #: Seconds a job may run past its ``timeout`` before its worker is stopped.
 GRACE = 30.0
@@ -125,10 +125,7 @@ class _Worker:
     def lost(self, run_dir: Path, error: str) -> JobResult:
         """The result of a job whose worker did not report back."""
         _, job = self.task
-        folder = run_dir / job.name
-        files = sorted(str(p.relative_to(run_dir)).replace("\\", "/") for p in folder.rglob("*")
-                       if p.is_file() and not p.name.startswith(".")) if folder.is_dir() else []
-        return replace(JobResult.pending(job), status="failed", error=error, files=files,
+        return replace(JobResult.pending(job), status="failed", error=error, files=job_files(run_dir, run_dir / job.name),
                        seconds=round(time.monotonic() - self.given, 2), started=self.started, ended=_now())
 
 
