@@ -3,7 +3,7 @@
 Generates a deterministic opportunities table (seed 0) with the dtypes the loader
 gives (``string[pyarrow]`` text, ``datetime64[ns]`` dates, ``float64`` amounts),
 with Chinese and English loss-reason spellings, unknown reasons and blanks mixed
-in, then times each :mod:`kamlib.winloss` / :mod:`kamlib.winloss_model` table.
+in, then times each :mod:`kamlib.winloss` table.
 Generation is not timed.
 
 Usage::
@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 import kamlib.winloss as wl
-import kamlib.winloss_model as model
+import kamlib.winloss as model
 
 REASONS = [*wl.REASON_CAUSES][:13] + ["价格", "态度不热情", "Slow follow-up", "距离太远", ""]
 

@@ -103,8 +103,8 @@ def report(config_file: Path | None, data: str | None, lang: str | None, out: Pa
       kam report --config data/sample_config/batch.yml --param period_end=2025-06-30
       kam report --retry-failed reports/2025-06-30_20250701-060000
     """
-    from kamlib import report as report_mod
-    from kamlib import runner
+    from kamlib.report import config as batch
+    from kamlib.report import runner
 
     parameters = {}
     for item in params:
@@ -118,18 +118,16 @@ def report(config_file: Path | None, data: str | None, lang: str | None, out: Pa
         if retry is not None:
             result = runner.retry_failed(retry, workers=workers, scheduler=scheduler, fresh_kernels=fresh_kernels)
         elif config_file is not None:
-            from kamlib import batch
-
-            config = batch.load_config(config_file)
-            jobs, shared = batch.plan_batch(config, data=data, lang=lang, parameters=parameters, only=only or None,
+            settings = batch.load_config(config_file)
+            jobs, shared = batch.plan_batch(settings, data=data, lang=lang, parameters=parameters, only=only or None,
                                             timeout=timeout)
-            result = runner.run_jobs(jobs, out=out or config.get("out") or "reports", parameters=shared,
-                                     workers=workers or config.get("jobs"), scheduler=scheduler,
+            result = runner.run_jobs(jobs, out=out or settings.get("out") or "reports", parameters=shared,
+                                     workers=workers or settings.get("jobs"), scheduler=scheduler,
                                      extra={"config": str(config_file.resolve())}, fresh_kernels=fresh_kernels)
         else:
-            result = report_mod.run(list(only) or None, data=data, lang=lang or "en", out=out or "reports",
-                                    parameters=parameters, timeout=timeout, jobs=workers or None, scheduler=scheduler,
-                                    fresh_kernels=fresh_kernels)
+            result = runner.run(list(only) or None, data=data, lang=lang or "en", out=out or "reports",
+                                parameters=parameters, timeout=timeout, jobs=workers or None, scheduler=scheduler,
+                                fresh_kernels=fresh_kernels)
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
         sys.exit(130)
@@ -140,7 +138,7 @@ def report(config_file: Path | None, data: str | None, lang: str | None, out: Pa
 
 def run() -> None:
     """Entry point that turns kamlib errors into one clean line and exit status 2."""
-    from kamlib.kernels import skip_iri_grammar
+    from kamlib.report.kernels import skip_iri_grammar
 
     skip_iri_grammar()
     try:

@@ -7,6 +7,7 @@ was found next to what was expected, up to five rows) and *the fix*.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 
 class KamlibError(Exception):
@@ -62,3 +63,48 @@ class ConfigError(KamlibError, ValueError):
 
 class ReportError(KamlibError, RuntimeError):
     """A report run that could not be set up or completed."""
+
+
+def require_columns(
+    df: Any,
+    columns: Sequence[str],
+    *,
+    purpose: str,
+    table: str,
+    fix: str = "Add it to the data or pass the column's name.",
+) -> None:
+    """Raise :class:`DataError` when *df* lacks one of *columns*, naming them and the columns it has.
+
+    Parameters
+    ----------
+    df : DataFrame
+        The table to check.
+    columns : sequence of str
+        The columns *purpose* needs.
+    purpose : str
+        What needs them (a function name), the start of the message.
+    table : str
+        The table's name in the data contract (``orders``, ``accounts`` …).
+    fix : str
+        The last sentence of the message: what the user can do.
+
+    Raises
+    ------
+    DataError
+        With ``column`` = the first missing column and ``code="missing_column"``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> require_columns(pd.DataFrame({"a": [1]}), ["a", "b"], purpose="demo", table="orders")
+    Traceback (most recent call last):
+    ...
+    kamlib.errors.DataError: demo: orders has no column 'b' (columns: a). Add it to the data or pass the column's name.
+    """
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise DataError(
+            f"{purpose}: {table} has no column {', '.join(map(repr, missing))} "
+            f"(columns: {', '.join(map(str, df.columns))}). {fix}",
+            source=table, column=missing[0], code="missing_column",
+        )

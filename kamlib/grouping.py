@@ -9,6 +9,7 @@ bit.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -306,3 +307,25 @@ def frame_groups(
     number = np.zeros(slots, dtype=np.int64)
     number[present] = grouped.ngroup().to_numpy()
     return number[ids], grouped.size().index
+
+
+def ordered(values: Any, categories: Sequence[str]) -> pd.Categorical:
+    """*values* as an ordered categorical over *categories* (ranked labels such as A > B > C).
+
+    Examples
+    --------
+    >>> ordered(["B", "A"], ["A", "B", "C"]).max()
+    'B'
+    """
+    return pd.Categorical(values, categories=list(categories), ordered=True)
+
+
+def rank_order(values: pd.Series, ids: pd.Series) -> np.ndarray:
+    """Positions sorted by value descending, ties by id ascending (row order never matters).
+
+    Examples
+    --------
+    >>> rank_order(pd.Series([1.0, 3.0, 3.0]), pd.Series(["c", "b", "a"])).tolist()
+    [2, 1, 0]
+    """
+    return np.lexsort((ids.to_numpy(dtype=str), -values.to_numpy(dtype=float)))

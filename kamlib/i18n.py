@@ -6,12 +6,14 @@ English snake_case names; only what a reader sees is translated.
 
 Keys are plain column names (``revenue``) or dotted ``group.value`` pairs for
 category values (``status.won``, ``sector.logistics``) and headings
-(``title.data_overview``).
+(``title.data_overview``). Figures read aloud follow one style: :func:`format_money`
+(K / M / B in English, 万 / 亿 in Chinese) and :func:`format_month`.
 """
 
 from __future__ import annotations
 
 import csv
+import math
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from importlib import resources
@@ -147,3 +149,50 @@ def translate_frame(
         out[column] = [value_label(group, v, lang) for v in out[column]]
     out.columns = header(out.columns, lang)
     return out
+
+
+def format_money(value: float, lang: str = "en") -> str:
+    """A revenue figure as a reader says it, with the units of :func:`kamlib.plots.money_axis`.
+
+    English uses K / M / B (thousands, millions, billions); Chinese uses 万 (10⁴) and
+    亿 (10⁸).
+
+    Examples
+    --------
+    >>> format_money(12_345_678, "en"), format_money(12_345_678, "zh")
+    ('12.3M', '1,234.6万')
+    >>> format_money(980, "en"), format_money(3.2e8, "zh")
+    ('980', '3.20亿')
+    """
+    check_lang(lang)
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    size = abs(value)
+    if lang == "zh":
+        if size >= 1e8:
+            return f"{value / 1e8:,.2f}亿"
+        if size >= 1e4:
+            return f"{value / 1e4:,.1f}万"
+        return f"{value:,.0f}"
+    if size >= 1e9:
+        return f"{value / 1e9:,.2f}B"
+    if size >= 1e6:
+        return f"{value / 1e6:,.1f}M"
+    if size >= 1e4:
+        return f"{value / 1e3:,.0f}K"
+    return f"{value:,.0f}"
+
+
+def format_month(month: pd.Timestamp, lang: str = "en") -> str:
+    """``Jun 2025`` / ``2025年6月``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> format_month(pd.Timestamp("2025-06-01"), "zh")
+    '2025年6月'
+    """
+    import pandas as pd
+
+    month = pd.Timestamp(month)
+    return f"{month.year}年{month.month}月" if lang == "zh" else month.strftime("%b %Y")

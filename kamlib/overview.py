@@ -11,21 +11,19 @@ never have to be loaded into pandas; only the small aggregated result is.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from kamlib import i18n
 from kamlib.errors import ConfigError, DataError
-from kamlib.masking import mask_secret, secret_values
+from kamlib.masking import secret_values
 
 if TYPE_CHECKING:  # pragma: no cover
     from kamlib.data import Dataset
 
 __all__ = [
     "findings",
-    "mask_secret",
-    "parameter_summary",
     "revenue_by",
     "revenue_by_month",
     "secret_values",
@@ -244,76 +242,7 @@ def revenue_by_month(ds: Dataset, by: str | None = None) -> pd.DataFrame:
     return out[columns]
 
 
-def parameter_summary(**params: Any) -> pd.DataFrame:
-    """The parameters a report ran with, as a two-column table, secrets masked.
-
-    This is the first output of every report (design.md, "One notebook, two modes").
-
-    Parameters
-    ----------
-    **params
-        The notebook's parameters, by name.
-
-    Returns
-    -------
-    DataFrame
-        Columns ``parameter, value`` (both text), in the order given. Secrets are
-        shown as ``***`` (see :func:`mask_secret`); ``None`` is shown as ``None``.
-
-    Examples
-    --------
-    >>> parameter_summary(data="mysql://kam:pw@db/crm", lang="zh", token="abc")["value"].tolist()
-    ['mysql://kam:***@db/crm', 'zh', '***']
-    """
-    rows = [(str(name), str(mask_secret(name, value))) for name, value in params.items()]
-    return pd.DataFrame(rows, columns=["parameter", "value"], dtype=object)
-
-
 # ------------------------------------------------------------------ what this means
-def format_money(value: float, lang: str = "en") -> str:
-    """A revenue figure as a reader says it, with the units of :func:`kamlib.plots.money_axis`.
-
-    English uses K / M / B (thousands, millions, billions); Chinese uses 万 (10⁴) and
-    亿 (10⁸).
-
-    Examples
-    --------
-    >>> format_money(12_345_678, "en"), format_money(12_345_678, "zh")
-    ('12.3M', '1,234.6万')
-    >>> format_money(980, "en"), format_money(3.2e8, "zh")
-    ('980', '3.20亿')
-    """
-    i18n.check_lang(lang)
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    size = abs(value)
-    if lang == "zh":
-        if size >= 1e8:
-            return f"{value / 1e8:,.2f}亿"
-        if size >= 1e4:
-            return f"{value / 1e4:,.1f}万"
-        return f"{value:,.0f}"
-    if size >= 1e9:
-        return f"{value / 1e9:,.2f}B"
-    if size >= 1e6:
-        return f"{value / 1e6:,.1f}M"
-    if size >= 1e4:
-        return f"{value / 1e3:,.0f}K"
-    return f"{value:,.0f}"
-
-
-def format_month(month: pd.Timestamp, lang: str = "en") -> str:
-    """``Jun 2025`` / ``2025年6月``.
-
-    Examples
-    --------
-    >>> format_month(pd.Timestamp("2025-06-01"), "zh")
-    '2025年6月'
-    """
-    month = pd.Timestamp(month)
-    return f"{month.year}年{month.month}月" if lang == "zh" else month.strftime("%b %Y")
-
-
 def _percent(x: float) -> str:
     return f"{x:.1%}"
 
@@ -387,16 +316,16 @@ def findings(
         t(
             "text.total_revenue",
             lang,
-            total=format_money(total, lang),
+            total=i18n.format_money(total, lang),
             orders=f"{int(monthly['orders'].sum()):,}",
-            first=format_month(monthly["month"].min(), lang),
-            last=format_month(monthly["month"].max(), lang),
+            first=i18n.format_month(monthly["month"].min(), lang),
+            last=i18n.format_month(monthly["month"].max(), lang),
         )
     )
     lines += [] if regions is None else _group_lines(regions, by, lang)
     best = monthly.loc[monthly["revenue"].idxmax()]
     lines.append(
-        t("text.best_month", lang, month=format_month(best["month"], lang), revenue=format_money(best["revenue"], lang))
+        t("text.best_month", lang, month=i18n.format_month(best["month"], lang), revenue=i18n.format_money(best["revenue"], lang))
     )
     if len(monthly) >= 24:
         last12 = monthly["revenue"].iloc[-12:].sum()
@@ -404,7 +333,7 @@ def findings(
         if prev12 > 0:
             change = last12 / prev12 - 1
             key = "text.trend_up" if change >= 0 else "text.trend_down"
-            lines.append(t(key, lang, change=_percent(abs(change)), revenue=format_money(last12, lang)))
+            lines.append(t(key, lang, change=_percent(abs(change)), revenue=i18n.format_money(last12, lang)))
     return "\n".join(f"- {line}" for line in lines)
 
 
@@ -422,7 +351,7 @@ def _group_lines(regions: pd.DataFrame, by: str, lang: str) -> list[str]:
                 name=i18n.value_label(by, top[by], lang),
                 group=group_label,
                 share=_percent(top["share"]),
-                revenue=format_money(top["revenue"], lang),
+                revenue=i18n.format_money(top["revenue"], lang),
                 orders=f"{int(top['orders']):,}",
             )
         )
@@ -439,7 +368,7 @@ def _group_lines(regions: pd.DataFrame, by: str, lang: str) -> list[str]:
                 lang,
                 group=_group_label(by, lang),
                 share=_percent(missing["share"].sum()),
-                revenue=format_money(missing["revenue"].sum(), lang),
+                revenue=i18n.format_money(missing["revenue"].sum(), lang),
             )
         )
     return lines

@@ -43,7 +43,10 @@ from kamlib.errors import ConfigError, DataError
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-__all__ = ["PALETTE", "money_axis", "plot_bar", "plot_line", "theme"]
+__all__ = [
+    "PALETTE", "check_columns", "column_label", "figure_alt", "get_axes", "inline_figures", "money_axis",
+    "percent_axis", "plot_bar", "plot_line", "set_title", "theme",
+]
 
 #: Default colours: a muted blue first, then well-separated, colour-blind-safe hues.
 PALETTE: tuple[str, ...] = (
@@ -226,7 +229,7 @@ def _by(y: str, x: str, lang: str) -> str:
 # ------------------------------------------------------------------------- helpers
 
 
-def _axes(ax: Axes | None, lang: str) -> Axes:
+def get_axes(ax: Axes | None, lang: str) -> Axes:
     """Return *ax*, or the Axes of a new figure when it is None.
 
     Warns (once per call site) when Chinese labels are about to be drawn before
@@ -253,7 +256,7 @@ def _axes(ax: Axes | None, lang: str) -> Axes:
     return new_ax
 
 
-def _check_columns(func: str, data: pd.DataFrame, **columns: str | None) -> None:
+def check_columns(func: str, data: pd.DataFrame, **columns: str | None) -> None:
     """Raise :class:`DataError` naming the parameter when a column is missing."""
     if not isinstance(data, pd.DataFrame):
         raise DataError(f"{func}: data must be a pandas DataFrame, but {type(data).__name__} was passed.")
@@ -278,12 +281,12 @@ def _check_one_row_each(func: str, data: pd.DataFrame, keys: list[str]) -> None:
         )
 
 
-def _name(column: str, lang: str) -> str:
+def column_label(column: str, lang: str) -> str:
     """Axis / legend label for a column (the column name when it has no label)."""
     return i18n.header([column], lang)[0]
 
 
-def _title(ax: Axes, title: str | None, lang: str) -> None:
+def set_title(ax: Axes, title: str | None, lang: str) -> None:
     if title is not None:
         ax.set_title(i18n.t(title, lang) if i18n.has(title) else title)
 
@@ -489,9 +492,9 @@ def plot_bar(
     import seaborn as sns
 
     i18n.check_lang(lang)
-    _check_columns("plot_bar", data, x=x, y=y, hue=hue)
+    check_columns("plot_bar", data, x=x, y=y, hue=hue)
     _check_one_row_each("plot_bar", data, [x] if hue is None else [x, hue])
-    ax = _axes(ax, lang)
+    ax = get_axes(ax, lang)
 
     frame = pd.DataFrame({"_y": data[y].to_numpy()}, index=data.index)
     frame["_x"], order = _categories(data[x], x, lang)
@@ -514,8 +517,8 @@ def plot_bar(
         **options,
     )
     category_axis, value_axis = (ax.yaxis, ax.xaxis) if horizontal else (ax.xaxis, ax.yaxis)
-    category_axis.set_label_text(_name(x, lang))
-    value_axis.set_label_text(_name(y, lang))
+    category_axis.set_label_text(column_label(x, lang))
+    value_axis.set_label_text(column_label(y, lang))
     category_axis.grid(False)
     if pd.api.types.is_integer_dtype(data[y]):
         from matplotlib.ticker import MaxNLocator, StrMethodFormatter
@@ -526,8 +529,8 @@ def plot_bar(
         for label in ax.get_xticklabels():  # steeper when crowded, each label ending at its bar
             label.set(rotation=45 if len(order) > 10 else 30, horizontalalignment="right", rotation_mode="anchor")
     if hue is not None:
-        ax.legend(title=_name(hue, lang))
-    _title(ax, title, lang)
+        ax.legend(title=column_label(hue, lang))
+    set_title(ax, title, lang)
     return ax
 
 
@@ -582,9 +585,9 @@ def plot_line(
     import seaborn as sns
 
     i18n.check_lang(lang)
-    _check_columns("plot_line", data, x=x, y=y, hue=hue)
+    check_columns("plot_line", data, x=x, y=y, hue=hue)
     _check_one_row_each("plot_line", data, [x] if hue is None else [x, hue])
-    ax = _axes(ax, lang)
+    ax = get_axes(ax, lang)
 
     frame = pd.DataFrame({"_x": _as_dates(data[x], x), "_y": data[y].to_numpy()}, index=data.index)
     hue_order = None
@@ -609,11 +612,27 @@ def plot_line(
 
     ax.xaxis.set_major_locator(_month_locator(frame["_x"].min(), frame["_x"].max()))
     ax.xaxis.set_major_formatter(_month_formatter(lang))
-    ax.xaxis.set_label_text(_name(x, lang))
-    ax.yaxis.set_label_text(_name(y, lang))
+    ax.xaxis.set_label_text(column_label(x, lang))
+    ax.yaxis.set_label_text(column_label(y, lang))
     if frame["_y"].min() >= 0:
         ax.set_ylim(bottom=0)
     if hue is not None:
-        ax.legend(title=_name(hue, lang))
-    _title(ax, title, lang)
+        ax.legend(title=column_label(hue, lang))
+    set_title(ax, title, lang)
+    return ax
+
+
+def percent_axis(ax: Axes, axis: str = "y") -> Axes:
+    """Show shares 0–1 on one axis as ``40%``.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> ax = percent_axis(plt.subplots()[1])
+    >>> ax.yaxis.get_major_formatter()(0.4, 0)
+    '40%'
+    """
+    from matplotlib.ticker import PercentFormatter
+
+    (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(PercentFormatter(1.0, decimals=0))
     return ax

@@ -1,4 +1,4 @@
-"""Tests of kamlib.churn and kamlib.bgnbd.
+"""Tests of kamlib.churn (signals, BG/NBD and Gamma-Gamma).
 
 Reference values
 ----------------
@@ -35,8 +35,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.optimize import approx_fprime
 
-import kamlib.bgnbd as bg
 import kamlib.churn as ch
+import kamlib.churn.bgnbd as bg
 from kamlib import i18n
 from kamlib.errors import ConfigError, DataError
 

@@ -1,4 +1,4 @@
-"""Tests of kamlib.classify (with kamlib.selection, kamlib.prospects, kamlib.classify_report).
+"""Tests of kamlib.classify (grades, selection, prospects, readings).
 
 Worked examples come from domain.md §2.3 (the purchase-state grid) and §2.7 (MAN);
 hypothesis checks the properties of the issue: one class per account, row-order
@@ -16,8 +16,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import kamlib.churn.readings as churn_text
 import kamlib.classify as cl
-import kamlib.classify_report as text
+import kamlib.classify.readings as text
 from kamlib.errors import ConfigError, DataError
 
 GRID_YML = Path(__file__).resolve().parents[1] / "data" / "sample_config" / "grid.yml"
@@ -360,5 +361,5 @@ def test_readings_in_both_languages():
     assert "60%" in text.reading("pareto", abc, lang="en")
     assert "前20%的客户" in text.reading("pareto", abc, lang="zh")
     risk = pd.DataFrame({"account_id": ["a"], "revenue_at_risk": [1e6], "signals": ["overdue"], "overdue": [True]})
-    assert "找到原因" not in text.reading("risk", risk, lang="zh") and "超过惯常间隔未采购" in text.reading("risk", risk, lang="zh")
-    assert text.at_risk(risk, lang="zh")["response"].iloc[0].startswith("上门拜访或致电")
+    assert "找到原因" not in churn_text.reading("risk", risk, lang="zh") and "超过惯常间隔未采购" in churn_text.reading("risk", risk, lang="zh")
+    assert churn_text.at_risk(risk, lang="zh")["response"].iloc[0].startswith("上门拜访或致电")

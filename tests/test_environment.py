@@ -229,7 +229,7 @@ def test_read_objectives_errors(tmp_path):
 # --------------------------------------------------------------------------- texts
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_findings_in_both_languages(lang):
-    text = env.findings({"swot": env.swot(FACTORS), "risk": env.risk_matrix(FACTORS), "bcg": None}, lang=lang)
+    text = env.readings.findings({"swot": env.swot(FACTORS), "risk": env.risk_matrix(FACTORS), "bcg": None}, lang=lang)
     assert text.count("\n- ") == 2
     assert ("BCG" in text) if lang == "en" else ("波士顿矩阵" in text)
 

@@ -8,8 +8,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from kamlib import report, runner
-from kamlib.kernels import WarmKernel
+from kamlib import report
+from kamlib.report import runner
+from kamlib.report.kernels import WarmKernel
 
 # A job that changes everything a notebook can change in its kernel's session.
 LITTER = """
@@ -134,7 +135,7 @@ def test_fresh_kernels_give_every_job_its_own_process(tmp_path):
 
 
 def test_a_warm_kernel_that_does_not_start_is_tried_twice(tmp_path, monkeypatch):
-    from kamlib import kernels
+    from kamlib.report import kernels
 
     monkeypatch.setattr(kernels, "KERNEL_NAME", "no-such-kernel")
     inspect = _notebook(tmp_path, "inspect.ipynb", INSPECT)

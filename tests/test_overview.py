@@ -26,7 +26,9 @@ from hypothesis import strategies as st
 
 import kamlib.data
 import kamlib.overview as ov
+from kamlib import tables
 from kamlib.errors import ConfigError, DataError
+from kamlib.masking import mask_secret
 
 
 # ------------------------------------------------------------------ table_overview
@@ -155,7 +157,7 @@ def test_totals_agree_and_shares_sum_to_one(tiny_folder, rows, reverse):
 
 # -------------------------------------------------------------- parameter_summary
 def test_parameter_summary_is_a_two_column_table_in_order():
-    table = ov.parameter_summary(data=None, lang="zh", output_dir="out", top_n=5)
+    table = tables.parameter_summary(data=None, lang="zh", output_dir="out", top_n=5)
     assert table.columns.tolist() == ["parameter", "value"]
     assert table["parameter"].tolist() == ["data", "lang", "output_dir", "top_n"]
     assert table["value"].tolist() == ["None", "zh", "out", "5"]
@@ -176,7 +178,7 @@ def test_parameter_summary_is_a_two_column_table_in_order():
     ],
 )
 def test_parameter_summary_masks_secrets(name, value, shown):
-    table = ov.parameter_summary(**{name: value})
+    table = tables.parameter_summary(**{name: value})
     assert table["value"].tolist() == [shown]
     if shown != value:
         secret = {"api_token": "abc123", "db_password": "hunter2", "client_secret": "xyz"}.get(name)
@@ -184,7 +186,7 @@ def test_parameter_summary_masks_secrets(name, value, shown):
 
 
 def test_mask_secret_leaves_none_alone():
-    assert ov.mask_secret("token", None) is None
+    assert mask_secret("token", None) is None
 
 
 # ----------------------------------------------------------------------- findings
@@ -229,4 +231,4 @@ def test_findings_checks_lang(tiny_ds):
      (980, "zh", "980"), (45_000, "zh", "4.5万"), (12_345_678, "zh", "1,234.6万"), (3.2e8, "zh", "3.20亿")],
 )
 def test_format_money(value, lang, text):
-    assert ov.format_money(value, lang) == text
+    assert kamlib.i18n.format_money(value, lang) == text

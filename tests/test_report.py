@@ -19,9 +19,10 @@ import pytest
 from click.testing import CliRunner
 
 import kamlib.i18n
-from kamlib import report, runner
+from kamlib import report, tables
 from kamlib.cli import main
 from kamlib.errors import ConfigError, ReportError
+from kamlib.report import secrets
 
 OVERVIEW = report.NOTEBOOKS_DIR / "00_data_overview.ipynb"
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -104,7 +105,7 @@ def test_plan_converts_text_values_to_the_declared_type(tmp_path):
 
 def test_save_table_writes_excel_friendly_files(tmp_path):
     frame = pd.DataFrame({"region": ["east", "west"], "revenue": [1234.5, 10.0], "share": [0.9, 0.1]})
-    files = report.save_table(frame, "revenue_by_region", tmp_path / "new", lang="zh")
+    files = tables.save_table(frame, "revenue_by_region", tmp_path / "new", lang="zh")
     assert [f.name for f in files] == ["revenue_by_region.csv", "revenue_by_region.xlsx"]
     raw = files[0].read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 BOM: Excel shows Chinese
@@ -118,13 +119,13 @@ def test_save_table_writes_excel_friendly_files(tmp_path):
 
 def test_save_table_keeps_english_names_without_lang(tmp_path):
     frame = pd.DataFrame({"month": pd.to_datetime(["2024-01-01"]), "revenue": [1.0]})
-    (csv,) = report.save_table(frame, "monthly", tmp_path, formats=("csv",))
+    (csv,) = tables.save_table(frame, "monthly", tmp_path, formats=("csv",))
     assert csv.read_text(encoding="utf-8-sig").splitlines() == ["month,revenue", "2024-01-01,1.0"]
 
 
 def test_save_table_refuses_paths_as_names(tmp_path):
     with pytest.raises(ConfigError, match="name must be a plain file stem"):
-        report.save_table(pd.DataFrame({"a": [1]}), "../escape", tmp_path)
+        tables.save_table(pd.DataFrame({"a": [1]}), "../escape", tmp_path)
 
 
 def test_styled_formats_for_readers():
@@ -132,7 +133,7 @@ def test_styled_formats_for_readers():
         {"region": ["east", None], "revenue": [1234567.8, 5.0], "orders": [1200, 3], "share": [0.95, 0.05],
          "first_date": pd.to_datetime(["2024-01-05", None])}
     )
-    html = report.styled(frame, "zh").to_html()
+    html = tables.styled(frame, "zh").to_html()
     for text in ("区域", "销售额", "订单数", "占比", "最早日期", "1,234,568", "1,200", "95.0%", "2024-01-05", "–"):
         assert text in html, text
     assert "00:00:00" not in html
@@ -146,12 +147,12 @@ def test_secrets_are_scrubbed_from_an_executed_notebook(tmp_path):
         "metadata": {"papermill": {"parameters": {"data": "postgresql://kam:hunter2@db/crm", "t": "a"}}},
     }
     nb.write_text(json.dumps(content), encoding="utf-8")
-    runner._scrub(nb, runner._secrets({"data": "postgresql://kam:hunter2@db/crm"}))
+    secrets.scrub(nb, secrets.secrets_in({"data": "postgresql://kam:hunter2@db/crm"}))
     text = nb.read_text(encoding="utf-8")
     assert "hunter2" not in text
     assert "kam:***@db" in text and "postgresql:/kam:***@db" in text
     # A secret that happens to be a common letter garbles text but never breaks the file.
-    runner._scrub(nb, runner._secrets({"api_token": "a"}))
+    secrets.scrub(nb, secrets.secrets_in({"api_token": "a"}))
     cleaned = json.loads(nb.read_text(encoding="utf-8"))
     assert cleaned["metadata"]["papermill"]["parameters"]["t"] == "***"
     assert set(cleaned["cells"][0]) == {"source", "outputs"}

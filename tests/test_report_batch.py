@@ -20,9 +20,12 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from kamlib import batch, kernels, report, runner
+from kamlib import report
 from kamlib.cli import main
 from kamlib.errors import ReportError
+from kamlib.report import config as batch
+from kamlib.report import kernels, runner
+from kamlib.report.jobs import assign_folders
 
 ROOT = report.NOTEBOOKS_DIR.parent
 SAMPLE_CONFIG = ROOT / "data" / "sample_config" / "batch.yml"
@@ -64,7 +67,7 @@ def _only_run(out: Path) -> Path:
 # ====================================================================== fast: plan
 def test_the_sample_config_plans_every_notebook_per_region_and_language():
     jobs, shared = batch.plan_batch(batch.load_config(SAMPLE_CONFIG))
-    report.assign_folders(jobs)
+    assign_folders(jobs)
     regions = ["central", "east", "north", "south", "west"]
     assert shared == {"data": None, "lang": "all"}
     assert len(jobs) == 2 + 2 * 2 * len(regions)
@@ -139,7 +142,7 @@ def test_fan_out_values_cannot_leave_the_run_folder():
     assert [j.name for j in jobs] == ["00_data_overview-zh-evil", "00_data_overview-zh-etc_passwd",
                                       "00_data_overview-zh-华东", "00_data_overview-zh-_"]
     same = [report.Job(OVERVIEW, "en", {}, fanout={"region": v}) for v in ("a/b", "a.b")]
-    report.assign_folders(same)
+    assign_folders(same)
     assert [j.name for j in same] == ["00_data_overview-en-a_b", "00_data_overview-en-a_b-2"]
 
 

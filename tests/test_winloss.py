@@ -1,4 +1,4 @@
-"""kamlib.winloss and kamlib.winloss_model: worked numbers on tiny hand-checked tables.
+"""kamlib.winloss (analysis, model, readings): worked numbers on tiny hand-checked tables.
 
 Rules from domain.md §4 (loss reasons, buying process, showroom ratios) and §6
 (rep performance). Every expected number below is computed by hand in the comment
@@ -16,9 +16,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import kamlib.data
+import kamlib.winloss as model
 import kamlib.winloss as wl
-import kamlib.winloss_model as model
 from kamlib.errors import DataError
+from kamlib.winloss import readings
 
 
 def opps(**columns) -> pd.DataFrame:
@@ -94,7 +95,7 @@ def test_chi_square_with_caveat_for_small_expected_counts():
     result = wl.difference_test(rates)
     assert result.test == "chi_square" and result.dof == 2 and result.small_expected
     assert result.p_value == pytest.approx(chi2_contingency([[30, 20], [20, 30], [1, 2]])[1])
-    assert "rough" in model.reading("test", result, lang="en")
+    assert "rough" in readings.reading("test", result, lang="en")
 
 
 def test_no_test_for_one_group():
@@ -154,10 +155,10 @@ def test_loss_table_worked_example():
 def test_loss_table_reading_names_the_top_reason_of_the_biggest_group():
     long = wl.loss_reasons(LOSS_TABLE, by="product_id")
     # X has most losses (5); its top recorded reason is price, 2 of 5 = 40%.
-    assert model.reading("loss_table", long, lang="en", by="product_id") == (
+    assert readings.reading("loss_table", long, lang="en", by="product_id") == (
         "**Price** is the top loss reason for **X**, 40% of its 5 losses."
     )
-    assert model.reading("loss_table", long, lang="zh", by="product_id") == "**价格**是**X**最主要的战败原因，占其5个战败商机的40%。"
+    assert readings.reading("loss_table", long, lang="zh", by="product_id") == "**价格**是**X**最主要的战败原因，占其5个战败商机的40%。"
 
 
 def test_pareto_worked_example():
@@ -217,7 +218,7 @@ def test_funnel_worked_example():
     assert out["conversion_rate"].tolist()[:4] == pytest.approx([0.8, 1.0, 0.5, 1.0])
     assert out["lost_share"].tolist() == pytest.approx([1 / 3, 0, 2 / 3, 0, 0])
     assert wl.funnel(table).attrs["unknown_stage"] == 1
-    assert "**Strong interest** to **Conviction**" in model.reading("funnel", wl.funnel(table), lang="en")
+    assert "**Strong interest** to **Conviction**" in readings.reading("funnel", wl.funnel(table), lang="en")
 
 
 def test_funnel_stage_names_are_a_parameter():
@@ -262,7 +263,7 @@ def test_referral_share_of_won_deals():
     table = opps(status=["won", "won", "won", "won", "lost"], source=["referral", "referral", "showroom", "referral", "referral"])
     out = wl.won_sources(table)
     assert out.set_index("source")["share"].to_dict() == {"referral": 0.75, "showroom": 0.25}
-    assert model.reading("sources", out, lang="en").startswith("Referrals bring the most won deals: 75%")
+    assert readings.reading("sources", out, lang="en").startswith("Referrals bring the most won deals: 75%")
 
 
 def test_rep_performance_levels_and_mix():
@@ -339,7 +340,7 @@ def test_win_rate_bars_accept_rates_on_the_end_of_their_interval():
     """A group that won every deal has rate 1 and an upper bound that rounds to just below 1."""
     import matplotlib.pyplot as plt
 
-    from kamlib.plots_winloss import plot_win_rates
+    from kamlib.winloss.plots import plot_win_rates
 
     rates = pd.DataFrame({"region": ["south", "east"], "closed": [3, 5], "win_rate": [1.0, 0.0],
                           "ci_low": [0.4385, 0.0], "ci_high": [1.0 - 1e-16, 0.4345]})

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import psutil
 
-from kamlib import report, workers
+from kamlib import report
+from kamlib.report import workers
 
 
 def _act(job: report.Job, run_dir: Path, _kernel: object) -> report.JobResult:

@@ -40,72 +40,18 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, Self
 
-from kamlib import kernels
 from kamlib.errors import ReportError
-from kamlib.kernels import WarmKernel, kernel_manager
-from kamlib.masking import MASK, secret_values
-from kamlib.report import (
-    ENV_PREFIX,
-    Job,
-    JobResult,
-    RunResult,
-    _atomic_write_text,
-    _title,
-    assign_folders,
-    job_files,
-    new_run_dir,
-    period_of,
-    render_html,
-    write_index,
-    write_manifest,
-)
-from kamlib.workers import Done, Todo, run_on_workers
+from kamlib.masking import MASK
+from kamlib.report import kernels
+from kamlib.report.folders import job_files, new_run_dir, period_of
+from kamlib.report.jobs import Job, JobResult, RunResult, assign_folders, now
+from kamlib.report.kernels import WarmKernel, kernel_manager
+from kamlib.report.parameters import find_notebooks, plan
+from kamlib.report.publish import render_html, report_title, write_index, write_manifest
+from kamlib.report.secrets import env_names, redact, scrub, secrets_in
+from kamlib.report.workers import Done, Todo, run_on_workers
 
-__all__ = ["execute_job", "retry_failed", "run_jobs"]
-
-
-def _secrets(parameters: Mapping[str, Any]) -> list[str]:
-    """Secret text in the parameters (passwords in URLs, token values, the values of
-    ``env:NAME`` references in this process's environment), longest first."""
-    pieces = {piece for name, value in parameters.items() for piece in secret_values(name, value)}
-    pieces |= {os.environ.get(name, "") for name in _env_names(parameters).values()} - {""}
-    return sorted(pieces, key=len, reverse=True)
-
-
-def _env_names(parameters: Mapping[str, Any]) -> dict[str, str]:
-    """``{parameter: variable}`` for the parameters written ``env:NAME``."""
-    return {
-        key: value[len(ENV_PREFIX):]
-        for key, value in parameters.items()
-        if isinstance(value, str) and value.startswith(ENV_PREFIX)
-    }
-
-
-def _redact(value: Any, secrets: Sequence[str]) -> Any:
-    """*value* with every secret replaced by ``***`` (strings inside lists and dicts too)."""
-    if isinstance(value, str):
-        for secret in secrets:
-            value = value.replace(secret, MASK)
-        return value
-    if isinstance(value, list):
-        return [_redact(v, secrets) for v in value]
-    if isinstance(value, dict):
-        return {k: _redact(v, secrets) for k, v in value.items()}
-    return value
-
-
-def _scrub(notebook: Path, secrets: Sequence[str]) -> None:
-    """Remove secrets from an executed notebook: every string in sources, outputs, metadata.
-
-    The notebook is walked as JSON data (not as text), so it stays valid whatever the
-    secret looks like.
-    """
-    if not secrets or not notebook.exists():
-        return
-    data = json.loads(notebook.read_text(encoding="utf-8"))
-    cleaned = _redact(data, secrets)
-    if cleaned != data:
-        _atomic_write_text(notebook, json.dumps(cleaned, ensure_ascii=False, indent=1) + "\n")
+__all__ = ["execute_job", "retry_failed", "run", "run_jobs"]
 
 
 def _error_summary(exc: BaseException) -> str:
@@ -155,13 +101,13 @@ def _with_env_cell(notebook: Path, parameters: Mapping[str, Any]) -> Any:
     import nbformat
 
     nb = nbformat.read(str(notebook), as_version=4)
-    names = _env_names(parameters)
+    names = env_names(parameters)
     if names:
         index = next(i for i, c in enumerate(nb.cells) if "parameters" in c.get("metadata", {}).get("tags", []))
         source = "\n".join(
             ["# kam report: parameters written env:NAME are read from the environment when used",
-             "import kamlib.report as _kam_report",
-             *(f"{name} = _kam_report.resolve({name})" for name in names)]
+             "import kamlib.report.secrets as _kam_secrets",
+             *(f"{name} = _kam_secrets.resolve({name})" for name in names)]
         )
         nb.cells.insert(index + 1, nbformat.v4.new_code_cell(source, metadata={"tags": ["kam-env"]}))
     return nb
@@ -197,7 +143,7 @@ def _papermill(job: Job, output: Path, parameters: Mapping[str, Any], clock: _Cl
     """Execute the job's notebook into *output*, written once at the end (also when it fails)."""
     import papermill
 
-    from kamlib import engine
+    from kamlib.report import engine
 
     running = output.with_name(f".{output.stem}.running.ipynb")  # the report appears complete or not at all
     try:
@@ -284,23 +230,22 @@ def execute_job(job: Job, run_dir: str | Path, kernel: WarmKernel | None = None)
         A warm kernel to run on (reset for this job, replaced if the job fails);
         None = a new kernel for this job alone.
     """
-    from kamlib.report import _now
 
     run_dir = Path(run_dir)
     job_dir = _job_dir(run_dir, job)
     job_dir.mkdir(parents=True, exist_ok=True)
     output = job_dir / f"{job.notebook.stem}.ipynb"
     parameters = {**job.parameters, "output_dir": str(job_dir)}
-    started, start, clock = _now(), time.perf_counter(), _Clock(job.timeout, job.cell_timeout)
+    started, start, clock = now(), time.perf_counter(), _Clock(job.timeout, job.cell_timeout)
     error, attempts = _attempts(job, output, parameters, clock, kernel)
-    secrets = _secrets(parameters)
-    _scrub(output, secrets)
-    error = _redact(error, secrets)
+    secrets = secrets_in(parameters)
+    scrub(output, secrets)
+    error = redact(error, secrets)
     if output.exists():
         try:
-            render_html(output, job_dir / f"{job.notebook.stem}.html", title=_title(job.notebook, job.lang), lang=job.lang)
+            render_html(output, job_dir / f"{job.notebook.stem}.html", title=report_title(job.notebook, job.lang), lang=job.lang)
         except Exception as exc:  # noqa: BLE001
-            error = error or f"HTML rendering failed: {_redact(_error_summary(exc), secrets)}"
+            error = error or f"HTML rendering failed: {redact(_error_summary(exc), secrets)}"
     return replace(
         JobResult.pending(job),
         status="failed" if error else "ok",
@@ -308,7 +253,7 @@ def execute_job(job: Job, run_dir: str | Path, kernel: WarmKernel | None = None)
         files=job_files(run_dir, job_dir),
         error=error,
         started=started,
-        ended=_now(),
+        ended=now(),
         attempts=attempts,
     )
 
@@ -514,3 +459,71 @@ def retry_failed(run_dir: str | Path, *, workers: int | None = None, scheduler: 
 
 #: Manifest entries write_manifest makes itself (the rest is carried over by a retry).
 _MANIFEST_OWN = {"run_id", "started", "updated", "status", "seconds", "kamlib_version", "versions", "parameters", "jobs"}
+
+
+def run(
+    notebooks: list[str] | None = None,
+    *,
+    data: str | None = None,
+    lang: str = "en",
+    out: str | Path = "reports",
+    parameters: dict | None = None,
+    timeout: float | None = None,
+    cell_timeout: float | None = None,
+    jobs: int | None = 1,
+    scheduler: str | None = None,
+    fresh_kernels: bool = False,
+) -> RunResult:
+    """Run report notebooks into a new folder under *out* and publish them.
+
+    Parameters
+    ----------
+    notebooks : list of str, optional
+        Notebooks to run (names, numbers or paths, see :func:`find_notebooks`);
+        None = every numbered notebook in ``notebooks/``.
+    data : str, optional
+        Data folder or DuckDB file for every notebook, or ``env:NAME`` (read from the
+        environment in the kernel); None = the embedded sample.
+    lang : {"en", "zh", "all"}
+        Report language; ``"all"`` runs each notebook once per language.
+    out : str or Path, default "reports"
+        Folder that receives the new run folder.
+    parameters : dict, optional
+        Further notebook parameters; each must be declared by every notebook run.
+    timeout, cell_timeout : float, optional
+        Seconds a whole job, and one cell, may run before the job fails (None = no limit).
+    jobs : int or None, default 1
+        Jobs run in parallel on local worker processes (None = one per core; 1 = one
+        after another, on one worker).
+    scheduler : str, optional
+        Address of a Dask distributed scheduler (``tcp://host:8786``) to run on instead.
+    fresh_kernels : bool, default False
+        A new kernel for every job instead of one warm kernel per worker, reset
+        between jobs (see :mod:`kamlib.kernels`).
+
+    Returns
+    -------
+    RunResult
+        ``run_dir``, ``jobs`` (notebook, lang, status, seconds, files, error) and
+        ``ok`` (every job succeeded).
+
+    Raises
+    ------
+    ReportError
+        When the run cannot start: unknown notebook, unknown parameter, bad
+        language or missing data. Nothing is written then. A notebook that fails
+        while running does not raise: it is recorded as failed.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> result = run(["00"], lang="all", out=tempfile.mkdtemp())  # progress lines go to stderr
+    >>> result.ok, [job.status for job in result.jobs]
+    (True, ['ok', 'ok'])
+    """
+    planned = plan(find_notebooks(notebooks), data=data, lang=lang, parameters=parameters)
+    for job in planned:
+        job.timeout, job.cell_timeout = timeout, cell_timeout
+    shown = {"data": data, "lang": lang, **(parameters or {})}
+    return run_jobs(planned, out=out, parameters=shown, workers=jobs, scheduler=scheduler,
+                           fresh_kernels=fresh_kernels)

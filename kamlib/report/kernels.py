@@ -46,10 +46,8 @@ SHUTDOWN_WAIT = 2.0
 #: Imported into a warm kernel before its first job: what the notebooks' first cell needs.
 WARM_IMPORTS = (
     "IPython.display", "matplotlib.pyplot", "pandas", "duckdb", "seaborn",
-    "kamlib.data", "kamlib.plots", "kamlib.report", "kamlib.overview",
-    "kamlib.environment", "kamlib.plots_environment",
-    "kamlib.classify", "kamlib.classify_report", "kamlib.churn", "kamlib.plots_classify",
-    "kamlib.winloss", "kamlib.winloss_model", "kamlib.plots_winloss",
+    "kamlib.data", "kamlib.plots", "kamlib.tables", "kamlib.overview",
+    "kamlib.environment", "kamlib.classify", "kamlib.churn", "kamlib.winloss",
 )
 
 KERNEL_NAME = "python3"
@@ -197,7 +195,7 @@ class WarmKernel:
             self._client.load_connection_info(self.manager.get_connection_info())
             self._client.start_channels(shell=True, iopub=False, stdin=False, hb=False, control=False)
             imports = "\n".join(f"import {name}" for name in WARM_IMPORTS)
-            self._run(f"{imports}\nimport kamlib.kernels\nkamlib.kernels.snapshot_session()")
+            self._run(f"{imports}\nimport kamlib.report.kernels\nkamlib.report.kernels.snapshot_session()")
         except BaseException:
             self.close()
             raise
@@ -206,7 +204,7 @@ class WarmKernel:
     def lend(self, cwd: Path) -> Any:
         """The kernel's manager, its session reset for a job that runs in *cwd*."""
         self.start()
-        self._run(f"import kamlib.kernels\nkamlib.kernels.reset_session({str(cwd)!r})")
+        self._run(f"import kamlib.report.kernels\nkamlib.report.kernels.reset_session({str(cwd)!r})")
         return self.manager
 
     def give_back(self, *, healthy: bool) -> None:

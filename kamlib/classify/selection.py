@@ -12,12 +12,28 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from kamlib.errors import ConfigError, DataError
-from kamlib.grouping import by_group, id_codes, per_id, rows_where, sorted_groups, take
+from kamlib.errors import ConfigError, DataError, require_columns
+from kamlib.grouping import (
+    by_group,
+    id_codes,
+    ordered,
+    per_id,
+    rank_order,
+    rows_where,
+    sorted_groups,
+    take,
+)
 
 __all__ = [
-    "SELECTION_WEIGHTS", "STAGES", "relationship_stages", "selection_criteria", "selection_score",
-    "stage_distribution", "trailing_revenue", "whitespace",
+    "STAGE_INDICATORS",
+    "SELECTION_WEIGHTS",
+    "STAGES",
+    "relationship_stages",
+    "selection_criteria",
+    "selection_score",
+    "stage_distribution",
+    "trailing_revenue",
+    "whitespace",
 ]
 
 #: Key-account selection criteria (domain.md §2.6) and their default weights (equal:
@@ -28,23 +44,6 @@ SELECTION_WEIGHTS = {"volume": 0.2, "concentration": 0.2, "service_level": 0.2,
 STAGES = ("pre", "early", "mid", "partnership", "synergistic", "uncoupling")
 #: Indicator columns that score a relationship stage when ``relationship_stage`` is absent.
 STAGE_INDICATORS = ("contact_points", "information_sharing", "joint_planning", "trust", "wallet_share")
-
-def _require(df: pd.DataFrame, columns: Sequence[str], purpose: str, table: str = "accounts") -> None:
-    missing = [c for c in columns if c not in df.columns]
-    if missing:
-        raise DataError(f"{purpose}: {table} has no column {', '.join(map(repr, missing))} "
-                        f"(columns: {', '.join(map(str, df.columns))}). Add it or pass the column's name.",
-                        source=table, column=missing[0], code="missing_column")
-
-
-def _ordered(values, categories: Sequence[str]) -> pd.Categorical:
-    return pd.Categorical(values, categories=list(categories), ordered=True)
-
-
-def _ranked(values: pd.Series, ids: pd.Series) -> np.ndarray:
-    """Positions sorted by value descending, ties by id ascending (row order never matters)."""
-    return np.lexsort((ids.to_numpy(dtype=str), -values.to_numpy(dtype=float)))
-
 
 def _scale(values: pd.Series, lower_is_better: bool = False) -> pd.Series:
     """Min-max to 0–1 (all equal → 0.5); NaN (no evidence) → 0."""
@@ -71,7 +70,7 @@ def trailing_revenue(orders: pd.DataFrame, *, as_of: object, months: int = 12) -
     >>> trailing_revenue(o, as_of="2025-12-31").to_dict()
     {'a': 2.0, 'b': 5.0}
     """
-    _require(orders, ["account_id", "order_date", "revenue"], "trailing_revenue", "orders")
+    require_columns(orders, ["account_id", "order_date", "revenue"], purpose="trailing_revenue", table="orders")
     recent = _window(orders, as_of, months, ["account_id", "revenue"])
     return recent.groupby("account_id", observed=True)["revenue"].sum().rename("revenue_12m")
 
@@ -110,7 +109,7 @@ def selection_criteria(accounts: pd.DataFrame, *, orders: pd.DataFrame | None = 
     >>> c["partnership"].tolist(), c.attrs["sources"]["volume"]
     ([2.0, 0.0], None)
     """
-    _require(accounts, ["account_id"], "selection_criteria")
+    require_columns(accounts, ["account_id"], purpose="selection_criteria", table="accounts")
     out = pd.DataFrame({"account_id": accounts["account_id"].to_numpy()})
     ids = out["account_id"]
     sources: dict[str, str | None] = dict.fromkeys(SELECTION_WEIGHTS)
@@ -244,7 +243,7 @@ def selection_score(accounts: pd.DataFrame, *, weights: Mapping[str, float] | No
         out[f"{name}_score"] = _scale(criteria[name], lower_is_better=name == "price_sensitivity").to_numpy()
         score += weight / total * out[f"{name}_score"].to_numpy()
     out["ka_score"] = np.round(100 * score, 2)
-    out = out.iloc[_ranked(out["ka_score"], out["account_id"])].reset_index(drop=True)
+    out = out.iloc[rank_order(out["ka_score"], out["account_id"])].reset_index(drop=True)
     out["rank"] = np.arange(1, len(out) + 1)
     out.attrs.update(weights={k: w / total for k, w in present.items()}, sources=criteria.attrs["sources"])
     return out
@@ -286,8 +285,8 @@ def whitespace(accounts: pd.DataFrame, orders: pd.DataFrame, *, as_of: object = 
     >>> whitespace(acc, o)[["account_id", "headroom", "wallet_share"]].values.tolist()
     [['a', 70.0, 0.3], ['b', 5.0, 0.9]]
     """
-    _require(accounts, ["account_id", potential], "whitespace")
-    _require(orders, ["account_id", "order_date", "revenue"], "whitespace", "orders")
+    require_columns(accounts, ["account_id", potential], purpose="whitespace", table="accounts")
+    require_columns(orders, ["account_id", "order_date", "revenue"], purpose="whitespace", table="orders")
     window = _window(orders, as_of, months, ["account_id", "product_id", "revenue"])
     codes = id_codes(window["account_id"], accounts["account_id"])
     current = per_id(codes, window["revenue"].to_numpy(dtype=float))  # the trailing revenue
@@ -296,7 +295,7 @@ def whitespace(accounts: pd.DataFrame, orders: pd.DataFrame, *, as_of: object = 
                         "current": np.where(np.isnan(current), 0.0, current)})
     out["headroom"] = (out["potential"] - out["current"]).clip(lower=0)
     out["wallet_share"] = out["current"] / out["potential"].where(out["potential"] > 0)
-    out = out.iloc[_ranked(out["headroom"].fillna(-1), out["account_id"])].reset_index(drop=True)
+    out = out.iloc[rank_order(out["headroom"].fillna(-1), out["account_id"])].reset_index(drop=True)
     if products is not None and "family" in products and "product_id" in orders and peer in accounts:
         out.attrs["by_family"] = _family_headroom(accounts, window, codes, products, out, peer)
     return out
@@ -387,11 +386,11 @@ def relationship_stages(accounts: pd.DataFrame, *, indicators: Sequence[str] = S
     >>> relationship_stages(acc)["relationship_stage"].tolist()
     ['pre', 'partnership', 'synergistic']
     """
-    _require(accounts, ["account_id"], "relationship_stages")
+    require_columns(accounts, ["account_id"], purpose="relationship_stages", table="accounts")
     out = pd.DataFrame({"account_id": accounts["account_id"].to_numpy()})
     if "relationship_stage" in accounts.columns:
         codes = accounts["relationship_stage"].astype("string").str.strip().str.lower()
-        out["relationship_stage"] = _ordered(codes.where(codes.isin(STAGES)).to_numpy(dtype=object), STAGES)
+        out["relationship_stage"] = ordered(codes.where(codes.isin(STAGES)).to_numpy(dtype=object), STAGES)
         out.attrs.update(source="column", unknown=sorted(set(codes.dropna()) - set(STAGES)))
         return out
     used = [c for c in indicators if c in accounts.columns]
@@ -403,7 +402,7 @@ def relationship_stages(accounts: pd.DataFrame, *, indicators: Sequence[str] = S
     stage = np.asarray(STAGES[:5], dtype=object)[np.searchsorted(np.asarray(thresholds), score, side="right")]
     if "uncoupling" in accounts.columns:
         stage = np.where(accounts["uncoupling"].fillna(False).astype(bool), "uncoupling", stage)
-    out["relationship_stage"] = _ordered(stage, STAGES)
+    out["relationship_stage"] = ordered(stage, STAGES)
     out["stage_score"] = score.to_numpy()
     out.attrs.update(source="indicators", indicators=used, unknown=[])
     return out

@@ -17,57 +17,26 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from kamlib.errors import ConfigError, DataError
-from kamlib.prospects import (
-    MAN_ACTIONS,
-    TEMPERATURES,
-    man_qualify,
-    man_summary,
-    prospect_temperature,
-)
-from kamlib.selection import (
-    SELECTION_WEIGHTS,
-    STAGE_INDICATORS,
-    STAGES,
-    _ordered,
-    _ranked,
-    _require,
-    relationship_stages,
-    selection_criteria,
-    selection_score,
-    stage_distribution,
+from kamlib.classify.selection import (
     trailing_revenue,
-    whitespace,
 )
+from kamlib.errors import ConfigError, DataError, require_columns
+from kamlib.grouping import ordered, rank_order
 
 __all__ = [
     "ABC_CLASSES",
     "DEFAULT_GRID",
-    "MAN_ACTIONS",
     "PORTFOLIO",
     "PROFIT_SEGMENTS",
-    "SELECTION_WEIGHTS",
-    "STAGES",
-    "STAGE_INDICATORS",
-    "TEMPERATURES",
     "account_profit",
     "derive_levels",
     "grid_table",
     "load_grid",
-    "man_qualify",
-    "man_summary",
     "pareto_abc",
     "portfolio",
     "profit_segments",
-    "prospect_temperature",
-    "relationship_stages",
-    "selection_criteria",
-    "selection_score",
-    "stage_distribution",
     "top_share",
-    "trailing_revenue",
     "whale_curve",
-    "whitespace",
     "xy_grade",
 ]
 
@@ -142,7 +111,7 @@ def pareto_abc(df: pd.DataFrame, value: str = "revenue", by: str = "account_id",
     2          c     15.0          0.958333         C
     3          d      5.0          1.000000         C
     """
-    _require(df, [by, value], "pareto_abc", "data")
+    require_columns(df, [by, value], purpose="pareto_abc", table="data")
     low, high = _check_cutoffs(cutoffs, "pareto_abc")
     ok = df[by].notna() & df[value].notna()
     values = df.loc[ok, value].astype(float)
@@ -157,13 +126,13 @@ def pareto_abc(df: pd.DataFrame, value: str = "revenue", by: str = "account_id",
         raise DataError(f"pareto_abc: the total of {value!r} is {total:g}; it must be positive.", column=value,
                         code="empty")
     out = pd.DataFrame({by: pd.array(ids, dtype="string"), value: totals})
-    out = out.iloc[_ranked(out[value], out[by])].reset_index(drop=True)
+    out = out.iloc[rank_order(out[value], out[by])].reset_index(drop=True)
     cumulative = out[value].cumsum().to_numpy() / total
     out["share"] = out[value] / total
     out["cumulative_share"] = cumulative
     out["cumulative_accounts"] = np.arange(1, len(out) + 1) / len(out)
     out["rank"] = np.arange(1, len(out) + 1)
-    out["abc_class"] = _ordered(np.select([cumulative <= low + 1e-9, cumulative <= high + 1e-9], ["A", "B"], "C"),
+    out["abc_class"] = ordered(np.select([cumulative <= low + 1e-9, cumulative <= high + 1e-9], ["A", "B"], "C"),
                                 ABC_CLASSES)
     out.attrs.update(excluded=int((~ok).sum()), cutoffs=(low, high))
     return out
@@ -283,7 +252,7 @@ def derive_levels(accounts: pd.DataFrame, orders: pd.DataFrame | None = None, *,
     >>> derive_levels(acc, o, quantiles=(0.2, 0.4, 0.6, 0.8))[["purchase_level", "capacity_level"]].values.tolist()
     [[0, 0], [1, 1], [0, 2], [0, 3], [3, 4]]
     """
-    _require(accounts, ["account_id", "annual_demand"], "derive_levels")
+    require_columns(accounts, ["account_id", "annual_demand"], purpose="derive_levels", table="accounts")
     cuts = np.sort(np.asarray(quantiles, dtype=float))
     if len(cuts) != 4 or not ((cuts > 0) & (cuts < 1)).all():
         raise ConfigError(f"derive_levels: quantiles must be four shares between 0 and 1, but {quantiles!r} was passed.")
@@ -348,13 +317,13 @@ def xy_grade(accounts: pd.DataFrame, grid: Mapping[tuple[int, int], str] | str |
     3          d        NaN      NaN  x_above_y
     4          e          C        A         ok
     """
-    _require(accounts, ["account_id"], "xy_grade")
+    require_columns(accounts, ["account_id"], purpose="xy_grade", table="accounts")
     cells = _grid(grid)
     classes = [c for c in ABC_CLASSES if c in cells.values()] + sorted(set(cells.values()) - set(ABC_CLASSES))
     derived = not {"purchase_level", "capacity_level"} <= set(accounts.columns)
     levels = accounts
     if derived:
-        _require(accounts, ["annual_demand"], "xy_grade (levels absent, deriving Y)")
+        require_columns(accounts, ["annual_demand"], purpose="xy_grade (levels absent, deriving Y)", table="accounts")
         levels = derive_levels(accounts, orders, as_of=as_of, quantiles=quantiles)
     x = pd.array(levels["purchase_level"], dtype="Int64")
     y = pd.array(levels["capacity_level"], dtype="Int64")
@@ -366,7 +335,7 @@ def xy_grade(accounts: pd.DataFrame, grid: Mapping[tuple[int, int], str] | str |
     vip = accounts["vip"].fillna(False).astype(bool) if "vip" in accounts.columns else pd.Series(False, index=accounts.index)
     out = pd.DataFrame({"account_id": accounts["account_id"].to_numpy(), "purchase_level": x, "capacity_level": y},
                        index=accounts.index)
-    out["grid_class"] = _ordered(grid_class, classes)
+    out["grid_class"] = ordered(grid_class, classes)
     out["vip"] = vip.to_numpy()
     final = out["grid_class"].copy()
     if vip_class is not None:
@@ -423,7 +392,7 @@ def portfolio(accounts: pd.DataFrame, *, potential: str = "potential", capabilit
     >>> portfolio(acc, split=50)["portfolio"].tolist()
     ['invest', 'selective', 'maintain', 'harvest']
     """
-    _require(accounts, ["account_id", potential, capability], "portfolio")
+    require_columns(accounts, ["account_id", potential, capability], purpose="portfolio", table="accounts")
     splits = split if isinstance(split, (tuple, list)) else (split, split)
     pot, cap = accounts[potential].astype(float), accounts[capability].astype(float)
     p_cut, c_cut = _split_point(pot, splits[0]), _split_point(cap, splits[1])
@@ -431,7 +400,7 @@ def portfolio(accounts: pd.DataFrame, *, potential: str = "potential", capabilit
     quadrant = np.select([high_p & high_c, high_p, high_c], PORTFOLIO[:3], PORTFOLIO[3])
     out = pd.DataFrame({"account_id": accounts["account_id"].to_numpy(), "potential": pot.to_numpy(),
                         "capability": cap.to_numpy()})
-    out["portfolio"] = _ordered(np.where((pot.isna() | cap.isna()).to_numpy(), None, quadrant), PORTFOLIO)
+    out["portfolio"] = ordered(np.where((pot.isna() | cap.isna()).to_numpy(), None, quadrant), PORTFOLIO)
     out.attrs["split"] = (p_cut, c_cut)
     return out
 
@@ -446,7 +415,7 @@ def account_profit(orders: pd.DataFrame, *, products: pd.DataFrame | None = None
     >>> account_profit(o)["profit"].tolist()
     [4.0, -2.0]
     """
-    _require(orders, ["account_id", "revenue"], "account_profit", "orders")
+    require_columns(orders, ["account_id", "revenue"], purpose="account_profit", table="orders")
     cost = orders["cost"] if "cost" in orders.columns else None
     if cost is None and products is not None and {"product_id", "quantity"} <= set(orders.columns):
         unit = orders["product_id"].map(products.set_index("product_id")["unit_cost"])
@@ -472,13 +441,13 @@ def whale_curve(profits: pd.DataFrame, *, value: str = "profit") -> pd.DataFrame
     >>> whale_curve(pd.DataFrame({"account_id": list("abc"), "profit": [8.0, 4.0, -2.0]}))["cumulative_profit_share"].round(2).tolist()
     [0.8, 1.2, 1.0]
     """
-    _require(profits, ["account_id", value], "whale_curve")
+    require_columns(profits, ["account_id", value], purpose="whale_curve", table="accounts")
     ok = profits[profits[value].notna()]
     total = float(ok[value].sum())
     if not total > 0:
         raise DataError(f"whale_curve: total {value} is {total:g}; the curve needs a positive total.", column=value,
                         code="empty")
-    out = ok.iloc[_ranked(ok[value], ok["account_id"])].reset_index(drop=True)
+    out = ok.iloc[rank_order(ok[value], ok["account_id"])].reset_index(drop=True)
     out["rank"] = np.arange(1, len(out) + 1)
     out["cumulative_accounts"] = out["rank"] / len(out)
     out["cumulative_profit_share"] = out[value].cumsum() / total
@@ -530,5 +499,5 @@ def profit_segments(orders_or_accounts: pd.DataFrame, *, products: pd.DataFrame 
     positive = gain.cumsum() / gain.sum()
     segment = np.select([out["profit"] < 0, positive <= low + 1e-9, positive <= high + 1e-9],
                         ["loss_making", "most_profitable", "second_profitable"], "not_profitable")
-    out["profit_segment"] = _ordered(segment, PROFIT_SEGMENTS)
+    out["profit_segment"] = ordered(segment, PROFIT_SEGMENTS)
     return out

@@ -14,13 +14,20 @@ import numpy as np
 import pandas as pd
 
 from kamlib import i18n
-from kamlib.plots import PALETTE, _axes, _check_columns, _name, _title, money_axis
-from kamlib.plots_winloss import percent_axis
+from kamlib.plots import (
+    PALETTE,
+    check_columns,
+    column_label,
+    get_axes,
+    money_axis,
+    percent_axis,
+    set_title,
+)
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-__all__ = ["CLASS_COLOURS", "plot_p_alive", "plot_pareto_curve", "plot_portfolio", "plot_selection",
+__all__ = ["CLASS_COLOURS", "plot_pareto_curve", "plot_portfolio", "plot_selection",
            "plot_stages", "plot_whale_curve", "plot_xy_grid"]
 
 #: One colour per class / quadrant / segment code, shared by every chart.
@@ -31,9 +38,9 @@ CLASS_COLOURS = {"A": PALETTE[0], "B": PALETTE[1], "C": "#9E9E9E",
 
 
 def _finish(ax: Axes, title: str | None, lang: str, x: str, y: str) -> Axes:
-    ax.set_xlabel(_name(x, lang))
-    ax.set_ylabel(_name(y, lang))
-    _title(ax, title, lang)
+    ax.set_xlabel(column_label(x, lang))
+    ax.set_ylabel(column_label(y, lang))
+    set_title(ax, title, lang)
     return ax
 
 
@@ -50,8 +57,8 @@ def plot_pareto_curve(pareto: pd.DataFrame, *, top: float = 0.2, lang: str = "en
     ('Share of accounts', True)
     """
     i18n.check_lang(lang)
-    _check_columns("plot_pareto_curve", pareto, x="cumulative_accounts", y="cumulative_share")
-    ax = _axes(ax, lang)
+    check_columns("plot_pareto_curve", pareto, x="cumulative_accounts", y="cumulative_share")
+    ax = get_axes(ax, lang)
     x = np.r_[0.0, pareto["cumulative_accounts"].to_numpy()]
     y = np.r_[0.0, pareto["cumulative_share"].to_numpy()]
     ax.plot(x, y, color="#555555", linewidth=1.5)
@@ -90,8 +97,8 @@ def plot_xy_grid(graded: pd.DataFrame, grid: Mapping[tuple[int, int], str], *, l
     from matplotlib.colors import to_rgb
 
     i18n.check_lang(lang)
-    _check_columns("plot_xy_grid", graded, x="purchase_level", y="capacity_level")
-    ax = _axes(ax, lang)
+    check_columns("plot_xy_grid", graded, x="purchase_level", y="capacity_level")
+    ax = get_axes(ax, lang)
     known = graded.dropna(subset=["purchase_level", "capacity_level"])
     counts = pd.crosstab(known["capacity_level"].astype(int), known["purchase_level"].astype(int))
     image = np.ones((5, 5, 3))
@@ -124,8 +131,8 @@ def plot_portfolio(port: pd.DataFrame, *, lang: str = "en", title: str | None = 
     ['Invest', 'Selective investment', 'Maintain', 'Harvest']
     """
     i18n.check_lang(lang)
-    _check_columns("plot_portfolio", port, x="potential", y="capability", hue="portfolio")
-    ax = _axes(ax, lang)
+    check_columns("plot_portfolio", port, x="potential", y="capability", hue="portfolio")
+    ax = get_axes(ax, lang)
     for quadrant in port["portfolio"].cat.categories:
         rows = port[port["portfolio"] == quadrant]
         ax.scatter(rows["capability"], rows["potential"], s=22, alpha=0.8, color=CLASS_COLOURS[quadrant],
@@ -150,8 +157,8 @@ def plot_whale_curve(whale: pd.DataFrame, *, lang: str = "en", title: str | None
     'Cumulative profit share'
     """
     i18n.check_lang(lang)
-    _check_columns("plot_whale_curve", whale, x="cumulative_accounts", y="cumulative_profit_share")
-    ax = _axes(ax, lang)
+    check_columns("plot_whale_curve", whale, x="cumulative_accounts", y="cumulative_profit_share")
+    ax = get_axes(ax, lang)
     x = np.r_[0.0, whale["cumulative_accounts"].to_numpy()]
     y = np.r_[0.0, whale["cumulative_profit_share"].to_numpy()]
     for segment in whale["profit_segment"].cat.categories:
@@ -184,14 +191,14 @@ def plot_selection(scores: pd.DataFrame, *, top: int = 15, lang: str = "en", tit
     ['Purchase volume', 'Purchase concentration']
     """
     i18n.check_lang(lang)
-    _check_columns("plot_selection", scores, x="account_id", y="ka_score")
-    ax = _axes(ax, lang)
+    check_columns("plot_selection", scores, x="account_id", y="ka_score")
+    ax = get_axes(ax, lang)
     shown = scores.head(top).iloc[::-1]
     labels = shown["account_name"] if "account_name" in shown else shown["account_id"]
     left = np.zeros(len(shown))
     for i, (criterion, weight) in enumerate(scores.attrs.get("weights", {}).items()):
         points = 100 * weight * shown[f"{criterion}_score"].to_numpy()
-        ax.barh(range(len(shown)), points, left=left, color=PALETTE[i], label=_name(criterion, lang))
+        ax.barh(range(len(shown)), points, left=left, color=PALETTE[i], label=column_label(criterion, lang))
         left += points
     ax.set_yticks(range(len(shown)), labels.astype(str).tolist())
     ax.set_xlim(0, 100)
@@ -214,8 +221,8 @@ def plot_stages(distribution: pd.DataFrame, *, by: str, lang: str = "en", title:
     ['West', 'East']
     """
     i18n.check_lang(lang)
-    _check_columns("plot_stages", distribution, x=by, y="share", hue="relationship_stage")
-    ax = _axes(ax, lang)
+    check_columns("plot_stages", distribution, x=by, y="share", hue="relationship_stage")
+    ax = get_axes(ax, lang)
     wide = distribution.pivot_table(index=by, columns="relationship_stage", values="share", observed=False,
                                     aggfunc="sum", fill_value=0.0)
     groups = list(wide.index)[::-1]
@@ -234,26 +241,6 @@ def plot_stages(distribution: pd.DataFrame, *, by: str, lang: str = "en", title:
     return _finish(ax, title, lang, "share", by)
 
 
-def plot_p_alive(alive: pd.Series, *, below: float = 0.5, lang: str = "en", title: str | None = None,
-                 ax: Axes | None = None) -> Axes:
-    """Histogram of BG/NBD ``p_alive`` with the at-risk threshold.
-
-    Examples
-    --------
-    >>> ax = plot_p_alive(pd.Series([0.1, 0.6, 0.9, 1.0]), lang="en")
-    >>> ax.get_xlabel()
-    'Probability of being active'
-    """
-    i18n.check_lang(lang)
-    ax = _axes(ax, lang)
-    values = pd.Series(alive, dtype=float).dropna()
-    ax.hist(values, bins=np.linspace(0, 1, 21), color=PALETTE[0], edgecolor="white")
-    ax.axvline(below, color=PALETTE[3], linestyle="--", linewidth=1.5)
-    ax.set_xlim(0, 1)
-    percent_axis(ax, "x")
-    return _finish(ax, title, lang, "p_alive", "accounts")
-
-
 def plot_headroom(space: pd.DataFrame, *, top: int = 15, lang: str = "en", title: str | None = None,
                   ax: Axes | None = None) -> Axes:
     """Current purchase and headroom of the accounts with most white space (stacked bars, money axis).
@@ -266,13 +253,13 @@ def plot_headroom(space: pd.DataFrame, *, top: int = 15, lang: str = "en", title
     ['Current purchase', 'Headroom']
     """
     i18n.check_lang(lang)
-    _check_columns("plot_headroom", space, x="account_id", y="headroom")
-    ax = _axes(ax, lang)
+    check_columns("plot_headroom", space, x="account_id", y="headroom")
+    ax = get_axes(ax, lang)
     shown = space.head(top).iloc[::-1]
     labels = shown["account_name"] if "account_name" in shown else shown["account_id"]
-    ax.barh(range(len(shown)), shown["current"], color=PALETTE[0], label=_name("current", lang))
+    ax.barh(range(len(shown)), shown["current"], color=PALETTE[0], label=column_label("current", lang))
     ax.barh(range(len(shown)), shown["headroom"], left=shown["current"], color=PALETTE[1], alpha=0.6,
-            label=_name("headroom", lang))
+            label=column_label("headroom", lang))
     ax.set_yticks(range(len(shown)), labels.astype(str).tolist())
     ax.yaxis.grid(False)
     money_axis(ax, "x", lang=lang)

@@ -23,17 +23,39 @@ import numpy as np
 import pandas as pd
 
 from kamlib import i18n
-from kamlib.errors import ConfigError, DataError
+from kamlib.errors import ConfigError, require_columns
 from kamlib.grouping import frame_groups
 
 if TYPE_CHECKING:
     from kamlib.data import Dataset
 
 __all__ = [
-    "GROUP_COLUMNS", "PERFORMANCE", "REASON_CAUSES", "SHOWROOM_RATIOS", "STAGES", "GroupTest", "add_context",
-    "addressable_losses", "canonical_reasons", "competitors", "cycle_times", "difference_test", "funnel",
-    "group_columns", "load_opportunities", "loss_matrix", "loss_reasons", "needs", "performance_mix", "reason_pareto",
-    "rep_performance", "select", "showroom_kpis", "wilson_interval", "win_rates", "won_sources",
+    "GROUP_COLUMNS",
+    "PERFORMANCE",
+    "REASON_CAUSES",
+    "SHOWROOM_RATIOS",
+    "STAGES",
+    "GroupTest",
+    "add_context",
+    "addressable_losses",
+    "canonical_reasons",
+    "competitors",
+    "cycle_times",
+    "difference_test",
+    "funnel",
+    "group_columns",
+    "load_opportunities",
+    "loss_matrix",
+    "loss_reasons",
+    "needs",
+    "performance_mix",
+    "reason_pareto",
+    "rep_performance",
+    "select",
+    "showroom_kpis",
+    "wilson_interval",
+    "win_rates",
+    "won_sources",
 ]
 
 #: The buying process (购买进程), in order (domain.md §4).
@@ -75,16 +97,6 @@ PERFORMANCE: dict[tuple[bool, bool], str] = {
 SURVEY_MIX: dict[str, float] = {"high": 0.30, "medium": 0.47, "low": 0.23}
 
 
-def _require(func: str, df: pd.DataFrame, columns: Sequence[str], table: str = "opportunities") -> None:
-    absent = [c for c in columns if c not in df.columns]
-    if absent:
-        raise DataError(
-            f"{func}: {table} has no column {', '.join(map(repr, absent))} "
-            f"(columns: {', '.join(map(str, df.columns))}). Add it to the data or pass another column.",
-            column=absent[0], code="missing_column",
-        )
-
-
 def _keys(by: str | Sequence[str]) -> list[str]:
     return [by] if isinstance(by, str) else list(by)
 
@@ -92,12 +104,16 @@ def _keys(by: str | Sequence[str]) -> list[str]:
 _STATUSES = ("won", "lost", "open")
 
 
-def _status_codes(status: pd.Series) -> np.ndarray:
+#: The end of a missing-column message in the win/loss analysis.
+COLUMN_FIX = "Add it to the data or pass another column."
+
+
+def status_codes(status: pd.Series) -> np.ndarray:
     """Each row's status as 0 won, 1 lost, 2 open, -1 anything else or missing (one pass over the column).
 
     Examples
     --------
-    >>> _status_codes(pd.Series(["lost", "won", None, "open", "bogus"])).tolist()
+    >>> status_codes(pd.Series(["lost", "won", None, "open", "bogus"])).tolist()
     [1, 0, -1, 2, -1]
     """
     codes, uniques = pd.factorize(status)
@@ -238,13 +254,13 @@ def select(
     """
     mask = pd.Series(True, index=opportunities.index)
     if start is not None or end is not None:
-        _require("select", opportunities, [date])
+        require_columns(opportunities, [date], purpose="select", table="opportunities", fix=COLUMN_FIX)
         day = opportunities[date]
         mask &= day >= pd.Timestamp(start or day.min()) if start else True
         mask &= day <= pd.Timestamp(end) if end else True
     for column, value in (("region", region), ("rep_id", rep_id)):
         if value is not None:
-            _require("select", opportunities, [column])
+            require_columns(opportunities, [column], purpose="select", table="opportunities", fix=COLUMN_FIX)
             mask &= opportunities[column] == value
     return opportunities[mask.fillna(False).astype(bool)]
 
@@ -273,7 +289,7 @@ def wilson_interval(won: np.ndarray, closed: np.ndarray, level: float = 0.95) ->
 def _status_counts(opportunities: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     ids, index = frame_groups(opportunities, keys)
     width = len(_STATUSES) + 1  # column 0 counts other and missing statuses: left out
-    counts = np.bincount(ids * width + _status_codes(opportunities["status"]) + 1, minlength=len(index) * width)
+    counts = np.bincount(ids * width + status_codes(opportunities["status"]) + 1, minlength=len(index) * width)
     return pd.DataFrame(counts.reshape(-1, width)[:, 1:], index=index, columns=list(_STATUSES))
 
 
@@ -306,7 +322,7 @@ def win_rates(opportunities: pd.DataFrame, *, by: str | Sequence[str], level: fl
     1          Y       2    2     0       1.0
     """
     keys = _keys(by)
-    _require("win_rates", opportunities, ["status", *keys])
+    require_columns(opportunities, ["status", *keys], purpose="win_rates", table="opportunities", fix=COLUMN_FIX)
     counts = _status_counts(opportunities, keys).reset_index()
     counts.insert(len(keys), "closed", counts["won"] + counts["lost"])
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -437,7 +453,7 @@ def _lost(
     opportunities: pd.DataFrame, func: str, columns: Sequence[str] = ()
 ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
     """The lost deals' *columns*, and their canonical reasons as from :func:`_reason_positions`."""
-    _require(func, opportunities, ["status", *columns])
+    require_columns(opportunities, ["status", *columns], purpose=func, table="opportunities", fix=COLUMN_FIX)
     mask = (opportunities["status"] == "lost").to_numpy(dtype=bool, na_value=False)
     lost = opportunities.loc[mask, list(dict.fromkeys(columns))]
     has_reason = "loss_reason" in opportunities.columns
@@ -592,7 +608,7 @@ def competitors(opportunities: pd.DataFrame, *, by: str | Sequence[str] = ()) ->
     1          B     1  0.333333
     """
     keys = _keys(by)
-    _require("competitors", opportunities, ["status", "competitor", *keys])
+    require_columns(opportunities, ["status", "competitor", *keys], purpose="competitors", table="opportunities", fix=COLUMN_FIX)
     mask = (opportunities["status"] == "lost").to_numpy(dtype=bool, na_value=False) & opportunities["competitor"].notna().to_numpy()
     columns = ["status", "competitor", *keys, *(["amount"] if "amount" in opportunities.columns else [])]
     lost = opportunities.loc[mask, list(dict.fromkeys(columns))]
@@ -625,8 +641,8 @@ def cycle_times(opportunities: pd.DataFrame, *, by: str | None = "stage") -> pd.
     1    won      2         20.0         0
     """
     keys = ["status", *([by] if by else [])]
-    _require("cycle_times", opportunities, ["created_date", "closed_date", *keys])
-    status = _status_codes(opportunities["status"])
+    require_columns(opportunities, ["created_date", "closed_date", *keys], purpose="cycle_times", table="opportunities", fix=COLUMN_FIX)
+    status = status_codes(opportunities["status"])
     closed = np.flatnonzero((status == 0) | (status == 1))
     days = _whole_days((opportunities["closed_date"] - opportunities["created_date"]).to_numpy()[closed])
     ids, index = frame_groups(opportunities, keys, closed, {"status": status})
@@ -710,11 +726,11 @@ def funnel(opportunities: pd.DataFrame, *, stages: Sequence[str] = STAGES) -> pd
     1    conviction        2     0          1         0.500000         0.5
     2    commitment        1     0          0              NaN         0.0
     """
-    _require("funnel", opportunities, ["status", "stage"])
+    require_columns(opportunities, ["status", "stage"], purpose="funnel", table="opportunities", fix=COLUMN_FIX)
     codes, uniques = pd.factorize(opportunities["stage"])
     order = {s: i for i, s in enumerate(stages)}
     position = np.append(np.array([order.get(u, -1) for u in uniques], dtype=int), -1)[codes]
-    status = _status_codes(opportunities["status"])
+    status = status_codes(opportunities["status"])
     position[status == 0] = len(stages) - 1
     known = position >= 0
     width = len(_STATUSES) + 1  # column 0 counts other and missing statuses: left out
@@ -753,7 +769,7 @@ def showroom_kpis(showroom: pd.DataFrame, *, ratios: Mapping[str, tuple[str, str
     >>> showroom_kpis(rooms)[["close_rate", "note"]].to_dict("list")
     {'close_rate': [0.12, nan], 'note': ['', 'first_visits = 0']}
     """
-    _require("showroom_kpis", showroom, ["month"], table="showroom")
+    require_columns(showroom, ["month"], purpose="showroom_kpis", table="showroom", fix=COLUMN_FIX)
     rooms = showroom.sort_values("month").reset_index(drop=True)
     out = pd.DataFrame({"month": rooms["month"]})
     if "traffic" in rooms.columns:
@@ -785,7 +801,7 @@ def won_sources(opportunities: pd.DataFrame) -> pd.DataFrame:
     >>> won_sources(opps)["share"].round(3).tolist()
     [0.667, 0.333]
     """
-    _require("won_sources", opportunities, ["status", "source"])
+    require_columns(opportunities, ["status", "source"], purpose="won_sources", table="opportunities", fix=COLUMN_FIX)
     won = opportunities.loc[opportunities["status"] == "won", "source"]
     table = won.value_counts(dropna=False).rename("won").reset_index()
     table["won"] = table["won"].astype("int64")
@@ -807,7 +823,7 @@ def rep_performance(
     >>> rep_performance(reps)["performance"].tolist()
     ['high', 'medium', 'low']
     """
-    _require("rep_performance", reps, ["rep_id", "target_met", "recognised"], table="reps")
+    require_columns(reps, ["rep_id", "target_met", "recognised"], purpose="rep_performance", table="reps", fix=COLUMN_FIX)
     out = reps.copy()
     flags = out[["target_met", "recognised"]].astype("boolean")
     complete = flags.notna().all(axis=1)

@@ -19,8 +19,8 @@ import pandas as pd
 
 from kamlib import i18n
 from kamlib.errors import ConfigError
-from kamlib.overview import format_money
-from kamlib.plots import PALETTE, _axes, _check_columns, _name, _title
+from kamlib.i18n import format_money
+from kamlib.plots import PALETTE, check_columns, column_label, get_axes, set_title
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -35,7 +35,7 @@ _GRID_FIGSIZE = (10.0, 6.0)
 # ------------------------------------------------------------------------- helpers
 def _new_axes(ax: Axes | None, lang: str, figsize: tuple[float, float]) -> Axes:
     """Like :func:`kamlib.plots._axes`, with a figure size suited to the chart."""
-    new = _axes(ax, lang)
+    new = get_axes(ax, lang)
     if ax is None:
         new.figure.set_size_inches(*figsize)
     return new
@@ -153,8 +153,8 @@ def plot_bcg(
     )
 
     i18n.check_lang(lang)
-    _check_columns("plot_bcg", data, by=by, x="relative_share", y="market_growth", size="our_sales")
-    ax = _axes(ax, lang)
+    check_columns("plot_bcg", data, by=by, x="relative_share", y="market_growth", size="our_sales")
+    ax = get_axes(ax, lang)
     share, growth = data["relative_share"].astype(float), data["market_growth"].astype(float)
     largest = float(data["our_sales"].max()) or 1.0
     sizes = 150 + 2200 * data["our_sales"].astype(float) / largest
@@ -175,9 +175,9 @@ def plot_bcg(
     ax.axhline(growth_split, **_SPLIT_LINE)
     _corner_labels(ax, {(True, True): "star", (False, True): "question_mark", (True, False): "cash_cow",
                         (False, False): "dog"}, "bcg", lang)
-    ax.set_xlabel(_name("relative_share", lang))
-    ax.set_ylabel(_name("market_growth", lang))
-    _title(ax, title, lang)
+    ax.set_xlabel(column_label("relative_share", lang))
+    ax.set_ylabel(column_label("market_growth", lang))
+    set_title(ax, title, lang)
     return ax
 
 
@@ -213,7 +213,7 @@ def plot_ansoff(
     from matplotlib.colors import to_hex
 
     i18n.check_lang(lang)
-    _check_columns("plot_ansoff", data, q="quadrant", p="product_type", m="market_type", r="revenue", s="share",
+    check_columns("plot_ansoff", data, q="quadrant", p="product_type", m="market_type", r="revenue", s="share",
                    a="accounts")
     ax = _new_axes(ax, lang, _GRID_FIGSIZE)
     blues = mpl.colormaps["Blues"]
@@ -222,16 +222,16 @@ def plot_ansoff(
     for row in data[data["quadrant"] != "unknown"].itertuples():
         share = float(row.share) if pd.notna(row.share) else 0.0
         body = "\n".join([
-            f"{_name('revenue', lang)}{sep}{format_money(row.revenue, lang)}",
-            f"{_name('share', lang)}{sep}{share:.1%}",
-            f"{_name('accounts', lang)}{sep}{int(row.accounts):,}",
+            f"{column_label('revenue', lang)}{sep}{format_money(row.revenue, lang)}",
+            f"{column_label('share', lang)}{sep}{share:.1%}",
+            f"{column_label('accounts', lang)}{sep}{int(row.accounts):,}",
         ])
         cells.append((int(row.product_type == "new"), int(row.market_type == "new"),
                       i18n.value_label("ansoff", row.quadrant, lang), body, to_hex(blues(0.08 + 0.55 * share))))
-    columns = [_name("product_type", lang) + sep + i18n.value_label("novelty", v, lang) for v in ("existing", "new")]
-    rows = [_name("market_type", lang) + sep + i18n.value_label("novelty", v, lang) for v in ("existing", "new")]
+    columns = [column_label("product_type", lang) + sep + i18n.value_label("novelty", v, lang) for v in ("existing", "new")]
+    rows = [column_label("market_type", lang) + sep + i18n.value_label("novelty", v, lang) for v in ("existing", "new")]
     _grid(ax, cells, columns, rows)
-    _title(ax, title, lang)
+    set_title(ax, title, lang)
     return ax
 
 
@@ -259,7 +259,7 @@ def plot_swot(
     ['Internal', 'External']
     """
     i18n.check_lang(lang)
-    _check_columns("plot_swot", data, kind="kind", rank="rank", statement="statement")
+    check_columns("plot_swot", data, kind="kind", rank="rank", statement="statement")
     ax = _new_axes(ax, lang, _GRID_FIGSIZE)
     colours = {"S": "#DCEBDD", "W": "#F6E0D2", "O": "#DCE6F2", "T": "#F3D9D9"}
     cells = []
@@ -269,9 +269,9 @@ def plot_swot(
         lines = [_wrap(f"{int(r)}. {s}", 54) for r, s in zip(rows["rank"].head(top), rows["statement"].head(top))]
         if len(rows) > top:
             lines.append(f"(+{len(rows) - top})")
-        cells.append((column, row, _name(headings[kind], lang), "\n".join(lines) or "–", colours[kind]))
+        cells.append((column, row, column_label(headings[kind], lang), "\n".join(lines) or "–", colours[kind]))
     _grid(ax, cells, [], [i18n.value_label("side", s, lang) for s in ("internal", "external")])
-    _title(ax, title, lang)
+    set_title(ax, title, lang)
     return ax
 
 
@@ -302,7 +302,7 @@ def plot_coverage(
     from matplotlib.patches import Patch
 
     i18n.check_lang(lang)
-    _check_columns("plot_coverage", data, scope="scope", category="category", entries="entries",
+    check_columns("plot_coverage", data, scope="scope", category="category", entries="entries",
                    coverage="coverage")
     ax = _new_axes(ax, lang, (8.0, 0.38 * len(data) + 1.5))
     scope_colours = {"macro": PALETTE[0], "micro": PALETTE[1], "other": PALETTE[7]}
@@ -314,14 +314,14 @@ def plot_coverage(
                     fontweight="bold")
     ax.set_yticks(positions, [i18n.value_label("category", c, lang) for c in data["category"]])
     ax.invert_yaxis()
-    ax.set_xlabel(_name("entries", lang))
+    ax.set_xlabel(column_label("entries", lang))
     ax.set_ylabel("")
     ax.yaxis.grid(False)
     ax.xaxis.get_major_locator().set_params(integer=True)
     present = [s for s in scope_colours if s in set(data["scope"])]
     ax.legend([Patch(color=scope_colours[s]) for s in present], [i18n.value_label("scope", s, lang) for s in present],
               loc="lower right", bbox_to_anchor=(1.0, 1.0), ncol=len(present))
-    _title(ax, title, lang)
+    set_title(ax, title, lang)
     return ax
 
 
@@ -366,8 +366,8 @@ def plot_risk(
     i18n.check_lang(lang)
     if matrix not in ("opportunity", "threat"):
         raise ConfigError(f"plot_risk: matrix must be 'opportunity' or 'threat', but {matrix!r} was passed.")
-    _check_columns("plot_risk", data, matrix="matrix", impact="impact", probability="probability")
-    ax = _axes(ax, lang)
+    check_columns("plot_risk", data, matrix="matrix", impact="impact", probability="probability")
+    ax = get_axes(ax, lang)
     rows = data[(data["matrix"] == matrix) & data["impact"].notna() & data["probability"].notna()]
     labels = rows["factor_id"] if "factor_id" in rows.columns else pd.Series(range(1, len(rows) + 1), index=rows.index)
     top = max(5.0, float(rows["impact"].max()) if len(rows) else 5.0)
@@ -384,7 +384,7 @@ def plot_risk(
     ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     _corner_labels(ax, {(True, True): "act_now", (False, True): "prepare", (True, False): "monitor",
                         (False, False): "ignore"}, "risk", lang)
-    ax.set_xlabel(_name("probability", lang))
-    ax.set_ylabel(_name("impact", lang))
-    _title(ax, f"title.env_{matrix}_matrix" if title is None else title, lang)
+    ax.set_xlabel(column_label("probability", lang))
+    ax.set_ylabel(column_label("impact", lang))
+    set_title(ax, f"title.env_{matrix}_matrix" if title is None else title, lang)
     return ax

@@ -21,7 +21,6 @@ from typing import Any
 
 import pandas as pd
 
-from kamlib import i18n
 from kamlib.errors import ConfigError, DataError
 
 __all__ = [
@@ -31,10 +30,10 @@ __all__ = [
     "MICRO_CATEGORIES",
     "OBJECTIVE_KINDS",
     "RISK_QUADRANTS",
+    "SWOT_KINDS",
     "ansoff",
     "bcg_matrix",
     "check_objectives",
-    "findings",
     "in_region",
     "last_day",
     "market_overview",
@@ -44,7 +43,6 @@ __all__ = [
     "pest_coverage",
     "read_factors",
     "read_objectives",
-    "reading",
     "risk_matrix",
     "swot",
 ]
@@ -76,7 +74,7 @@ MICRO_CATEGORIES = ("customers", "competitors", "intermediaries", "suppliers", "
 #: The kinds of objective a plan should have (domain.md §1: profit, share, risk, innovation, brand).
 OBJECTIVE_KINDS = ("profit", "share", "risk", "innovation", "brand")
 
-_SWOT_KINDS = ("S", "W", "O", "T")
+SWOT_KINDS = ("S", "W", "O", "T")
 _SHARE_METRICS = ("market_share",)
 _SALES_METRICS = ("revenue", "our_sales")
 
@@ -530,7 +528,7 @@ def read_factors(path: str | Path) -> pd.DataFrame:
         raise ConfigError(f"factors: {path.name} must be a .csv, .yml or .yaml file, but {path.suffix!r} was passed.")
     _config_columns(frame, ["statement", "kind"], path)
     frame["kind"] = frame["kind"].astype("string").str.strip().str.upper()
-    bad = frame[~frame["kind"].isin(_SWOT_KINDS)]
+    bad = frame[~frame["kind"].isin(SWOT_KINDS)]
     if len(bad):
         raise ConfigError(f"{path.name}: kind must be S, W, O or T, but found {bad['kind'].head(5).tolist()} "
                           f"(rows {[i + 1 for i in bad.index[:5]]}). Fix those rows.")
@@ -584,7 +582,7 @@ def swot(factors: pd.DataFrame) -> pd.DataFrame:
     for column in ("impact", "probability", "category"):
         if column not in frame.columns:
             frame[column] = math.nan
-    frame["kind"] = pd.Categorical(frame["kind"], categories=list(_SWOT_KINDS), ordered=True)
+    frame["kind"] = pd.Categorical(frame["kind"], categories=list(SWOT_KINDS), ordered=True)
     frame["_order"] = range(len(frame))
     frame = frame.sort_values(["kind", "impact", "_order"], ascending=[True, False, True], na_position="last")
     frame["rank"] = frame.groupby("kind", observed=True).cumcount() + 1
@@ -621,7 +619,7 @@ def pest_coverage(factors: pd.DataFrame) -> pd.DataFrame:
     listed = {c for _, c in known}
     extra = sorted({str(c) for c in factors["category"].dropna()} - listed)
     out = pd.DataFrame(known + [("other", c) for c in extra], columns=["scope", "category"])
-    counts = pd.crosstab(factors["category"], factors["kind"]).reindex(columns=list(_SWOT_KINDS), fill_value=0)
+    counts = pd.crosstab(factors["category"], factors["kind"]).reindex(columns=list(SWOT_KINDS), fill_value=0)
     counts.columns = ["strengths", "weaknesses", "opportunities", "threats"]
     out = out.join(counts, on="category").fillna(0)
     out["entries"] = out[["strengths", "weaknesses", "opportunities", "threats"]].sum(axis=1)
@@ -842,134 +840,3 @@ def _disagree(frame: pd.DataFrame, tolerance: float) -> pd.Series:
         if len(shares) and len(implied) and (abs(shares.mean() - implied.mean()) > tolerance):
             flagged[shares.index.union(implied.index)] = True
     return flagged
-
-
-# ------------------------------------------------------------------ readings (text)
-def _pct(x: float) -> str:
-    return f"{x:.0%}" if abs(x) >= 0.1 else f"{x:.1%}"
-
-
-def _mid_sentence(label: str, lang: str) -> str:
-    """An English label lower-cased for use inside a sentence ("a cash cow")."""
-    return label.lower() if lang == "en" else label
-
-
-def _names(values: Sequence[Any], group: str, lang: str, limit: int = 3) -> str:
-    labels = [i18n.value_label(group, v, lang) for v in list(values)[:limit]]
-    return ("、" if lang == "zh" else ", ").join(labels)
-
-
-def reading(section: str, table: pd.DataFrame, *, lang: str = "en", by: str = "region") -> str:
-    """One sentence reading a section's table, in *lang*, for under its chart.
-
-    Parameters
-    ----------
-    section : {"market", "bcg", "ansoff", "swot", "coverage", "risk", "objectives"}
-        Which table *table* is (the output of the matching function of this module;
-        ``market`` is :func:`bcg_matrix` too, read for shares).
-    table : DataFrame
-        The section's table.
-    lang : {"en", "zh"}
-        Language.
-    by : str, default "region"
-        The grouping column of a ``market`` / ``bcg`` table.
-
-    Returns
-    -------
-    str
-        A sentence (Markdown), empty when the table is empty.
-
-    Examples
-    --------
-    >>> factors = pd.DataFrame({"statement": ["x"], "kind": ["T"], "impact": [5], "probability": [0.9]})
-    >>> reading("risk", risk_matrix(factors), lang="en")
-    '1 of 1 opportunities and threats need action now (high impact; likely); the first: x.'
-    """
-    i18n.check_lang(lang)
-    readers = {"market": _read_market, "bcg": _read_bcg, "ansoff": _read_ansoff, "swot": _read_swot,
-               "coverage": _read_coverage, "risk": _read_risk, "objectives": _read_objectives}
-    if section not in readers:
-        raise ConfigError(f"reading: section must be one of {', '.join(readers)}, but {section!r} was passed.")
-    return "" if table.empty else readers[section](table, lang, by)
-
-
-def _read_market(table: pd.DataFrame, lang: str, by: str) -> str:
-    top = table.sort_values("market_share", ascending=False).iloc[0]
-    return i18n.t("text.env_market_reading", lang, name=i18n.value_label(by, top[by], lang),
-                  share=_pct(top["market_share"]), total=_pct(table["our_sales"].sum() / table["market_size"].sum()))
-
-
-def _read_bcg(table: pd.DataFrame, lang: str, by: str) -> str:
-    counts = table["quadrant"].value_counts()
-    parts = [f"{i18n.value_label('bcg', q, lang)} {int(counts.get(q, 0))}" for q in BCG_QUADRANTS.values()]
-    top = table.iloc[0]
-    return i18n.t("text.env_bcg_reading", lang, counts=("，" if lang == "zh" else ", ").join(parts),
-                  name=i18n.value_label(by, top[by], lang), quadrant=_mid_sentence(i18n.value_label("bcg", top["quadrant"], lang), lang))
-
-
-def _read_ansoff(table: pd.DataFrame, lang: str, by: str) -> str:
-    known = table[table["quadrant"] != "unknown"]
-    top = known.sort_values("revenue", ascending=False).iloc[0]
-    new = known.loc[known["quadrant"] != "market_penetration", "share"].sum()
-    return i18n.t("text.env_ansoff_reading", lang, quadrant=i18n.value_label("ansoff", top["quadrant"], lang),
-                  share=_pct(top["share"] if pd.notna(top["share"]) else 0), new=_pct(new if pd.notna(new) else 0))
-
-
-def _read_swot(table: pd.DataFrame, lang: str, by: str) -> str:
-    counts = table["kind"].value_counts()
-    parts = {k: int(counts.get(k, 0)) for k in _SWOT_KINDS}
-    return i18n.t("text.env_swot_reading", lang, **parts)
-
-
-def _read_coverage(table: pd.DataFrame, lang: str, by: str) -> str:
-    empty = table[table["coverage"] == "empty"]["category"].tolist()
-    if not empty:
-        return i18n.t("text.env_coverage_full", lang, n=len(table))
-    return i18n.t("text.env_coverage_reading", lang, covered=len(table) - len(empty), n=len(table),
-                  empty=_names(empty, "category", lang, limit=len(empty)))
-
-
-def _read_risk(table: pd.DataFrame, lang: str, by: str) -> str:
-    act = table[table["quadrant"] == "act_now"].sort_values("score", ascending=False)
-    if act.empty:
-        return i18n.t("text.env_risk_none", lang, n=len(table))
-    return i18n.t("text.env_risk_reading", lang, act=len(act), n=len(table), first=str(act.iloc[0]["statement"]).rstrip("。.；;"))
-
-
-def _read_objectives(table: pd.DataFrame, lang: str, by: str) -> str:
-    goals = table.drop_duplicates("goal")
-    flawed = table.loc[table["issue"] != "ok", "goal"].drop_duplicates()
-    missing = [k for k in OBJECTIVE_KINDS if k not in set(goals["kind"].dropna())]
-    text = i18n.t("text.env_objectives_reading", lang, bad=len(flawed), n=len(goals))
-    if missing:
-        text += " " + i18n.t("text.env_objectives_missing", lang, kinds=_names(missing, "objective_kind", lang, 5))
-    return text
-
-
-def findings(sections: Mapping[str, pd.DataFrame | None], *, lang: str = "en", by: str = "region") -> str:
-    """The closing "what this means" of the environment analysis, as Markdown bullets.
-
-    Parameters
-    ----------
-    sections : mapping
-        ``{section: table}`` as for :func:`reading`; a table that is None (the
-        section was skipped) is left out and named as skipped.
-    lang : {"en", "zh"}
-        Language.
-    by : str, default "region"
-        Grouping column of the market / BCG tables.
-
-    Examples
-    --------
-    >>> factors = pd.DataFrame({"statement": ["x"], "kind": ["O"], "impact": [1], "probability": [0.1]})
-    >>> print(findings({"risk": risk_matrix(factors), "bcg": None}, lang="en"))
-    - None of the 1 opportunities and threats is both high-impact and likely.
-    - Skipped for lack of data: BCG growth–share matrix.
-    """
-    i18n.check_lang(lang)
-    lines = [reading(name, table, lang=lang, by=by) for name, table in sections.items() if table is not None]
-    skipped = [name for name, table in sections.items() if table is None]
-    if skipped:
-        names = ("、" if lang == "zh" else ", ").join(i18n.t(f"title.env_{name}", lang) for name in skipped)
-        lines.append(i18n.t("text.env_skipped", lang, sections=names))
-    return "\n".join(f"- {line}" for line in lines if line)

@@ -13,9 +13,10 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 
 from kamlib import i18n
-from kamlib.overview import format_money
+from kamlib.classify.grades import top_share
+from kamlib.i18n import format_money
 
-__all__ = ["at_risk", "bullets", "needs", "reading", "rule", "scope"]
+__all__ = ["bullets", "needs", "reading", "rule", "scope", "weights_text"]
 
 _TABLES = ("accounts", "orders", "products", "visits", "leads", "opportunities")
 
@@ -92,12 +93,12 @@ def reading(kind: str, table: pd.DataFrame, *, lang: str = "en", **options: obje
     ----------
     kind : str
         ``pareto, xy, portfolio, profit, selection, whitespace, man, temperature,
-        stages, p_alive, risk``.
+        stages``.
     table : DataFrame
-        That section's :mod:`kamlib.classify` / :mod:`kamlib.churn` output.
+        That section's :mod:`kamlib.classify` output.
     lang : {"en", "zh"}
     **options
-        ``value`` (pareto), ``top`` (pareto share, default 0.2), ``below`` (p_alive).
+        ``value`` (pareto), ``top`` (pareto share, default 0.2).
 
     Examples
     --------
@@ -111,8 +112,6 @@ def reading(kind: str, table: pd.DataFrame, *, lang: str = "en", **options: obje
 
 
 def _read_pareto(table, lang, value="revenue", top=0.2):
-    from kamlib.classify import top_share
-
     n = max(1, math.ceil(top * len(table) - 1e-9))
     c = _counts(table["abc_class"])
     label = i18n.header([value], lang)[0]
@@ -182,56 +181,9 @@ def _read_stages(table, lang):
                   uncoupling=_pct(share["uncoupling"]))
 
 
-def _read_p_alive(table, lang, below=0.5):
-    alive = table["p_alive"]
-    low = int((alive < below).sum())
-    return i18n.t("text.cc_read_p_alive", lang, low=low, n=len(alive), share=_pct(low / max(len(alive), 1)),
-                  below=_pct(below), median=_pct(alive.median()))
-
-
-def _read_risk(table, lang):
-    if table.empty:
-        return i18n.t("text.cc_no_risk", lang)
-    from kamlib.churn import SIGNALS
-
-    fired = {s: int(table[s].fillna(False).sum()) for s in SIGNALS if s in table}
-    return i18n.t("text.cc_read_risk", lang, n=len(table), revenue=format_money(table["revenue_at_risk"].sum(), lang),
-                  signal=i18n.t(f"churn_signal.{max(fired, key=fired.get)}", lang))
-
-
 _READERS = {"pareto": _read_pareto, "xy": _read_xy, "portfolio": _read_portfolio, "profit": _read_profit,
             "selection": _read_selection, "whitespace": _read_whitespace, "man": _read_man,
-            "temperature": _read_temperature, "stages": _read_stages, "p_alive": _read_p_alive, "risk": _read_risk}
-
-
-def at_risk(risk: pd.DataFrame, *, lang: str = "en", accounts: pd.DataFrame | None = None,
-            top: int = 20) -> pd.DataFrame:
-    """The first *top* accounts of :func:`kamlib.churn.churn_signals` with their signals and responses in *lang*.
-
-    Returns
-    -------
-    DataFrame
-        ``account_id`` (and ``account_name``), ``revenue_at_risk``, ``p_alive`` (when
-        evaluated), ``signals`` (labels) and ``response`` (the recommended responses
-        of :func:`kamlib.churn.signal_responses`, one per signal).
-
-    Examples
-    --------
-    >>> risk = pd.DataFrame({"account_id": ["a"], "revenue_at_risk": [10.0], "signals": ["overdue, competitor"]})
-    >>> at_risk(risk, lang="en")["signals"].iloc[0]
-    'No purchase for longer than usual; Competitor mentioned in visit notes'
-    """
-    from kamlib.churn import signal_responses
-
-    table = signal_responses(lang).set_index("signal")
-    out = risk.head(top).copy()
-    codes = out["signals"].fillna("").str.split(", ")
-    out["signals"] = [("; ".join(table.loc[c, "label"] for c in cs if c in table.index)) for cs in codes]
-    out["response"] = [(" ".join(table.loc[c, "response"] for c in cs if c in table.index)) for cs in codes]
-    if accounts is not None and "account_name" in accounts:
-        out = out.merge(accounts[["account_id", "account_name"]], on="account_id", how="left")
-    keep = ["account_id", "account_name", "revenue_at_risk", "p_alive", "signals", "response"]
-    return out[[c for c in keep if c in out.columns]].reset_index(drop=True)
+            "temperature": _read_temperature, "stages": _read_stages}
 
 
 def weights_text(weights: Mapping[str, float], lang: str = "en") -> str:

@@ -38,8 +38,17 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from kamlib import report
 from kamlib.errors import ReportError
+from kamlib.report.jobs import Job
+from kamlib.report.parameters import (
+    check_data,
+    check_parameters,
+    check_runner_names,
+    declared_parameters,
+    find_notebooks,
+    languages,
+)
+from kamlib.report.secrets import resolve
 
 __all__ = ["ENTRY_KEYS", "TOP_KEYS", "distinct_values", "load_config", "plan_batch"]
 
@@ -73,7 +82,8 @@ def load_config(path: str | Path) -> dict[str, Any]:
 
     Examples
     --------
-    >>> config = load_config(report.NOTEBOOKS_DIR.parent / "data/sample_config/batch.yml")
+    >>> from kamlib.report.parameters import NOTEBOOKS_DIR
+    >>> config = load_config(NOTEBOOKS_DIR.parent / "data/sample_config/batch.yml")
     >>> [entry["notebook"] for entry in config["notebooks"]][:1]
     ['00_data_overview']
     """
@@ -118,7 +128,7 @@ def distinct_values(data: str | None, column: str) -> list[Any]:
     import kamlib.data
 
     table, _, name = column.rpartition(".")
-    ds = kamlib.data.load(report.resolve(data))
+    ds = kamlib.data.load(resolve(data))
     tables = [table] if table else ds.names
     found = [t for t in tables if t in ds.names and name in _columns(ds, t)]
     if not found:
@@ -139,7 +149,7 @@ def _select(entries: list[dict[str, Any]], only: Iterable[str] | None) -> list[d
     """The entries whose notebook is among *only* (every entry when None)."""
     if not only:
         return entries
-    wanted = set(report.find_notebooks(list(only)))
+    wanted = set(find_notebooks(list(only)))
     chosen = [e for e in entries if e["path"] in wanted]
     if not chosen:
         raise ReportError(f"--only {', '.join(only)}: none of these notebooks is in the batch config.")
@@ -154,7 +164,7 @@ def plan_batch(
     parameters: Mapping[str, Any] | None = None,
     only: Iterable[str] | None = None,
     timeout: float | None = None,
-) -> tuple[list[report.Job], dict[str, Any]]:
+) -> tuple[list[Job], dict[str, Any]]:
     """The jobs of a batch (options given here override the config), checked before anything runs.
 
     Returns the jobs and the run's shared parameters (``data``, ``lang`` and the
@@ -166,14 +176,14 @@ def plan_batch(
         On an unknown notebook or parameter, a value of the wrong type, a shared
         parameter no notebook declares, a ``for_each`` column not in the data.
     """
-    data = report.check_data(data if data is not None else config.get("data"))
+    data = check_data(data if data is not None else config.get("data"))
     lang = lang or config.get("lang") or "en"
-    langs = [x for one in ([lang] if isinstance(lang, str) else lang) for x in report._langs(str(one))]
+    langs = [x for one in ([lang] if isinstance(lang, str) else lang) for x in languages(str(one))]
     shared = {**config.get("parameters", {}), **(parameters or {})}
-    report.check_runner_names(shared)
-    entries = [{**e, "path": report.find_notebooks([e["notebook"]])[0]} for e in config["notebooks"]]
+    check_runner_names(shared)
+    entries = [{**e, "path": find_notebooks([e["notebook"]])[0]} for e in config["notebooks"]]
     entries = _select(entries, only)
-    declared = {e["path"]: report.declared_parameters(e["path"]) for e in entries}
+    declared = {e["path"]: declared_parameters(e["path"]) for e in entries}
     unused = [k for k in shared if not any(k in d for d in declared.values())]
     if unused:
         raise ReportError(f"parameter {unused[0]!r}: no notebook in the batch declares it "
@@ -186,24 +196,24 @@ def plan_batch(
 
 def _entry_jobs(entry: dict[str, Any], declared: Mapping[str, Any], data: str | None, langs: list[str],
                 shared: Mapping[str, Any], cli: Mapping[str, Any], timeout: float | None,
-                config: Mapping[str, Any]) -> list[report.Job]:
+                config: Mapping[str, Any]) -> list[Job]:
     """The jobs of one ``notebooks`` entry: languages × fan-out values."""
     path = entry["path"]
     own = {k: v for k, v in shared.items() if k in declared}
     values = {**own, **entry["parameters"], **{k: v for k, v in cli.items() if k in declared}}
-    report.check_runner_names(values)
+    check_runner_names(values)
     column = entry.get("for_each")
     fan: list[Any] = [None]
     if column:
         name = str(column).rpartition(".")[2]
-        report.check_parameters(path, {name: None}, declared)
+        check_parameters(path, {name: None}, declared)
         fan = list(entry["values"]) if "values" in entry else distinct_values(data, str(column))
     jobs = []
     for value in fan:
         fanout = {} if value is None else {str(column).rpartition(".")[2]: value}
-        checked = report.check_parameters(path, {**values, **fanout}, declared)
+        checked = check_parameters(path, {**values, **fanout}, declared)
         for one in langs:
-            jobs.append(report.Job(
+            jobs.append(Job(
                 notebook=path, lang=one, parameters={"data": data, "lang": one, **checked},
                 fanout={k: checked[k] for k in fanout}, label=entry.get("name"),
                 timeout=timeout if timeout is not None else entry.get("timeout", config.get("timeout")),

@@ -16,37 +16,22 @@ import pandas as pd
 from kamlib import i18n
 from kamlib.plots import (
     PALETTE,
-    _axes,
-    _check_columns,
-    _name,
-    _title,
+    check_columns,
+    column_label,
+    get_axes,
+    percent_axis,
     plot_bar,
     plot_line,
+    set_title,
 )
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
 __all__ = [
-    "percent_axis", "plot_calibration", "plot_funnel", "plot_loss_heatmap", "plot_pareto",
+    "plot_calibration", "plot_funnel", "plot_loss_heatmap", "plot_pareto",
     "plot_performance_mix", "plot_showroom_kpis", "plot_win_rates",
 ]
-
-
-def percent_axis(ax: Axes, axis: str = "y") -> Axes:
-    """Show shares 0–1 on one axis as ``40%``.
-
-    Examples
-    --------
-    >>> import matplotlib.pyplot as plt
-    >>> ax = percent_axis(plt.subplots()[1])
-    >>> ax.yaxis.get_major_formatter()(0.4, 0)
-    '40%'
-    """
-    from matplotlib.ticker import PercentFormatter
-
-    (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(PercentFormatter(1.0, decimals=0))
-    return ax
 
 
 def plot_win_rates(
@@ -63,8 +48,8 @@ def plot_win_rates(
     ['East', 'West']
     """
     i18n.check_lang(lang)
-    _check_columns("plot_win_rates", rates, by=by, y="win_rate", low="ci_low", high="ci_high")
-    ax = _axes(ax, lang)
+    check_columns("plot_win_rates", rates, by=by, y="win_rate", low="ci_low", high="ci_high")
+    ax = get_axes(ax, lang)
     shown = rates[rates["closed"] > 0].reset_index(drop=True)
     y = np.arange(len(shown))[::-1]
     # A rate of 0 or 1 sits on its interval's end, where rounding can leave -1e-17.
@@ -78,10 +63,10 @@ def plot_win_rates(
     ax.axvline(overall, color="#999999", linestyle="--", linewidth=1)
     ax.set_xlim(0, 1)
     percent_axis(ax, "x")
-    ax.set_xlabel(_name("win_rate", lang))
-    ax.set_ylabel(_name(by, lang))
+    ax.set_xlabel(column_label("win_rate", lang))
+    ax.set_ylabel(column_label(by, lang))
     ax.yaxis.grid(False)
-    _title(ax, title, lang)
+    set_title(ax, title, lang)
     return ax
 
 
@@ -108,7 +93,7 @@ def plot_loss_heatmap(
     import seaborn as sns
 
     i18n.check_lang(lang)
-    ax = _axes(ax, lang)
+    ax = get_axes(ax, lang)
     cells = shares.drop(columns=["total"], errors="ignore")
     cells = cells.set_axis([i18n.value_label("loss_reason", c, lang) for c in cells.columns], axis=1)
     cells.index = [i18n.value_label(by, v, lang) for v in cells.index]
@@ -117,12 +102,12 @@ def plot_loss_heatmap(
     sns.heatmap(values, annot=labels.to_numpy(), fmt="", cmap="Blues", vmin=0, cbar=False, ax=ax,
                 xticklabels=True, yticklabels=True,
                 annot_kws={"fontsize": 8}, linewidths=0.5, linecolor="white")
-    ax.set_xlabel(_name("loss_reason", lang))
-    ax.set_ylabel(_name(by, lang))
+    ax.set_xlabel(column_label("loss_reason", lang))
+    ax.set_ylabel(column_label(by, lang))
     ax.tick_params(axis="x", labelrotation=35)
     for label in ax.get_xticklabels():
         label.set_horizontalalignment("right")
-    _title(ax, title, lang)
+    set_title(ax, title, lang)
     return ax
 
 
@@ -142,9 +127,9 @@ def plot_pareto(pareto: pd.DataFrame, *, lang: str = "en", title: str | None = N
     line.axhline(0.8, color="#999999", linestyle=":", linewidth=1)
     line.set_ylim(0, 1.05)
     line.grid(False)
-    line.set_ylabel(_name("cumulative_share", lang))
+    line.set_ylabel(column_label("cumulative_share", lang))
     percent_axis(line)
-    _title(ax, title, lang)
+    set_title(ax, title, lang)
     return ax
 
 
@@ -166,7 +151,7 @@ def plot_funnel(funnel: pd.DataFrame, *, lang: str = "en", title: str | None = N
         ax.annotate(f"{reached:,}  ({lost} {here:,})", (reached, i), xytext=(4, 0), textcoords="offset points",
                     va="center", fontsize=9, color="#444444")
     ax.set_xlim(0, funnel["reached"].max() * 1.35 if len(funnel) else 1)
-    _title(ax, title, lang)
+    set_title(ax, title, lang)
     return ax
 
 
@@ -190,12 +175,12 @@ def plot_showroom_kpis(
     """
     present = [r for r in ratios if r in kpis.columns]
     long = kpis.melt(id_vars="month", value_vars=present, var_name="kpi", value_name="value")
-    long["kpi"] = pd.Categorical([_name(k, lang) for k in long["kpi"]], [_name(k, lang) for k in present])
+    long["kpi"] = pd.Categorical([column_label(k, lang) for k in long["kpi"]], [column_label(k, lang) for k in present])
     ax = plot_line(long, x="month", y="value", hue="kpi", lang=lang, ax=ax)
     ax.legend(title=None, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     ax.set_ylabel("")
     percent_axis(ax)
-    _title(ax, title, lang)
+    set_title(ax, title, lang)
     return ax
 
 
@@ -210,12 +195,12 @@ def plot_performance_mix(mix: pd.DataFrame, *, lang: str = "en", title: str | No
     True
     """
     long = mix.melt(id_vars="performance", value_vars=["share", "survey_share"], var_name="series", value_name="value")
-    long["series"] = [_name(s, lang) for s in long["series"]]
+    long["series"] = [column_label(s, lang) for s in long["series"]]
     ax = plot_bar(long, x="performance", y="value", hue="series", lang=lang, ax=ax)
     ax.legend(title=None)
     ax.set_ylabel("")
     percent_axis(ax)
-    _title(ax, title, lang)
+    set_title(ax, title, lang)
     return ax
 
 
@@ -230,13 +215,13 @@ def plot_calibration(table: pd.DataFrame, *, lang: str = "en", title: str | None
     'Predicted'
     """
     i18n.check_lang(lang)
-    ax = _axes(ax, lang)
+    ax = get_axes(ax, lang)
     ax.plot([0, 1], [0, 1], color="#999999", linestyle="--", linewidth=1)
     ax.scatter(table["predicted"], table["observed"], s=20 + 3 * table["deals"].astype(float), color=PALETTE[0], **kwargs)
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1)
-    ax.set_xlabel(_name("predicted", lang))
-    ax.set_ylabel(_name("observed", lang))
+    ax.set_xlabel(column_label("predicted", lang))
+    ax.set_ylabel(column_label("observed", lang))
     percent_axis(percent_axis(ax), "x")
-    _title(ax, title, lang)
+    set_title(ax, title, lang)
     return ax

@@ -31,8 +31,9 @@ from typing import Any
 
 import psutil
 
-from kamlib.kernels import WarmKernel, skip_iri_grammar
-from kamlib.report import Job, JobResult, _now, job_files
+from kamlib.report.folders import job_files
+from kamlib.report.jobs import Job, JobResult, now
+from kamlib.report.kernels import WarmKernel, skip_iri_grammar
 
 #: Seconds a job may run past its ``timeout`` before its worker is stopped.
 GRACE = 30.0
@@ -100,7 +101,7 @@ class _Worker:
 
     def give(self, task: tuple[int, Job], run_dir: Path, grace: float) -> None:
         timeout = task[1].timeout
-        self.task, self.given, self.started = task, time.monotonic(), _now()
+        self.task, self.given, self.started = task, time.monotonic(), now()
         self.deadline = self.given + timeout + grace if timeout else None
         with contextlib.suppress(OSError):  # a worker that just died: its sentinel says so
             self.conn.send((task[1], run_dir))
@@ -126,7 +127,7 @@ class _Worker:
         """The result of a job whose worker did not report back."""
         _, job = self.task
         return replace(JobResult.pending(job), status="failed", error=error, files=job_files(run_dir, run_dir / job.name),
-                       seconds=round(time.monotonic() - self.given, 2), started=self.started, ended=_now())
+                       seconds=round(time.monotonic() - self.given, 2), started=self.started, ended=now())
 
 
 def _stop(crew: Sequence[_Worker], wait_for: float = STOP_WAIT) -> None:
@@ -192,8 +193,8 @@ def run_on_workers(todo: Todo, run_dir: Path, done: Done, *, workers: int, warm:
 
     Examples
     --------
-    >>> from kamlib import report, runner
-    >>> jobs = list(enumerate(report.plan(["00"])))  # doctest: +SKIP
+    >>> from kamlib.report import parameters, runner
+    >>> jobs = list(enumerate(parameters.plan(parameters.find_notebooks(["00"]))))  # doctest: +SKIP
     >>> run_on_workers(jobs, Path("run"), print, workers=2, warm=True, target=runner.execute_job)  # doctest: +SKIP
     """
     queue = deque(todo)

@@ -8,10 +8,17 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from kamlib.errors import ConfigError
-from kamlib.selection import _ordered, _require
+from kamlib.errors import ConfigError, require_columns
+from kamlib.grouping import ordered
 
-__all__ = ["IMPORTANCE", "MAN_ACTIONS", "TEMPERATURES", "man_qualify", "man_summary", "prospect_temperature"]
+__all__ = [
+    "IMPORTANCE",
+    "MAN_ACTIONS",
+    "TEMPERATURES",
+    "man_qualify",
+    "man_summary",
+    "prospect_temperature",
+]
 
 #: MAN combination → recommended action (domain.md §2.7), best first.
 MAN_ACTIONS = {
@@ -52,7 +59,7 @@ def man_qualify(leads: pd.DataFrame, *, money: str = "money", authority: str = "
     >>> man_qualify(leads)[["man", "action"]].values.tolist()
     [['MAN', 'ideal_target'], ['MA', 'skilled_selling'], ['MN', 'find_authority'], ['AN', 'check_credit'], ['N', 'nurture'], ['none', 'stop']]
     """
-    _require(leads, ["lead_id", money, authority, need], "man_qualify", "leads")
+    require_columns(leads, ["lead_id", money, authority, need], purpose="man_qualify", table="leads")
     actions = MAN_ACTIONS if actions is None else actions
     flags = leads[[money, authority, need]]
     known = flags.notna().to_numpy()
@@ -64,7 +71,7 @@ def man_qualify(leads: pd.DataFrame, *, money: str = "money", authority: str = "
     if missing:
         raise ConfigError(f"man_qualify: actions needs an action for every combination; missing {sorted(missing)}.")
     out = leads.copy()
-    out["man"] = _ordered(combo, list(MAN_ACTIONS))
+    out["man"] = ordered(combo, list(MAN_ACTIONS))
     out["action"] = pd.Series(combo, index=leads.index).map(actions).astype("string")
     out.attrs["unknown_flags"] = int((~known).sum())
     return out
@@ -115,7 +122,7 @@ def prospect_temperature(leads: pd.DataFrame, *, today: object, hot_days: int = 
     >>> prospect_temperature(leads, today="2025-06-01")[["days_to_close", "temperature"]].values.tolist()
     [[2, 'hot'], [9, 'promising'], [30, 'potential'], [-12, 'hot']]
     """
-    _require(leads, ["lead_id", close], "prospect_temperature", "leads")
+    require_columns(leads, ["lead_id", close], purpose="prospect_temperature", table="leads")
     if not 0 <= hot_days < promising_days:
         raise ConfigError(f"prospect_temperature: need 0 ≤ hot_days < promising_days, but {hot_days!r} and "
                           f"{promising_days!r} were passed.")
@@ -124,7 +131,7 @@ def prospect_temperature(leads: pd.DataFrame, *, today: object, hot_days: int = 
     out = leads.copy()
     out["days_to_close"] = days.astype("Int64")
     out["overdue"] = (days < 0).astype("boolean").where(days.notna())
-    out["temperature"] = _ordered(np.where(days.isna(), None, temperature), TEMPERATURES)
+    out["temperature"] = ordered(np.where(days.isna(), None, temperature), TEMPERATURES)
     if importance in out.columns:
-        out[importance] = _ordered(out[importance].astype(object), IMPORTANCE)
+        out[importance] = ordered(out[importance].astype(object), IMPORTANCE)
     return out

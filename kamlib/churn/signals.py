@@ -14,34 +14,23 @@ import numpy as np
 import pandas as pd
 
 from kamlib import i18n
-from kamlib.bgnbd import (
+from kamlib.churn.bgnbd import (
     BGNBDParams,
     GammaGammaParams,
-    bgnbd_fit,
-    expected_purchases,
     expected_purchases_path,
     expected_spend,
     gamma_gamma_fit,
     p_alive,
-    simulate_bgnbd,
 )
 from kamlib.errors import ConfigError, DataError
 from kamlib.grouping import by_group, rows_where, run_starts, sorted_groups
 
 __all__ = [
     "SIGNALS",
-    "BGNBDParams",
-    "GammaGammaParams",
-    "bgnbd_fit",
     "churn_signals",
     "clv",
-    "expected_purchases",
-    "expected_spend",
-    "gamma_gamma_fit",
-    "p_alive",
     "rfm_summary",
     "signal_responses",
-    "simulate_bgnbd",
 ]
 
 #: Churn warning signals that data can show (domain.md §3), in display order.
@@ -210,6 +199,7 @@ def clv(summary: pd.DataFrame, params: BGNBDParams, *, spend: GammaGammaParams |
 
     Examples
     --------
+    >>> from kamlib.churn.bgnbd import simulate_bgnbd
     >>> s = simulate_bgnbd((0.5, 5.0, 0.8, 2.5), 500, T=52, seed=3, spend=GammaGammaParams(6.0, 4.0, 15.0))
     >>> out = clv(s, BGNBDParams(0.5, 5.0, 0.8, 2.5), spend=GammaGammaParams(6.0, 4.0, 15.0), horizon=26)
     >>> out.columns.tolist()

@@ -1,0 +1,49 @@
+"""Churn (客户流失): RFM summaries, BG/NBD and Pareto/NBD fits, Gamma-Gamma spend, CLV and the
+churn warning signals.
+
+Computations are re-exported here (``kamlib.churn.<name>``); the generated sentences
+live in :mod:`kamlib.churn.readings` and the charts in :mod:`kamlib.churn.plots`.
+"""
+
+from kamlib.churn import plots, readings
+from kamlib.churn.bgnbd import (
+    BGNBDParams,
+    GammaGammaParams,
+    bgnbd_fit,
+    bgnbd_loglik,
+    expected_purchases,
+    expected_purchases_path,
+    expected_spend,
+    gamma_gamma_fit,
+    gamma_gamma_loglik,
+    p_alive,
+    simulate_bgnbd,
+)
+from kamlib.churn.signals import (
+    SIGNALS,
+    churn_signals,
+    clv,
+    rfm_summary,
+    signal_responses,
+)
+
+__all__ = [
+    "SIGNALS",
+    "BGNBDParams",
+    "GammaGammaParams",
+    "bgnbd_fit",
+    "bgnbd_loglik",
+    "churn_signals",
+    "clv",
+    "expected_purchases",
+    "expected_purchases_path",
+    "expected_spend",
+    "gamma_gamma_fit",
+    "gamma_gamma_loglik",
+    "p_alive",
+    "plots",
+    "readings",
+    "rfm_summary",
+    "signal_responses",
+    "simulate_bgnbd",
+]

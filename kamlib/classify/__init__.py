@@ -1,0 +1,77 @@
+"""Customer classification (客户分类): Pareto/ABC, the purchase-state grid, portfolio, profit
+segments, selection score, whitespace, relationship stages, MAN and prospect temperature.
+
+Computations are re-exported here (``kamlib.classify.<name>``); the generated sentences
+live in :mod:`kamlib.classify.readings` and the charts in :mod:`kamlib.classify.plots`.
+"""
+
+from kamlib.classify import plots, readings
+from kamlib.classify.grades import (
+    ABC_CLASSES,
+    DEFAULT_GRID,
+    PORTFOLIO,
+    PROFIT_SEGMENTS,
+    account_profit,
+    derive_levels,
+    grid_table,
+    load_grid,
+    pareto_abc,
+    portfolio,
+    profit_segments,
+    top_share,
+    whale_curve,
+    xy_grade,
+)
+from kamlib.classify.prospects import (
+    IMPORTANCE,
+    MAN_ACTIONS,
+    TEMPERATURES,
+    man_qualify,
+    man_summary,
+    prospect_temperature,
+)
+from kamlib.classify.selection import (
+    SELECTION_WEIGHTS,
+    STAGE_INDICATORS,
+    STAGES,
+    relationship_stages,
+    selection_criteria,
+    selection_score,
+    stage_distribution,
+    trailing_revenue,
+    whitespace,
+)
+
+__all__ = [
+    "ABC_CLASSES",
+    "DEFAULT_GRID",
+    "IMPORTANCE",
+    "MAN_ACTIONS",
+    "PORTFOLIO",
+    "PROFIT_SEGMENTS",
+    "SELECTION_WEIGHTS",
+    "STAGES",
+    "STAGE_INDICATORS",
+    "TEMPERATURES",
+    "account_profit",
+    "derive_levels",
+    "grid_table",
+    "load_grid",
+    "man_qualify",
+    "man_summary",
+    "pareto_abc",
+    "plots",
+    "portfolio",
+    "profit_segments",
+    "prospect_temperature",
+    "readings",
+    "relationship_stages",
+    "selection_criteria",
+    "selection_score",
+    "stage_distribution",
+    "top_share",
+    "trailing_revenue",
+    "whale_curve",
+    "whitespace",
+    "xy_grade",
+]

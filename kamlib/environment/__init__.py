@@ -1,0 +1,57 @@
+"""Environment analysis (市场环境分析): market overview, BCG, Ansoff, SWOT, PEST, opportunity and
+threat matrices, objectives check.
+
+Computations are re-exported here (``kamlib.environment.<name>``); the generated sentences
+live in :mod:`kamlib.environment.readings` and the charts in :mod:`kamlib.environment.plots`.
+"""
+
+from kamlib.environment import plots, readings
+from kamlib.environment.analysis import (
+    ANSOFF_QUADRANTS,
+    BCG_QUADRANTS,
+    MACRO_CATEGORIES,
+    MICRO_CATEGORIES,
+    OBJECTIVE_KINDS,
+    RISK_QUADRANTS,
+    SWOT_KINDS,
+    ansoff,
+    bcg_matrix,
+    check_objectives,
+    in_region,
+    last_day,
+    market_overview,
+    needs,
+    objectives_file,
+    period,
+    pest_coverage,
+    read_factors,
+    read_objectives,
+    risk_matrix,
+    swot,
+)
+
+__all__ = [
+    "ANSOFF_QUADRANTS",
+    "BCG_QUADRANTS",
+    "MACRO_CATEGORIES",
+    "MICRO_CATEGORIES",
+    "OBJECTIVE_KINDS",
+    "RISK_QUADRANTS",
+    "SWOT_KINDS",
+    "ansoff",
+    "bcg_matrix",
+    "check_objectives",
+    "in_region",
+    "last_day",
+    "market_overview",
+    "needs",
+    "objectives_file",
+    "period",
+    "pest_coverage",
+    "plots",
+    "read_factors",
+    "read_objectives",
+    "readings",
+    "risk_matrix",
+    "swot",
+]

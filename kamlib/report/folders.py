@@ -1,0 +1,78 @@
+"""Run folders: a new folder per run, named by its period and time, and the files a job left."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from kamlib.errors import ReportError
+from kamlib.report.jobs import safe_name
+
+__all__ = ["PERIOD_PARAMETERS", "job_files", "new_run_dir", "period_of"]
+
+#: Parameters whose value names the period a run covers (the first one set names the run).
+PERIOD_PARAMETERS = ("month", "as_of", "period_end")
+
+
+def period_of(parameters: Mapping[str, Any]) -> str | None:
+    """The period a run covers, from the first of ``month``, ``as_of``, ``period_end`` that is set.
+
+    Examples
+    --------
+    >>> period_of({"region": "east", "period_end": "2025-06-30"}), period_of({})
+    ('2025-06-30', None)
+    """
+    return next((str(parameters[k]) for k in PERIOD_PARAMETERS if parameters.get(k) not in (None, "")), None)
+
+
+def new_run_dir(
+    out: str | Path = "reports", *, now: _dt.datetime | None = None, period: str | None = None
+) -> Path:
+    """Create and return a new, empty run folder ``<out>/[<period>_]<YYYYmmdd-HHMMSS>[-N]``.
+
+    An existing folder is never reused: a suffix ``-2``, ``-3``, … is added.
+
+    Examples
+    --------
+    >>> import tempfile, datetime
+    >>> base = tempfile.mkdtemp()
+    >>> when = datetime.datetime(2026, 11, 22, 17, 30)
+    >>> new_run_dir(base, now=when).name, new_run_dir(base, now=when).name
+    ('20261122-173000', '20261122-173000-2')
+    >>> new_run_dir(base, now=when, period="2026-10").name
+    '2026-10_20261122-173000'
+    """
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    stamp = (now or _dt.datetime.now()).strftime("%Y%m%d-%H%M%S")
+    if period:
+        stamp = f"{safe_name(period)}_{stamp}"
+    for n in range(1, 10_000):
+        candidate = out / (stamp if n == 1 else f"{stamp}-{n}")
+        try:
+            candidate.mkdir()
+        except FileExistsError:
+            continue
+        return candidate
+    raise ReportError(f"{out}: cannot create a new run folder for {stamp}.")  # pragma: no cover
+
+
+
+
+def job_files(run_dir: Path, folder: Path) -> list[str]:
+    """The files a job left in *folder*, as ``/``-separated paths relative to *run_dir* (hidden ones left out).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> run = Path(tempfile.mkdtemp()); (run / "job").mkdir()
+    >>> _ = (run / "job" / "report.html").write_text("<p>"), (run / "job" / ".partial").write_text("")
+    >>> job_files(run, run / "job"), job_files(run, run / "missing")
+    (['job/report.html'], [])
+    """
+    run_dir = Path(run_dir).resolve()
+    return sorted(str(p.resolve().relative_to(run_dir)).replace(os.sep, "/") for p in Path(folder).rglob("*")
+                  if p.is_file() and not p.name.startswith("."))

@@ -1,0 +1,129 @@
+"""Secrets in a report run: ``env:NAME`` parameters and scrubbing outputs.
+
+A parameter written ``env:NAME`` reaches the kernel as that text and is turned into
+an :class:`EnvValue` there, so its value is read from the environment and never
+written. :func:`secrets_in` lists the secret text of a run's parameters (passwords
+in URLs, tokens, the values of ``env:NAME`` variables) and :func:`scrub` removes
+it from an executed notebook.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from kamlib.errors import ConfigError, ReportError
+from kamlib.files import atomic_write_text
+from kamlib.masking import MASK, secret_values
+
+__all__ = ["ENV_PREFIX", "EnvValue", "env_names", "redact", "resolve", "scrub", "secrets_in"]
+
+#: A parameter written ``env:NAME`` is read from the environment variable NAME in the kernel.
+ENV_PREFIX = "env:"
+
+
+class EnvValue(os.PathLike):
+    """A parameter written ``env:NAME``: shown as ``env:NAME``, read from the environment when used.
+
+    ``kam.data.load(EnvValue)`` opens the path the variable holds (it is a path-like
+    object); other code takes :attr:`value`. Shown, printed or masked it stays
+    ``env:NAME``, so the secret never reaches a report.
+    """
+
+    def __init__(self, name: str) -> None:
+        if not re.fullmatch(r"[A-Za-z_]\w*", name):
+            raise ConfigError(f"{ENV_PREFIX}{name}: not an environment variable name. Write env:NAME, e.g. env:KAM_DB_URL.")
+        self.name = name
+
+    @property
+    def value(self) -> str:
+        """The variable's value."""
+        try:
+            return os.environ[self.name]
+        except KeyError:
+            raise ReportError(
+                f"{ENV_PREFIX}{self.name}: the environment variable {self.name} is not set. "
+                f"Set it where the reports run (export {self.name}=...)."
+            ) from None
+
+    def __fspath__(self) -> str:
+        return self.value
+
+    def __str__(self) -> str:
+        return f"{ENV_PREFIX}{self.name}"
+
+    __repr__ = __str__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, EnvValue) and other.name == self.name
+
+    def __hash__(self) -> int:
+        return hash(("env", self.name))
+
+
+def resolve(value: Any) -> Any:
+    """*value*, with a text ``env:NAME`` turned into an :class:`EnvValue` (anything else as is).
+
+    The report runner calls it in the kernel for every parameter written ``env:NAME``,
+    right after papermill's injected parameters.
+
+    Examples
+    --------
+    >>> import os
+    >>> os.environ["KAM_DOCTEST_DATA"] = "/srv/secret-folder"
+    >>> data = resolve("env:KAM_DOCTEST_DATA")
+    >>> str(data), os.fspath(data), resolve("east")
+    ('env:KAM_DOCTEST_DATA', '/srv/secret-folder', 'east')
+    """
+    if isinstance(value, str) and value.startswith(ENV_PREFIX):
+        return EnvValue(value[len(ENV_PREFIX):])
+    return value
+
+
+
+def secrets_in(parameters: Mapping[str, Any]) -> list[str]:
+    """Secret text in the parameters (passwords in URLs, token values, the values of
+    ``env:NAME`` references in this process's environment), longest first."""
+    pieces = {piece for name, value in parameters.items() for piece in secret_values(name, value)}
+    pieces |= {os.environ.get(name, "") for name in env_names(parameters).values()} - {""}
+    return sorted(pieces, key=len, reverse=True)
+
+
+def env_names(parameters: Mapping[str, Any]) -> dict[str, str]:
+    """``{parameter: variable}`` for the parameters written ``env:NAME``."""
+    return {
+        key: value[len(ENV_PREFIX):]
+        for key, value in parameters.items()
+        if isinstance(value, str) and value.startswith(ENV_PREFIX)
+    }
+
+
+def redact(value: Any, secrets: Sequence[str]) -> Any:
+    """*value* with every secret replaced by ``***`` (strings inside lists and dicts too)."""
+    if isinstance(value, str):
+        for secret in secrets:
+            value = value.replace(secret, MASK)
+        return value
+    if isinstance(value, list):
+        return [redact(v, secrets) for v in value]
+    if isinstance(value, dict):
+        return {k: redact(v, secrets) for k, v in value.items()}
+    return value
+
+
+def scrub(notebook: Path, secrets: Sequence[str]) -> None:
+    """Remove secrets from an executed notebook: every string in sources, outputs, metadata.
+
+    The notebook is walked as JSON data (not as text), so it stays valid whatever the
+    secret looks like.
+    """
+    if not secrets or not notebook.exists():
+        return
+    data = json.loads(notebook.read_text(encoding="utf-8"))
+    cleaned = redact(data, secrets)
+    if cleaned != data:
+        atomic_write_text(notebook, json.dumps(cleaned, ensure_ascii=False, indent=1) + "\n")

@@ -1,0 +1,224 @@
+"""Tables in notebooks and reports: :func:`styled` shows one to a reader, :func:`save_table`
+writes it next to the report as Excel-friendly CSV and XLSX, :func:`parameter_summary`
+lists the parameters a report ran with."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from kamlib import i18n
+from kamlib.errors import ConfigError
+from kamlib.files import atomic_write, atomic_write_text
+from kamlib.masking import mask_secret
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+    from pandas.io.formats.style import Styler
+
+__all__ = ["parameter_summary", "save_table", "styled"]
+
+
+def _translate(df: pd.DataFrame, lang: str, values: Mapping[str, str | None] | None) -> pd.DataFrame:
+    """Labels for display: headers, and category values per ``{column: group}``.
+
+    A group of ``None`` means the column holds column names (``order_date``), which
+    are labelled like headers.
+    """
+    import pandas as pd
+
+    out = df.copy()
+    for column, group in (values or {}).items():
+        if column not in out.columns:
+            continue
+        if group is None:
+            out[column] = [i18n.header([v], lang)[0] if isinstance(v, str) else v for v in out[column]]
+        else:
+            out[column] = [v if pd.isna(v) else i18n.value_label(group, v, lang) for v in out[column]]
+    out.columns = i18n.header([str(c) for c in out.columns], lang)
+    return out
+
+
+def save_table(
+    df: pd.DataFrame,
+    name: str,
+    output_dir: str | Path,
+    *,
+    lang: str | None = None,
+    values: Mapping[str, str | None] | None = None,
+    formats: Sequence[str] = ("csv", "xlsx"),
+) -> list[Path]:
+    """Write a table a report shows into *output_dir*, as Excel-friendly files.
+
+    CSV is written in UTF-8 with a BOM (``utf-8-sig``) so that Excel shows Chinese
+    correctly; XLSX alongside it. Files are written atomically (a reader never sees
+    half a file) and replace an earlier file of the same name.
+
+    Parameters
+    ----------
+    df : DataFrame
+        The table, English snake_case columns.
+    name : str
+        File stem, e.g. ``"revenue_by_region"`` (letters, digits, ``_``, ``-``, ``.``).
+    output_dir : str or Path
+        Folder to write into (created if needed).
+    lang : {"en", "zh"}, optional
+        When given, headers and the category values named in *values* are labelled
+        in that language, as in the report; numbers stay numbers.
+    values : mapping, optional
+        ``{column: label group}`` for category columns (see :func:`styled`).
+    formats : sequence of {"csv", "xlsx"}
+        Which files to write.
+
+    Returns
+    -------
+    list of Path
+        The files written.
+
+    Raises
+    ------
+    ConfigError
+        When *name* or a format is not valid.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> import pandas as pd
+    >>> frame = pd.DataFrame({"region": ["east"], "revenue": [1.0]})
+    >>> [p.name for p in save_table(frame, "t", tempfile.mkdtemp(), lang="zh")]
+    ['t.csv', 't.xlsx']
+    """
+    if not re.fullmatch(r"[\w.\-]+", name) or name.startswith("."):
+        raise ConfigError(f"save_table: name must be a plain file stem such as 'revenue_by_region', but {name!r} was passed.")
+    unknown = set(formats) - {"csv", "xlsx"}
+    if unknown:
+        raise ConfigError(f"save_table: formats must be among 'csv', 'xlsx', but {sorted(unknown)} was passed.")
+    table = _translate(df, lang, values) if lang is not None else df
+    folder = Path(output_dir)
+    written = []
+    if "csv" in formats:
+        text = table.to_csv(index=False, date_format="%Y-%m-%d")
+        written.append(atomic_write_text(folder / f"{name}.csv", text, encoding="utf-8-sig"))
+    if "xlsx" in formats:
+        import io
+
+        import pandas as pd
+
+        buffer = io.BytesIO()
+        sheet = table.copy()
+        for column in sheet.columns:  # Excel has no time zones
+            if isinstance(sheet[column].dtype, pd.DatetimeTZDtype):
+                sheet[column] = sheet[column].dt.tz_localize(None)
+        with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+            sheet.to_excel(writer, index=False, sheet_name=name[:31])
+            worksheet = writer.sheets[name[:31]]
+            for cells in worksheet.columns:  # readable column widths
+                width = max(len(str(c.value)) if c.value is not None else 0 for c in cells)
+                worksheet.column_dimensions[cells[0].column_letter].width = min(max(10, width * 1.3), 60)
+        written.append(atomic_write(folder / f"{name}.xlsx", buffer.getvalue()))
+    return written
+
+
+def _is_percent(column: str) -> bool:
+    return column == "share" or column.endswith(("_share", "_rate", "_pct"))
+
+
+def styled(
+    df: pd.DataFrame, lang: str = "en", *, values: Mapping[str, str | None] | None = None
+) -> Styler:
+    """A table formatted for readers: labels in *lang*, numbers with separators.
+
+    Shares (``share``, ``*_share``, ``*_rate``) as percentages, whole numbers with
+    thousands separators, amounts without decimals (two decimals below 100), dates
+    as ``2025-06-30``, missing values as ``–``; no index.
+
+    Parameters
+    ----------
+    df : DataFrame
+        Tidy table with English snake_case column names.
+    lang : {"en", "zh"}
+        Language of headers and category values.
+    values : mapping, optional
+        ``{column: label group}`` for category columns, e.g. ``{"region": "region"}``
+        (values via :func:`kamlib.i18n.value_label`); a group of ``None`` means the
+        column's values are themselves column names (``order_date`` → "Order date").
+
+    Returns
+    -------
+    pandas Styler
+        Displays as an HTML table in a notebook and in the report.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> frame = pd.DataFrame({"region": ["east"], "revenue": [1234.5], "share": [0.25]})
+    >>> html = styled(frame, "zh").to_html()
+    >>> "销售额" in html and "1,234" in html and "25.0%" in html
+    True
+    """
+    import pandas as pd
+
+    i18n.check_lang(lang)
+    shown = _translate(df, lang, values)
+    formats: dict[str, Any] = {}
+    for original, label in zip(df.columns, shown.columns):
+        column = shown[label]
+        if pd.api.types.is_bool_dtype(column):
+            continue
+        if pd.api.types.is_datetime64_any_dtype(column):
+            formats[label] = lambda v: "–" if pd.isna(v) else f"{v:%Y-%m-%d}"
+        elif pd.api.types.is_integer_dtype(column):
+            formats[label] = "{:,}"
+        elif pd.api.types.is_float_dtype(column):
+            if _is_percent(str(original)):
+                formats[label] = "{:.1%}"
+            elif column.abs().max() >= 100:
+                formats[label] = "{:,.0f}"
+            else:
+                formats[label] = "{:,.2f}"
+    numeric = [
+        label
+        for label in shown.columns
+        if pd.api.types.is_numeric_dtype(shown[label]) and not pd.api.types.is_bool_dtype(shown[label])
+    ]
+    right = [{"selector": "td", "props": "text-align: right;"}, {"selector": "th", "props": "text-align: right;"}]
+    return (
+        shown.style.format(formats, na_rep="–")
+        .hide(axis="index")
+        .set_table_styles(
+            [
+                {"selector": "th", "props": "text-align: left; white-space: nowrap;"},
+                {"selector": "td", "props": "text-align: left; white-space: nowrap;"},
+            ]
+        )
+        .set_table_styles({label: right for label in numeric}, overwrite=False)
+    )
+
+
+def parameter_summary(**params: Any) -> pd.DataFrame:
+    """The parameters a report ran with, as a two-column table, secrets masked.
+
+    This is the first output of every report: a reader sees what the report ran with.
+
+    Parameters
+    ----------
+    **params
+        The notebook's parameters, by name.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``parameter, value`` (both text), in the order given. Secrets are
+        shown as ``***`` (see :func:`kamlib.masking.mask_secret`); ``None`` is shown as ``None``.
+
+    Examples
+    --------
+    >>> parameter_summary(data="mysql://kam:pw@db/crm", lang="zh", token="abc")["value"].tolist()
+    ['mysql://kam:***@db/crm', 'zh', '***']
+    """
+    import pandas as pd
+
+    rows = [(str(name), str(mask_secret(name, value))) for name, value in params.items()]
+    return pd.DataFrame(rows, columns=["parameter", "value"], dtype=object)
