@@ -9,7 +9,8 @@ wing builds its sections as plain :class:`Section` values (``kamlib.winloss.sect
 
     page = kam.sections.Page(lang=lang, output_dir=output_dir)
     page.start("title.win_loss_analysis", "text.win_loss_intro", parameters=dict(data=data, lang=lang))
-    page.show(kam.winloss.sections.win_rates(opps, by=by, level=confidence, lang=lang))
+    rates = kam.winloss.sections.win_rates(opps, by=by, level=confidence, lang=lang)
+    page.show(rates)
     page.conclusions("text.wl_nothing")
 
 A section is data until :meth:`Page.show` displays it, so the same section can be
@@ -155,7 +156,7 @@ class Page:
     >>> rates = pd.DataFrame({"region": ["east"], "win_rate": [0.5]})
     >>> section = Section("title.wl_win_rates", items=["Half the deals are won.", Table(rates)],
     ...                   findings=["Half the deals are won."], saved={"win_rates": Table(rates)})
-    >>> _ = page.show(section)
+    >>> page.show(section)
     >>> len(shown), page.findings, sorted(p.name for p in Path(page.output_dir).iterdir())
     (3, ['Half the deals are won.'], ['win_rates.csv', 'win_rates.xlsx'])
     """
@@ -195,10 +196,11 @@ class Page:
             shown = shown.format(text, subset=[i18n.header([column], self.lang)[0]])
         self._show(shown)
 
-    def show(self, section: Section) -> Section:
+    def show(self, section: Section) -> None:
         """Show *section*: heading, then "needs …" or its tables saved and its items shown.
 
-        Returns the section, so a later cell can use its ``results``.
+        Returns nothing, so a cell ending in ``page.show(…)`` has no ``Out[]``; keep the
+        section in a variable when a later cell uses its ``results``.
         """
         if section.title:
             self.markdown(f"{'#' * section.level} {i18n.t(section.title, self.lang)}")
@@ -206,13 +208,12 @@ class Page:
             self.markdown(i18n.t("text.needs", self.lang, what=section.missing))
             if section.title:
                 self.skipped.append(section.title)
-            return section
+            return
         for name, table in section.saved.items():
             save_table(table.frame, name, self.output_dir, lang=self.lang, values=table.values)
         for item in section.items:
             self._item(item)
         self.findings += [f for f in section.findings if f]
-        return section
 
     def conclusions(self, nothing: str = "text.nothing_to_read") -> None:
         """Show "what this means": every finding so far as a list, then the sections skipped

@@ -192,8 +192,8 @@ def test_mask_secret_leaves_none_alone():
 # ----------------------------------------------------------------------- findings
 def test_findings_name_the_largest_region_in_both_languages(tiny_ds):
     regions, monthly = ov.revenue_by(tiny_ds), ov.revenue_by_month(tiny_ds)
-    en = ov.findings(regions, monthly, lang="en")
-    zh = ov.findings(regions, monthly, lang="zh")
+    en = ov.readings.findings(regions, monthly, lang="en")
+    zh = ov.readings.findings(regions, monthly, lang="zh")
     assert en.startswith("- ")
     assert "Total revenue of 550 from 6 orders, Jan 2024 to Mar 2024." in en
     assert "is the largest region: 54.5% of revenue (300 from 3 orders)" in en
@@ -208,21 +208,21 @@ def test_findings_compare_the_last_twelve_months():
     months = pd.date_range("2023-01-01", periods=24, freq="MS")
     monthly = pd.DataFrame({"month": months, "revenue": [100.0] * 12 + [125.0] * 12, "orders": 1})
     regions = pd.DataFrame({"region": ["east"], "revenue": [2700.0], "orders": [24], "share": [1.0]})
-    assert "1,500, 25.0% more than the 12 months before" in ov.findings(regions, monthly, lang="en")
-    assert "比此前12个月增长25.0%" in ov.findings(regions, monthly, lang="zh")
+    assert "1,500, 25.0% more than the 12 months before" in ov.readings.findings(regions, monthly, lang="en")
+    assert "比此前12个月增长25.0%" in ov.readings.findings(regions, monthly, lang="zh")
     monthly["revenue"] = [125.0] * 12 + [100.0] * 12
-    assert "20.0% less" in ov.findings(regions, monthly, lang="en")
+    assert "20.0% less" in ov.readings.findings(regions, monthly, lang="en")
 
 
 def test_findings_without_revenue():
     empty = pd.DataFrame({"region": [], "revenue": [], "orders": [], "share": []})
     monthly = pd.DataFrame({"month": pd.to_datetime([]), "revenue": [], "orders": []})
-    assert "no revenue" in ov.findings(empty, monthly, lang="en")
+    assert "no revenue" in ov.readings.findings(empty, monthly, lang="en")
 
 
 def test_findings_checks_lang(tiny_ds):
     with pytest.raises(ConfigError, match="lang must be one of"):
-        ov.findings(ov.revenue_by(tiny_ds), ov.revenue_by_month(tiny_ds), lang="fr")
+        ov.readings.findings(ov.revenue_by(tiny_ds), ov.revenue_by_month(tiny_ds), lang="fr")
 
 
 @pytest.mark.parametrize(
