@@ -23,7 +23,6 @@ import numpy as np
 import pandas as pd
 
 import kamlib.winloss as wl
-import kamlib.winloss as model
 
 REASONS = [*wl.REASON_CAUSES][:13] + ["价格", "态度不热情", "Slow follow-up", "距离太远", ""]
 
@@ -82,8 +81,8 @@ def tables(opps: pd.DataFrame) -> dict[str, float]:
     timed("funnel", wl.funnel, opps)
     timed("won_sources", wl.won_sources, opps)
     open_deals = opps[opps["status"] == "open"]
-    timed("win_probability (open deals)", model.win_probability, open_deals, opps, top=2)
-    timed("backtest", model.backtest, opps)
+    timed("win_probability (open deals)", wl.win_probability, open_deals, opps, top=2)
+    timed("backtest", wl.backtest, opps)
     return timings
 
 

@@ -230,10 +230,16 @@ def _by(y: str, x: str, lang: str) -> str:
 
 
 def get_axes(ax: Axes | None, lang: str) -> Axes:
-    """Return *ax*, or the Axes of a new figure when it is None.
+    """Return *ax*, or the Axes of a new figure when it is None: where a plot function draws.
 
     Warns (once per call site) when Chinese labels are about to be drawn before
     :func:`theme` put the CJK font in place, since they would come out as boxes.
+
+    Examples
+    --------
+    >>> ax = get_axes(None, "en")
+    >>> get_axes(ax, "en") is ax
+    True
     """
     if lang == "zh":
         import matplotlib as mpl
@@ -257,7 +263,15 @@ def get_axes(ax: Axes | None, lang: str) -> Axes:
 
 
 def check_columns(func: str, data: pd.DataFrame, **columns: str | None) -> None:
-    """Raise :class:`DataError` naming the parameter when a column is missing."""
+    """Raise :class:`DataError` naming the parameter when a column is missing.
+
+    Examples
+    --------
+    >>> check_columns("plot_bar", pd.DataFrame({"a": [1]}), x="a", y="b")
+    Traceback (most recent call last):
+    ...
+    kamlib.errors.DataError: plot_bar: y='b' is not a column of data (columns: a). Pass one of those.
+    """
     if not isinstance(data, pd.DataFrame):
         raise DataError(f"{func}: data must be a pandas DataFrame, but {type(data).__name__} was passed.")
     for param, column in columns.items():
@@ -282,11 +296,27 @@ def _check_one_row_each(func: str, data: pd.DataFrame, keys: list[str]) -> None:
 
 
 def column_label(column: str, lang: str) -> str:
-    """Axis / legend label for a column (the column name when it has no label)."""
+    """Axis / legend label for a column (the column name when it has no label).
+
+    Examples
+    --------
+    >>> column_label("revenue", "zh"), column_label("my_column", "en")
+    ('销售额', 'my_column')
+    """
     return i18n.header([column], lang)[0]
 
 
 def set_title(ax: Axes, title: str | None, lang: str) -> None:
+    """Title *ax* with the label *title* (or *title* as written when it is no label key; None = none).
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> ax = plt.subplots()[1]
+    >>> set_title(ax, "title.revenue_by_month", "en")
+    >>> [text for text in (ax.get_title("left"), ax.get_title()) if text]  # where depends on the theme
+    ['Revenue by month']
+    """
     if title is not None:
         ax.set_title(i18n.t(title, lang) if i18n.has(title) else title)
 

@@ -22,7 +22,7 @@ from kamlib.churn.bgnbd import (
     gamma_gamma_fit,
     p_alive,
 )
-from kamlib.errors import ConfigError, DataError
+from kamlib.errors import ConfigError, require_columns
 from kamlib.grouping import by_group, rows_where, run_starts, sorted_groups
 
 __all__ = [
@@ -37,14 +37,7 @@ __all__ = [
 SIGNALS = ("falling_revenue", "overdue", "low_p_alive", "competitor", "declining_acceptance")
 
 
-def _require(df: pd.DataFrame, table: str, columns: Sequence[str], purpose: str) -> None:
-    missing = [c for c in columns if c not in df.columns]
-    if missing:
-        raise DataError(
-            f"{purpose}: {table} has no column {', '.join(map(repr, missing))} "
-            f"(columns: {', '.join(map(str, df.columns))}). Rename the column or pass its name.",
-            source=table, column=missing[0], code="missing_column",
-        )
+_COLUMN_FIX = "Rename the column or pass its name."
 
 
 def _timestamp(as_of: object, purpose: str) -> pd.Timestamp:
@@ -123,7 +116,7 @@ def rfm_summary(orders: pd.DataFrame, *, as_of: object, freq: str = "W", account
     >>> s.attrs["excluded"]["accounts_without_orders"], s.attrs["accounts_without_orders"]
     (1, ('C',))
     """
-    _require(orders, "orders", [account, date, value], "rfm_summary")
+    require_columns(orders, [account, date, value], purpose="rfm_summary", table="orders", fix=_COLUMN_FIX)
     stamp = _timestamp(as_of, "rfm_summary")
     ok = orders[account].notna() & orders[date].notna() & orders[value].notna()
     after = ok & (orders[date] > stamp)
@@ -419,7 +412,7 @@ def churn_signals(orders: pd.DataFrame, visits: pd.DataFrame | None = None, *, a
     """
     _check_rules(falling_periods=falling_periods, period_months=period_months, min_purchases=min_purchases,
                  note_months=note_months, last_visits=last_visits, risk_months=risk_months)
-    _require(orders, "orders", ["account_id", "order_date", "revenue"], "churn_signals")
+    require_columns(orders, ["account_id", "order_date", "revenue"], purpose="churn_signals", table="orders", fix=_COLUMN_FIX)
     stamp = _timestamp(as_of, "churn_signals")
     usable = visits is not None and {"account_id", "visit_date"} <= set(visits.columns)
     seen, visits, ids = _codes(orders, visits if usable else None, stamp)
@@ -437,7 +430,7 @@ def churn_signals(orders: pd.DataFrame, visits: pd.DataFrame | None = None, *, a
     if params is not None:
         if summary is None:
             summary = rfm_summary(orders, as_of=stamp, freq=freq)
-        _require(summary, "summary", ["account_id"], "churn_signals")
+        require_columns(summary, ["account_id"], purpose="churn_signals", table="summary", fix=_COLUMN_FIX)
         code = ids.get_indexer(summary["account_id"])
         known = code >= 0  # a given summary may list accounts with no order up to as_of
         out["p_alive"] = pd.Series(p_alive(params, summary).to_numpy()[known], index=code[known])

@@ -84,17 +84,28 @@ def resolve(value: Any) -> Any:
     return value
 
 
-
 def secrets_in(parameters: Mapping[str, Any]) -> list[str]:
     """Secret text in the parameters (passwords in URLs, token values, the values of
-    ``env:NAME`` references in this process's environment), longest first."""
+    ``env:NAME`` references in this process's environment), longest first.
+
+    Examples
+    --------
+    >>> secrets_in({"data": "postgresql://kam:hunter2@db/crm", "region": "east"})
+    ['hunter2']
+    """
     pieces = {piece for name, value in parameters.items() for piece in secret_values(name, value)}
     pieces |= {os.environ.get(name, "") for name in env_names(parameters).values()} - {""}
     return sorted(pieces, key=len, reverse=True)
 
 
 def env_names(parameters: Mapping[str, Any]) -> dict[str, str]:
-    """``{parameter: variable}`` for the parameters written ``env:NAME``."""
+    """``{parameter: variable}`` for the parameters written ``env:NAME``.
+
+    Examples
+    --------
+    >>> env_names({"data": "env:KAM_DB_URL", "lang": "zh"})
+    {'data': 'KAM_DB_URL'}
+    """
     return {
         key: value[len(ENV_PREFIX):]
         for key, value in parameters.items()
@@ -103,7 +114,13 @@ def env_names(parameters: Mapping[str, Any]) -> dict[str, str]:
 
 
 def redact(value: Any, secrets: Sequence[str]) -> Any:
-    """*value* with every secret replaced by ``***`` (strings inside lists and dicts too)."""
+    """*value* with every secret replaced by ``***`` (strings inside lists and dicts too).
+
+    Examples
+    --------
+    >>> redact({"error": ["login hunter2 refused"], "n": 1}, ["hunter2"])
+    {'error': ['login *** refused'], 'n': 1}
+    """
     if isinstance(value, str):
         for secret in secrets:
             value = value.replace(secret, MASK)
@@ -120,6 +137,14 @@ def scrub(notebook: Path, secrets: Sequence[str]) -> None:
 
     The notebook is walked as JSON data (not as text), so it stays valid whatever the
     secret looks like.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> path = Path(tempfile.mkdtemp()) / "job.ipynb"
+    >>> _ = path.write_text('{"cells": [{"source": "hunter2"}]}', encoding="utf-8")
+    >>> scrub(path, ["hunter2"]); "hunter2" in path.read_text(encoding="utf-8")
+    False
     """
     if not secrets or not notebook.exists():
         return
