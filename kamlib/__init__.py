@@ -1,5 +1,15 @@
 """kamlib — key account management (大客户管理) analyses behind the kam-workbook notebooks.
 
+The package has three floors; imports run one way, from the top down:
+
+- top: :mod:`kamlib.report` (the batch runner) and :mod:`kamlib.cli` (the ``kam`` command);
+- one wing per analysis: :mod:`~kamlib.overview`, :mod:`~kamlib.environment`,
+  :mod:`~kamlib.classify`, :mod:`~kamlib.churn`, :mod:`~kamlib.winloss`, each with its
+  computations (public names in the wing's ``__init__``), ``readings``, ``plots`` and
+  ``sections``;
+- the ground floor: :mod:`~kamlib.data`, :mod:`~kamlib.i18n`, :mod:`~kamlib.plots`,
+  :mod:`~kamlib.tables`, :mod:`~kamlib.sections`, :mod:`~kamlib.errors` and helpers.
+
 Submodules load on first use, so ``import kamlib`` stays light::
 
     import kamlib as kam
