@@ -2,10 +2,11 @@
 times, funnel, showroom KPIs, rep performance and the win probability of open deals.
 
 Computations are re-exported here (``kamlib.winloss.<name>``); the generated sentences
-live in :mod:`kamlib.winloss.readings` and the charts in :mod:`kamlib.winloss.plots`.
+live in :mod:`kamlib.winloss.readings`, the charts in :mod:`kamlib.winloss.plots` and
+the notebook's sections in :mod:`kamlib.winloss.sections`.
 """
 
-from kamlib.winloss import plots, readings
+from kamlib.winloss import plots, readings, sections
 from kamlib.winloss.analysis import (
     GROUP_COLUMNS,
     PERFORMANCE,
@@ -24,7 +25,6 @@ from kamlib.winloss.analysis import (
     load_opportunities,
     loss_matrix,
     loss_reasons,
-    needs,
     performance_mix,
     reason_pareto,
     rep_performance,
@@ -65,12 +65,12 @@ __all__ = [
     "load_opportunities",
     "loss_matrix",
     "loss_reasons",
-    "needs",
     "performance_mix",
     "plots",
     "readings",
     "reason_pareto",
     "rep_performance",
+    "sections",
     "select",
     "showroom_kpis",
     "weighted_pipeline",

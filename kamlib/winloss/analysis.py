@@ -47,7 +47,6 @@ __all__ = [
     "load_opportunities",
     "loss_matrix",
     "loss_reasons",
-    "needs",
     "performance_mix",
     "reason_pareto",
     "rep_performance",
@@ -217,20 +216,6 @@ def group_columns(opportunities: pd.DataFrame | None, candidates: Sequence[str] 
     if opportunities is None:
         return []
     return [c for c in candidates if c in opportunities.columns and opportunities[c].notna().any()]
-
-
-def needs(table: pd.DataFrame | None, columns: Sequence[str], name: str = "opportunities") -> str | None:
-    """What a section lacks (``"opportunities.loss_reason"``), or None when it can run.
-
-    Examples
-    --------
-    >>> needs(pd.DataFrame({"status": ["won"]}), ["status", "stage"])
-    'opportunities.stage'
-    """
-    if table is None:
-        return name
-    absent = [c for c in columns if c not in table.columns]
-    return ", ".join(f"{name}.{c}" for c in absent) or None
 
 
 def select(

@@ -1,9 +1,6 @@
-"""Readings of the win/loss analysis: one generated sentence per table, and the
-closing "what this means", in the report's language."""
+"""Readings of the win/loss analysis: one generated sentence per table, in the report's language."""
 
 from __future__ import annotations
-
-from collections.abc import Sequence
 
 import pandas as pd
 
@@ -11,18 +8,7 @@ from kamlib import i18n
 from kamlib.i18n import format_money, format_month
 from kamlib.winloss.analysis import GroupTest
 
-__all__ = ["bullets", "reading"]
-
-
-def bullets(sentences: Sequence[str], *, lang: str = "en") -> str:
-    """The closing "what this means": the readings as a Markdown list.
-
-    Examples
-    --------
-    >>> bullets([], lang="en")
-    '- There was not enough data for any win/loss reading.'
-    """
-    return "\n".join(f"- {s}" for s in sentences) or f"- {i18n.t('text.wl_nothing', lang)}"
+__all__ = ["reading"]
 
 
 def _pct(x: float) -> str:
