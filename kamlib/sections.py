@@ -77,7 +77,9 @@ class Section:
         Heading level: 2 for a section, 3 for a part of one.
     missing : str or None
         What the data lacks (``"opportunities.loss_reason"``); when set, the section
-        shows only the "needs …" line.
+        shows only the "needs …" line (or *note*) and counts as skipped.
+    note : str or None
+        What a skipped section says instead of the "needs …" line.
     items : list
         What the reader sees, in order: Markdown text (``str``), :class:`Table` and
         :class:`Figure`.
@@ -99,15 +101,16 @@ class Section:
     title: str | None = None
     level: int = 2
     missing: str | None = None
+    note: str | None = None
     items: list[str | Table | Figure] = field(default_factory=list)
     findings: list[str] = field(default_factory=list)
     saved: dict[str, Table] = field(default_factory=dict)
     results: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def lacking(cls, title: str | None, what: str, *, level: int = 2) -> Section:
-        """A section that only says the data lacks *what*."""
-        return cls(title=title, level=level, missing=what)
+    def lacking(cls, title: str | None, what: str, *, level: int = 2, note: str | None = None) -> Section:
+        """A section that only says the data lacks *what* (or shows *note* instead), and counts as skipped."""
+        return cls(title=title, level=level, missing=what, note=note)
 
     @property
     def shows_anything(self) -> bool:
@@ -205,7 +208,7 @@ class Page:
         if section.title:
             self.markdown(f"{'#' * section.level} {i18n.t(section.title, self.lang)}")
         if section.missing:
-            self.markdown(i18n.t("text.needs", self.lang, what=section.missing))
+            self.markdown(section.note or i18n.t("text.needs", self.lang, what=section.missing))
             if section.title:
                 self.skipped.append(section.title)
             return

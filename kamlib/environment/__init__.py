@@ -2,10 +2,11 @@
 threat matrices, objectives check.
 
 Computations are re-exported here (``kamlib.environment.<name>``); the generated sentences
-live in :mod:`kamlib.environment.readings` and the charts in :mod:`kamlib.environment.plots`.
+live in :mod:`kamlib.environment.readings`, the charts in :mod:`kamlib.environment.plots` and
+the notebook's sections in :mod:`kamlib.environment.sections`.
 """
 
-from kamlib.environment import plots, readings
+from kamlib.environment import plots, readings, sections
 from kamlib.environment.analysis import (
     ANSOFF_QUADRANTS,
     BCG_QUADRANTS,
@@ -17,6 +18,7 @@ from kamlib.environment.analysis import (
     ansoff,
     bcg_matrix,
     check_objectives,
+    factor_table,
     in_region,
     last_day,
     market_overview,
@@ -41,6 +43,7 @@ __all__ = [
     "ansoff",
     "bcg_matrix",
     "check_objectives",
+    "factor_table",
     "in_region",
     "last_day",
     "market_overview",
@@ -53,5 +56,6 @@ __all__ = [
     "read_objectives",
     "readings",
     "risk_matrix",
+    "sections",
     "swot",
 ]

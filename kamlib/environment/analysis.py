@@ -1,8 +1,8 @@
-"""Environment analysis (市场环境分析, domain.md §1): market, BCG, Ansoff, SWOT, PEST, risk, objectives.
+"""Environment analysis (市场环境分析, ``docs/environment.md``): market, BCG, Ansoff, SWOT, PEST, risk, objectives.
 
 Pure functions behind ``notebooks/01_environment_analysis.ipynb``. Each takes tidy
 DataFrames (``market``, ``orders``, ``accounts``, ``factors``, objectives) and keyword
-options whose defaults are the rules of domain.md §1, and returns a new DataFrame or a
+options whose defaults are the rules of ``docs/environment.md``, and returns a new DataFrame or a
 Markdown text. The only files read here are the two inputs an analyst names in the
 notebook: a factors file (:func:`read_factors`) and an objectives file
 (:func:`read_objectives`). Nothing is printed or drawn.
@@ -34,6 +34,7 @@ __all__ = [
     "ansoff",
     "bcg_matrix",
     "check_objectives",
+    "factor_table",
     "in_region",
     "last_day",
     "market_overview",
@@ -47,31 +48,33 @@ __all__ = [
     "swot",
 ]
 
-#: BCG quadrants, by (high share, high growth) — domain.md §1.
+#: BCG quadrants, by (high share, high growth) — ``docs/environment.md#bcg-matrix``.
 BCG_QUADRANTS: dict[tuple[bool, bool], str] = {
     (True, True): "star",
     (False, True): "question_mark",
     (True, False): "cash_cow",
     (False, False): "dog",
 }
-#: Ansoff quadrants, by (new product, new market) — domain.md §1.
+#: Ansoff quadrants, by (new product, new market) — ``docs/environment.md#ansoff-matrix``.
 ANSOFF_QUADRANTS: dict[tuple[bool, bool], str] = {
     (False, False): "market_penetration",
     (True, False): "product_development",
     (False, True): "market_development",
     (True, True): "diversification",
 }
-#: Opportunity and threat matrices, by (high impact, high probability) — domain.md §1.
+#: Opportunity and threat matrices, by (high impact, high probability) —
+#: ``docs/environment.md#opportunity-and-threat-matrices``.
 RISK_QUADRANTS: dict[tuple[bool, bool], str] = {
     (True, True): "act_now",
     (True, False): "prepare",
     (False, True): "monitor",
     (False, False): "ignore",
 }
-#: Macro (PEST and more) and micro environment categories, domain.md §1.
+#: Macro (PEST and more) and micro environment categories, ``docs/environment.md#pest-and-micro-checklist``.
 MACRO_CATEGORIES = ("political", "economic", "social", "technological", "demographic", "geographic", "religious")
 MICRO_CATEGORIES = ("customers", "competitors", "intermediaries", "suppliers", "company")
-#: The kinds of objective a plan should have (domain.md §1: profit, share, risk, innovation, brand).
+#: The kinds of objective a plan should have (profit, share, risk, innovation, brand):
+#: ``docs/environment.md#objectives-check``.
 OBJECTIVE_KINDS = ("profit", "share", "risk", "innovation", "brand")
 
 SWOT_KINDS = ("S", "W", "O", "T")
@@ -233,9 +236,10 @@ def bcg_matrix(
 
     Notes
     -----
-    domain.md §1: x = relative market share, log scale 0.1–10, split at 1.0;
-    y = market growth, split at 10 %; star = high share and high growth, question
-    mark = low share, high growth, cash cow = high share, low growth, dog = low/low.
+    The rule and its source are in ``docs/environment.md#bcg-matrix``: x = relative
+    market share, log scale 0.1–10, split at 1.0; y = market growth, split at 10 %;
+    star = high share and high growth, question mark = low share, high growth, cash
+    cow = high share, low growth, dog = low/low.
 
     Examples
     --------
@@ -336,8 +340,9 @@ def ansoff(
 
     Notes
     -----
-    domain.md §1: existing/new product × existing/new market → market penetration,
-    product development, market development, diversification.
+    The rule and its source are in ``docs/environment.md#ansoff-matrix``: existing/new
+    product × existing/new market → market penetration, product development, market
+    development, diversification.
 
     Examples
     --------
@@ -538,6 +543,41 @@ def read_factors(path: str | Path) -> pd.DataFrame:
     return frame.astype({c: "string" for c in ("statement", "factor_id", "category", "region") if c in frame.columns})
 
 
+def factor_table(ds: Any, path: str | Path | None = None, *, region: str | None = None) -> pd.DataFrame | None:
+    """The SWOT / PEST factors of one region: the file *path*, else the dataset's ``factors`` table.
+
+    Parameters
+    ----------
+    ds : Dataset
+        A loaded dataset (:func:`kamlib.data.load`); its ``factors`` table is used when
+        no *path* is given.
+    path : str or Path, optional
+        A CSV or YAML file of factors (:func:`read_factors`).
+    region : str, optional
+        Keep the factors of this region and those without a region (they apply
+        everywhere); None = every factor.
+
+    Returns
+    -------
+    DataFrame or None
+        The factors, None when there is no file and the dataset has no ``factors`` table.
+
+    Examples
+    --------
+    >>> import kamlib.data
+    >>> ds = kamlib.data.load()
+    >>> len(factor_table(ds, region="east")) <= len(factor_table(ds)) == len(ds.table("factors"))
+    True
+    """
+    if path:
+        frame = read_factors(path)
+    elif "factors" in ds.names:
+        frame = ds.table("factors")
+    else:
+        return None
+    return in_region(frame, region, keep_blank=True)
+
+
 def _yaml(path: Path) -> Any:
     import yaml
 
@@ -594,7 +634,8 @@ def swot(factors: pd.DataFrame) -> pd.DataFrame:
 def pest_coverage(factors: pd.DataFrame) -> pd.DataFrame:
     """Which macro (PEST and more) and micro categories have factors, and which are empty.
 
-    A checklist for an analyst or trainer: every category of domain.md §1 is listed,
+    A checklist for an analyst or trainer: every category of
+    ``docs/environment.md#pest-and-micro-checklist`` is listed,
     with the number of entries of each kind; categories the data uses that are not in
     the list follow under scope ``other``.
 
@@ -754,7 +795,7 @@ def check_objectives(
     as_of: str | pd.Timestamp | None = None,
     tolerance: float = 0.05,
 ) -> pd.DataFrame:
-    """Check objectives: quantified, dated, ranked and mutually consistent (domain.md §1).
+    """Check objectives: quantified, dated, ranked and mutually consistent (``docs/environment.md#objectives-check``).
 
     Parameters
     ----------

@@ -1,4 +1,4 @@
-"""Charts of the environment analysis (domain.md §1): BCG, Ansoff, SWOT, checklist, risk matrices.
+"""Charts of the environment analysis (``docs/environment.md``): BCG, Ansoff, SWOT, checklist, risk matrices.
 
 Same conventions as :mod:`kamlib.plots`: ``plot_x(data, *, …, lang="en", title=None,
 ax=None) -> Axes``; each function draws the table that the matching function of

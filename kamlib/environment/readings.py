@@ -1,9 +1,9 @@
-"""Readings of the environment analysis: one generated sentence per section, and the
-closing "what this means", in the report's language."""
+"""Readings of the environment analysis: one generated sentence per section, in the report's
+language (the closing "what this means" lists them, see :mod:`kamlib.environment.sections`)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
@@ -12,7 +12,7 @@ from kamlib import i18n
 from kamlib.environment.analysis import BCG_QUADRANTS, OBJECTIVE_KINDS, SWOT_KINDS
 from kamlib.errors import ConfigError
 
-__all__ = ["findings", "reading"]
+__all__ = ["reading"]
 
 
 def _pct(x: float) -> str:
@@ -115,33 +115,3 @@ def _read_objectives(table: pd.DataFrame, lang: str, by: str) -> str:
     if missing:
         text += " " + i18n.t("text.env_objectives_missing", lang, kinds=_names(missing, "objective_kind", lang, 5))
     return text
-
-
-def findings(sections: Mapping[str, pd.DataFrame | None], *, lang: str = "en", by: str = "region") -> str:
-    """The closing "what this means" of the environment analysis, as Markdown bullets.
-
-    Parameters
-    ----------
-    sections : mapping
-        ``{section: table}`` as for :func:`reading`; a table that is None (the
-        section was skipped) is left out and named as skipped.
-    lang : {"en", "zh"}
-        Language.
-    by : str, default "region"
-        Grouping column of the market / BCG tables.
-
-    Examples
-    --------
-    >>> factors = pd.DataFrame({"statement": ["x"], "kind": ["O"], "impact": [1], "probability": [0.1]})
-    >>> from kamlib.environment import risk_matrix
-    >>> print(findings({"risk": risk_matrix(factors), "bcg": None}, lang="en"))
-    - None of the 1 opportunities and threats is both high-impact and likely.
-    - Skipped for lack of data: BCG growth–share matrix.
-    """
-    i18n.check_lang(lang)
-    lines = [reading(name, table, lang=lang, by=by) for name, table in sections.items() if table is not None]
-    skipped = [name for name, table in sections.items() if table is None]
-    if skipped:
-        names = ("、" if lang == "zh" else ", ").join(i18n.t(f"title.env_{name}", lang) for name in skipped)
-        lines.append(i18n.t("text.env_skipped", lang, sections=names))
-    return "\n".join(f"- {line}" for line in lines if line)
