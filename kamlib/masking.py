@@ -14,8 +14,8 @@ from typing import Any
 
 __all__ = ["MASK", "mask_secret", "secret_values"]
 
-# A parameter whose *name* contains one of these is never shown (domain: design.md,
-# "Secrets never appear in any output file").
+# A parameter whose *name* contains one of these is never shown: secrets never appear
+# in any output file.
 _SECRET_NAME = re.compile(r"token|passw|pwd|secret|credential|api_?key|auth", re.IGNORECASE)
 # scheme://user:password@host...
 _URL_PASSWORD = re.compile(r"^(?P<head>[A-Za-z][A-Za-z0-9+.\-]*://[^/\s:@]*):(?P<pw>[^@/\s]*)@")

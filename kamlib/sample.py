@@ -2,9 +2,9 @@
 
 鸿途商用车 is a fictional Chinese commercial-vehicle maker (tractors, heavy / medium /
 light trucks, vans, dump trucks, mixers, sanitation trucks, tankers and special
-vehicles) selling to key accounts in the sectors of domain.md §2.1 across five
-regions. :func:`generate` builds every table of the data contract
-(``kamlib/data/schema.py``) for it:
+vehicles) selling to key accounts in the sectors of
+``docs/classification.md#key-account-types`` across five regions. :func:`generate`
+builds every table of the data contract (``kamlib/data/schema.py``) for it:
 
 ===============  ==========================================================
 table            rows
@@ -333,10 +333,12 @@ def generate(
     Notes
     -----
     Orders run from 2023-01-01 to 2025-12-31. Account size is log-normal, so the top
-    20 % of accounts bring roughly 75–80 % of revenue (domain.md §2.2). Purchase level
-    X is derived from 2025 revenue and capacity level Y from annual demand with the
-    same thresholds, so X ≤ Y always (§2.3). About half of the won opportunities come
-    from referrals (§4). Visit notes of churning accounts often name a competitor (§3).
+    20 % of accounts bring roughly 75–80 % of revenue (``docs/classification.md#pareto--abc``).
+    Purchase level X is derived from 2025 revenue and capacity level Y from annual
+    demand with the same thresholds, so X ≤ Y always
+    (``docs/classification.md#purchase-state-grid``). About half of the won opportunities
+    come from referrals (``docs/win-loss.md#sources-of-won-deals``). Visit notes of
+    churning accounts often name a competitor (``docs/churn.md#churn-warning-signals``).
 
     Examples
     --------

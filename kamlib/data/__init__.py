@@ -1,4 +1,4 @@
-"""Read, map and validate input data (the data contract of design.md).
+"""Read, map and validate input data (the data contract: :mod:`kamlib.data.schema`).
 
 >>> import kamlib.data as kd
 >>> ds = kd.load()          # the embedded sample

@@ -11,7 +11,7 @@ text      any text
 date      ``2024-03-05``, ``2024/3/5``, ``2024年3月5日``, Excel serial dates
 number    a decimal number (``1,234.5`` and ``¥1234`` accepted)
 count     a whole number
-level     a whole number 0–4 (domain.md §2.3)
+level     a whole number 0–4 (see ``docs/classification.md``)
 bool      true/false, yes/no, y/n, 1/0, 是/否, 有/无
 enum      one of a fixed set of values (aliases such as 赢单 → won accepted)
 ========  ==============================================================

@@ -3,7 +3,7 @@
 Pure functions on the ``opportunities`` table (``opportunity_id, status`` required;
 ``product_id, rep_id, stage, loss_reason, competitor, source, created_date,
 closed_date, amount`` and joined ``region``/``sector`` optional) and on the
-``showroom`` table. Rules of domain.md §4 and §6 are plain data below
+``showroom`` table. Rules of ``docs/win-loss.md`` are plain data below
 (:data:`STAGES`, :data:`REASON_CAUSES`, :data:`SHOWROOM_RATIOS`, :data:`PERFORMANCE`),
 each overridable by argument. The win-probability model and the one-sentence
 readings of every table are in :mod:`kamlib.winloss_model`.
@@ -57,10 +57,11 @@ __all__ = [
     "won_sources",
 ]
 
-#: The buying process (购买进程), in order (domain.md §4).
+#: The buying process (购买进程), in order (``docs/win-loss.md#funnel-stages``).
 STAGES: tuple[str, ...] = ("no_interest", "low_interest", "strong_interest", "conviction", "commitment")
 
-#: Loss reason → cause group (domain.md §4: product / price / sales management / salesperson).
+#: Loss reason → cause group (``docs/win-loss.md#loss-reasons``: product / price / sales management /
+#: salesperson).
 REASON_CAUSES: dict[str, str] = {
     "brand": "product", "exterior": "product", "interior": "product", "configuration": "product",
     "power_handling": "product", "quality": "product",
@@ -69,7 +70,7 @@ REASON_CAUSES: dict[str, str] = {
     "attitude": "salesperson", "presentation": "salesperson",
     "other": "other", "not_recorded": "not_recorded",
 }
-#: Sales-side reasons: the losses training can fix (domain.md §4, sales side).
+#: Sales-side reasons: the losses training can fix (``docs/win-loss.md#addressable-losses``).
 SALES_SIDE: tuple[str, ...] = ("attitude", "service", "quote", "presentation", "follow_up", "promise")
 #: Short Chinese and English spellings beyond the labels in labels.csv.
 _REASON_ALIASES = {
@@ -78,7 +79,7 @@ _REASON_ALIASES = {
     "power": "power_handling", "handling": "power_handling", "followup": "follow_up",
 }
 
-#: Showroom ratio → (numerator, denominator) columns (domain.md §4). ``total_sales``
+#: Showroom ratio → (numerator, denominator) columns (``docs/win-loss.md#showroom-kpis``). ``total_sales``
 #: is showroom + secondary + wholesale sales.
 SHOWROOM_RATIOS: dict[str, tuple[str, str]] = {
     "close_rate": ("showroom_sales", "first_visits"),
@@ -89,7 +90,7 @@ SHOWROOM_RATIOS: dict[str, tuple[str, str]] = {
     "showroom_retail_share": ("showroom_sales", "total_sales"),
 }
 
-#: (target met, recognised) → performance level (domain.md §6) and the survey mix.
+#: (target met, recognised) → performance level (``docs/win-loss.md#rep-performance``) and the survey mix.
 PERFORMANCE: dict[tuple[bool, bool], str] = {
     (True, True): "high", (True, False): "medium", (False, True): "medium", (False, False): "low",
 }
@@ -453,7 +454,7 @@ def _reason_order(causes: Mapping[str, str]) -> list[str]:
 def loss_reasons(
     opportunities: pd.DataFrame, *, by: str | Sequence[str] = "product_id", causes: Mapping[str, str] = REASON_CAUSES
 ) -> pd.DataFrame:
-    """Lost deals per loss reason per group (战败原因统计表, domain.md §4), long form.
+    """Lost deals per loss reason per group (战败原因统计表, ``docs/win-loss.md#loss-reasons``), long form.
 
     Returns
     -------
@@ -736,7 +737,7 @@ def funnel(opportunities: pd.DataFrame, *, stages: Sequence[str] = STAGES) -> pd
 
 # ------------------------------------------------------------------------- showroom
 def showroom_kpis(showroom: pd.DataFrame, *, ratios: Mapping[str, tuple[str, str]] = SHOWROOM_RATIOS) -> pd.DataFrame:
-    """Monthly showroom ratios (展厅客流分析, domain.md §4) from the raw counts.
+    """Monthly showroom ratios (展厅客流分析, ``docs/win-loss.md#showroom-kpis``) from the raw counts.
 
     A ratio whose columns are absent is left out; a zero denominator gives a
     missing value and the ``note`` column names it (``first_visits = 0``).
@@ -797,7 +798,7 @@ def won_sources(opportunities: pd.DataFrame) -> pd.DataFrame:
 def rep_performance(
     reps: pd.DataFrame, *, levels: Mapping[tuple[bool, bool], str] = PERFORMANCE
 ) -> pd.DataFrame:
-    """Each rep's performance level (domain.md §6): target met and recognised → high.
+    """Each rep's performance level (``docs/win-loss.md#rep-performance``): target met and recognised → high.
 
     A rep with either flag missing gets no level (NA) rather than a guess.
 

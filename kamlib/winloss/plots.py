@@ -185,7 +185,7 @@ def plot_showroom_kpis(
 
 
 def plot_performance_mix(mix: pd.DataFrame, *, lang: str = "en", title: str | None = None, ax: Axes | None = None) -> Axes:
-    """Share of reps per performance level next to the survey's share (domain.md §6).
+    """Share of reps per performance level next to the survey's share (``docs/win-loss.md#rep-performance``).
 
     Examples
     --------
