@@ -103,6 +103,16 @@ def test_plan_converts_text_values_to_the_declared_type(tmp_path):
         report.plan([path], parameters={"top_n": "ten"})
 
 
+def test_plan_reads_lists_and_mappings_written_as_yaml(tmp_path):
+    path = _notebook(tmp_path / "01_rules.ipynb", BASE + "cutoffs: list = [0.8, 0.95]\nweights: dict | None = None\n")
+    job = report.plan([path], parameters={"cutoffs": "[0.7, 0.9]", "weights": '{"volume": 0.4, "partnership": 0.6}'})[0]
+    assert job.parameters["cutoffs"] == [0.7, 0.9]
+    assert job.parameters["weights"] == {"volume": 0.4, "partnership": 0.6}
+    assert report.plan([path], parameters={"weights": "None"})[0].parameters["weights"] is None
+    with pytest.raises(ReportError, match=r"parameter 'cutoffs' expects list, but '0.7' was passed. Write it as YAML"):
+        report.plan([path], parameters={"cutoffs": "0.7"})
+
+
 def test_save_table_writes_excel_friendly_files(tmp_path):
     frame = pd.DataFrame({"region": ["east", "west"], "revenue": [1234.5, 10.0], "share": [0.9, 0.1]})
     files = tables.save_table(frame, "revenue_by_region", tmp_path / "new", lang="zh")

@@ -119,6 +119,9 @@ def _coerce(notebook: Path, name: str, value: Any, type_name: str) -> Any:
                 raise ReportError(
                     f"{notebook.name}: parameter {name!r} expects {type_name}, but {value!r} was passed."
                 ) from None
+    for kind, shape in (("list", list), ("dict", dict)):
+        if kind in kinds:
+            return _structured(notebook, name, value, type_name, shape)
     if "bool" in kinds:
         if value.strip().lower() in _TRUE:
             return True
@@ -126,6 +129,23 @@ def _coerce(notebook: Path, name: str, value: Any, type_name: str) -> Any:
             return False
         raise ReportError(f"{notebook.name}: parameter {name!r} expects true or false, but {value!r} was passed.")
     return value
+
+
+def _structured(notebook: Path, name: str, value: str, type_name: str, shape: type) -> Any:
+    """A list or mapping written on the command line as YAML / JSON (``[0.7, 0.9]``, ``{volume: 0.5}``)."""
+    import yaml
+
+    try:
+        parsed = yaml.safe_load(value)
+    except yaml.YAMLError:
+        parsed = None
+    if not isinstance(parsed, shape):
+        example = "[0.7, 0.9]" if shape is list else "{volume: 0.5, partnership: 0.5}"
+        raise ReportError(
+            f"{notebook.name}: parameter {name!r} expects {type_name}, but {value!r} was passed. "
+            f"Write it as YAML or JSON, e.g. {name}={example!r}."
+        )
+    return parsed
 
 
 def notebook_parameters(notebook: str | Path) -> dict[str, dict[str, str]]:
