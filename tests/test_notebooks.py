@@ -1,9 +1,10 @@
-"""Every analysis notebook follows the house rules (design.md, style.md "Notebooks").
+"""Every analysis notebook follows the house rules.
 
 A notebook has a cell tagged ``parameters`` that declares ``data``, ``lang`` and
 ``output_dir`` with a type and a help comment each, is committed without outputs,
-and keeps its logic in kamlib (no ``def`` or ``class`` in a code cell). Running the
-notebooks is tested end to end in tests/test_report.py.
+and keeps its logic in kamlib: no ``def`` or ``class``, no branching or loops, no
+code cell longer than a trainer can read aloud. Running the notebooks is tested end
+to end in tests/test_report.py and, as they stand, by nbval.
 """
 
 from __future__ import annotations
@@ -80,3 +81,21 @@ def test_imports_kamlib_as_kam(notebook):
     path, nb = notebook
     sources = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
     assert "import kamlib as kam" in sources, path.name
+
+
+#: The most lines of code a cell may have (the parameters cell aside).
+MAX_CELL_LINES = 8
+CONTROL_FLOW = (ast.If, ast.IfExp, ast.For, ast.While, ast.Try, ast.With, ast.Lambda, ast.ListComp, ast.DictComp)
+
+
+def test_code_cells_are_short_and_straight(notebook):
+    """A section's code is the analysis call and the call that shows it: no control flow."""
+    path, nb = notebook
+    for number, cell in enumerate(nb.cells):
+        if cell.cell_type != "code" or "parameters" in cell.metadata.get("tags", []):
+            continue
+        lines = [line for line in cell.source.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+        assert len(lines) <= MAX_CELL_LINES, f"{path.name}: cell {number} has {len(lines)} lines of code"
+        tree = ast.parse(_python(cell.source), filename=f"{path.name} cell {number}")
+        flow = sorted({type(node).__name__ for node in ast.walk(tree) if isinstance(node, CONTROL_FLOW)})
+        assert not flow, f"{path.name}: cell {number} has {flow}; move the logic into kamlib"
