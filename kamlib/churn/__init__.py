@@ -2,10 +2,11 @@
 churn warning signals.
 
 Computations are re-exported here (``kamlib.churn.<name>``); the generated sentences
-live in :mod:`kamlib.churn.readings` and the charts in :mod:`kamlib.churn.plots`.
+live in :mod:`kamlib.churn.readings`, the charts in :mod:`kamlib.churn.plots` and the
+notebook's sections in :mod:`kamlib.churn.sections`.
 """
 
-from kamlib.churn import plots, readings
+from kamlib.churn import plots, readings, sections
 from kamlib.churn.bgnbd import (
     BGNBDParams,
     GammaGammaParams,
@@ -44,6 +45,7 @@ __all__ = [
     "plots",
     "readings",
     "rfm_summary",
+    "sections",
     "signal_responses",
     "simulate_bgnbd",
 ]

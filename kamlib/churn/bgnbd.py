@@ -346,7 +346,7 @@ def _alive_expectation_quadrature(r, alpha, a, b, x, T, t):
     """The same expectation as a Beta-quantile integral: ``E_p[(1 − ((α+T)/(α+T+pt))^(r+x)) / p]``.
 
     Given alive, λ ~ Gamma(r+x, α+T) and p ~ Beta(a, b+x) independently, and an
-    active account buys ``(1 − e^(−λpt))/p`` times in expectation (FHL 2005a, §3).
+    active account buys ``(1 − e^(−λpt))/p`` times in expectation (FHL 2005a, section 3).
     Gauss-Legendre over the quantile u of p's Beta posterior.
     """
     u, weight = (_GL_NODES + 1) / 2, _GL_WEIGHTS / 2
@@ -455,7 +455,7 @@ def simulate_bgnbd(params: BGNBDParams | tuple, n: int, *, T: float | np.ndarray
     -----
     Each account draws λ ~ Gamma(r, rate α) and p ~ Beta(a, b); purchases follow a
     Poisson process with rate λ; after each purchase the account drops out with
-    probability p (FHL 2005a, §2). Spend per transaction is Gamma(p, rate ν) with
+    probability p (FHL 2005a, section 2). Spend per transaction is Gamma(p, rate ν) with
     ν ~ Gamma(q, rate v) (FHL 2005b).
 
     Examples
@@ -582,7 +582,7 @@ def gamma_gamma_fit(summary: pd.DataFrame) -> GammaGammaParams:
     Spend per transaction is Gamma(p, ν) and ν ~ Gamma(q, v) across accounts; the
     mean spend ``m`` of ``x`` transactions has the likelihood of
     :func:`gamma_gamma_loglik`. The model assumes spend is independent of how often
-    an account buys; check ``corr_frequency_monetary`` (FHL 2005b, §"spend model",
+    an account buys; check ``corr_frequency_monetary`` (FHL 2005b, the spend model;
     report it next to any CLV). Spend is divided by its mean during the search.
 
     Examples

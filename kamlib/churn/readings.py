@@ -6,14 +6,60 @@ from __future__ import annotations
 import pandas as pd
 
 from kamlib import i18n
+from kamlib.churn.bgnbd import BGNBDParams
 from kamlib.churn.signals import SIGNALS, signal_responses
 from kamlib.i18n import format_money
 
-__all__ = ["at_risk", "reading"]
+__all__ = ["at_risk", "clv_note", "fit_notes", "reading", "rule"]
 
 
 def _pct(x: float) -> str:
     return "–" if x is None or pd.isna(x) else f"{x:.0%}"
+
+
+def rule(kind: str, lang: str = "en", **values: object) -> str:
+    """The rule a churn section applied, as one sentence (label ``text.cc_rule_<kind>``), in italics.
+
+    Examples
+    --------
+    >>> rule("churn", "en", as_of="2025-12-31")[:34]
+    '*Rule: the BG/NBD model (Fader, Ha'
+    """
+    return f"*{i18n.t(f'text.cc_rule_{kind}', lang, **values)}*"
+
+
+def fit_notes(fit: BGNBDParams, lang: str = "en") -> list[str]:
+    """The fitted BG/NBD parameters, and a warning when the optimiser did not converge.
+
+    Examples
+    --------
+    >>> fit_notes(BGNBDParams(0.5, 5.0, 0.8, 2.5, n_customers=300), "en")
+    ['BG/NBD fit on 300 accounts: r = 0.5, α = 5, a = 0.8, b = 2.5.']
+    """
+    notes = [i18n.t("text.cc_bgnbd", lang, n=f"{fit.n_customers:,}", r=f"{fit.r:.3g}", alpha=f"{fit.alpha:.3g}",
+                    a=f"{fit.a:.3g}", b=f"{fit.b:.3g}")]
+    if not fit.converged:
+        notes.append(i18n.t("text.cc_bgnbd_not_converged", lang, ll=f"{fit.log_likelihood:,.1f}"))
+    return notes
+
+
+def clv_note(value: pd.DataFrame, lang: str = "en") -> str:
+    """The accounts' total expected value (:func:`kamlib.churn.clv`) with the spend model's caveat.
+
+    The caveat warns when frequency and spend per purchase correlate (|r| ≥ 0.3), which
+    the Gamma-Gamma model assumes they do not.
+
+    Examples
+    --------
+    >>> from kamlib.churn.bgnbd import GammaGammaParams
+    >>> value = pd.DataFrame({"clv": [1200.0, 800.0]})
+    >>> value.attrs["spend"] = GammaGammaParams(6.0, 4.0, 15.0, corr_frequency_monetary=0.1)
+    >>> clv_note(value, "en")
+    "Expected value of all accounts over the next 52 weeks (BG/NBD × Gamma-Gamma CLV): 2,000. The spend model's independence assumption holds (correlation of frequency and spend 0.10)."
+    """
+    corr = value.attrs["spend"].corr_frequency_monetary
+    caveat = i18n.t("text.cc_clv_caution" if abs(corr) >= 0.3 else "text.cc_clv_ok", lang, corr=f"{corr:.2f}")
+    return i18n.t("text.cc_clv", lang, total=format_money(value["clv"].sum(), lang)) + " " + caveat
 
 
 def reading(kind: str, table: pd.DataFrame, *, lang: str = "en", **options: object) -> str:

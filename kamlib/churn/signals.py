@@ -1,7 +1,7 @@
 """Customer churn: RFM summaries, BG/NBD purchase model, CLV and early-warning signals.
 
-Pure functions on DataFrames behind the customer-classification notebook (domain.md
-§2 and §3). The statistical models live in :mod:`kamlib.bgnbd` and are re-exported
+Pure functions on DataFrames behind the customer-classification notebook (rules and
+sources: ``docs/churn.md``). The statistical models live in :mod:`kamlib.churn.bgnbd` and are re-exported
 here: :func:`bgnbd_fit`, :func:`p_alive`, :func:`expected_purchases`,
 :func:`gamma_gamma_fit`, :func:`simulate_bgnbd`.
 """
@@ -33,7 +33,7 @@ __all__ = [
     "signal_responses",
 ]
 
-#: Churn warning signals that data can show (domain.md §3), in display order.
+#: Churn warning signals that data can show (``docs/churn.md#churn-warning-signals``), in display order.
 SIGNALS = ("falling_revenue", "overdue", "low_p_alive", "competitor", "declining_acceptance")
 
 
@@ -94,7 +94,8 @@ def rfm_summary(orders: pd.DataFrame, *, as_of: object, freq: str = "W", account
     Notes
     -----
     Definitions of Fader, Hardie & Lee (2005), "Counting your customers the easy way",
-    *Marketing Science* 24(2), §3: with purchases grouped into periods,
+    *Marketing Science* 24(2), section 3 (``docs/churn.md#rfm-summary``): with purchases
+    grouped into periods,
 
     * ``frequency`` x = number of repeat purchases = distinct purchase periods − 1;
     * ``recency`` t_x = periods between the first and the last purchase;
@@ -222,7 +223,7 @@ def clv(summary: pd.DataFrame, params: BGNBDParams, *, spend: GammaGammaParams |
 
 # --------------------------------------------------------------------------- signals
 def signal_responses(lang: str = "en") -> pd.DataFrame:
-    """The churn warning signals and the recommended response to each (domain.md §3).
+    """The churn warning signals and the recommended response to each (``docs/churn.md#churn-warning-signals``).
 
     Parameters
     ----------
@@ -340,7 +341,7 @@ def churn_signals(orders: pd.DataFrame, visits: pd.DataFrame | None = None, *, a
                   falling_periods: int = 2, period_months: int = 3, gap_multiple: float = 2.0, min_purchases: int = 3,
                   p_alive_below: float = 0.5, competitors: Sequence[str] = (), note_months: int = 6,
                   last_visits: int = 5, acceptance_drop: float = 0.25, risk_months: int = 12) -> pd.DataFrame:
-    """Accounts showing churn warning signals, ranked by revenue at risk (domain.md §3).
+    """Accounts showing churn warning signals, ranked by revenue at risk (``docs/churn.md#churn-warning-signals``).
 
     Parameters
     ----------
@@ -394,7 +395,7 @@ def churn_signals(orders: pd.DataFrame, visits: pd.DataFrame | None = None, *, a
 
     Notes
     -----
-    Data-visible signals of domain.md §3: falling transaction value (find out why and
+    Data-visible signals of ``docs/churn.md#churn-warning-signals``: falling transaction value (find out why and
     fix it), no purchase for longer than usual (keep in touch, find the cause), a
     competitor mentioned (recommend other products), cold replies seen as declining
     visit acceptance (keep in touch, find the cause).

@@ -2,10 +2,11 @@
 segments, selection score, whitespace, relationship stages, MAN and prospect temperature.
 
 Computations are re-exported here (``kamlib.classify.<name>``); the generated sentences
-live in :mod:`kamlib.classify.readings` and the charts in :mod:`kamlib.classify.plots`.
+live in :mod:`kamlib.classify.readings`, the charts in :mod:`kamlib.classify.plots` and
+the notebook's sections in :mod:`kamlib.classify.sections`.
 """
 
-from kamlib.classify import plots, readings
+from kamlib.classify import plots, readings, sections
 from kamlib.classify.grades import (
     ABC_CLASSES,
     DEFAULT_GRID,
@@ -18,6 +19,7 @@ from kamlib.classify.grades import (
     pareto_abc,
     portfolio,
     profit_segments,
+    segment_totals,
     top_share,
     whale_curve,
     xy_grade,
@@ -28,8 +30,11 @@ from kamlib.classify.prospects import (
     TEMPERATURES,
     man_qualify,
     man_summary,
+    open_leads,
     prospect_temperature,
+    temperature_matrix,
 )
+from kamlib.classify.scope import reference_day, scope
 from kamlib.classify.selection import (
     SELECTION_WEIGHTS,
     STAGE_INDICATORS,
@@ -38,8 +43,10 @@ from kamlib.classify.selection import (
     selection_criteria,
     selection_score,
     stage_distribution,
+    stage_group,
     trailing_revenue,
     whitespace,
+    with_account_names,
 )
 
 __all__ = [
@@ -59,19 +66,27 @@ __all__ = [
     "load_grid",
     "man_qualify",
     "man_summary",
+    "open_leads",
     "pareto_abc",
     "plots",
     "portfolio",
     "profit_segments",
     "prospect_temperature",
     "readings",
+    "reference_day",
     "relationship_stages",
+    "scope",
+    "sections",
+    "segment_totals",
     "selection_criteria",
     "selection_score",
     "stage_distribution",
+    "stage_group",
+    "temperature_matrix",
     "top_share",
     "trailing_revenue",
     "whale_curve",
     "whitespace",
+    "with_account_names",
     "xy_grade",
 ]

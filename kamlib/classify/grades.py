@@ -1,10 +1,10 @@
-"""Customer classification (客户分类, domain.md §2): ABC, purchase-state grid, portfolio and
+"""Customer classification (客户分类, ``docs/classification.md``): ABC, purchase-state grid, portfolio and
 profit segments here; the selection score, white space and relationship stage
-(:mod:`kamlib.selection`) and MAN / prospect temperature (:mod:`kamlib.prospects`) are
-re-exported, so the whole §2 API is ``kamlib.classify``.
+(:mod:`kamlib.classify.selection`) and MAN / prospect temperature (:mod:`kamlib.classify.prospects`) are
+re-exported, so the whole classification API is ``kamlib.classify``.
 
 Pure functions on tidy DataFrames. Every rule (cut-offs, the 5×5 grid, split points,
-weights) is plain data with the domain.md default, overridable by argument; the grid
+weights) is plain data with the default of ``docs/classification.md``, overridable by argument; the grid
 can also come from YAML (:func:`load_grid`, ``data/sample_config/grid.yml``). Ranked
 labels are ordered categoricals.
 """
@@ -35,13 +35,15 @@ __all__ = [
     "pareto_abc",
     "portfolio",
     "profit_segments",
+    "segment_totals",
     "top_share",
     "whale_curve",
     "xy_grade",
 ]
 
 ABC_CLASSES = ("A", "B", "C")
-#: Purchase-state grid (domain.md §2.3): ``{(X, Y): class}`` for every cell with X ≤ Y.
+#: Purchase-state grid (``docs/classification.md#purchase-state-grid``): ``{(X, Y): class}`` for every
+#: cell with X ≤ Y.
 #: Listed by the source: A (1,4) (0,3) (1,3) (4,4) (3,4); B (2,4) (0,2); C (0,1) (1,2) (1,1).
 #: Default completion: (2,3) (3,3) (0,4) → A, (2,2) → B, (0,0) → C.
 DEFAULT_GRID: dict[tuple[int, int], str] = {
@@ -68,7 +70,7 @@ def _check_cutoffs(cutoffs: Sequence[float], purpose: str) -> tuple[float, float
 # --------------------------------------------------------------------------- Pareto / ABC
 def pareto_abc(df: pd.DataFrame, value: str = "revenue", by: str = "account_id",
                cutoffs: Sequence[float] = (0.8, 0.95)) -> pd.DataFrame:
-    """Rank accounts by value and split them into A / B / C by cumulative share (domain.md §2.2).
+    """Rank accounts by value and split them into A / B / C by cumulative share (``docs/classification.md#pareto--abc``).
 
     Parameters
     ----------
@@ -218,7 +220,7 @@ def _grid(grid) -> dict[tuple[int, int], str]:
 
 def derive_levels(accounts: pd.DataFrame, orders: pd.DataFrame | None = None, *, as_of: object = None,
                   months: int = 12, quantiles: Sequence[float] = LEVEL_QUANTILES) -> pd.DataFrame:
-    """Purchase level X and capacity level Y (0–4) from revenue and annual demand (domain.md §2.3).
+    """Purchase level X and capacity level Y (0–4) from revenue and annual demand (``docs/classification.md``).
 
     Parameters
     ----------
@@ -242,7 +244,8 @@ def derive_levels(accounts: pd.DataFrame, orders: pd.DataFrame | None = None, *,
     -----
     One set of thresholds (yuan a year, from the annual-demand quantiles) bins both
     Y (annual demand) and X (our trailing revenue), so X and Y are comparable and
-    X > Y means we sold more than the stated demand: a data error.
+    X > Y means we sold more than the stated demand: a data error. The rule and its
+    source are in ``docs/classification.md#derived-levels``.
 
     Examples
     --------
@@ -274,7 +277,7 @@ def derive_levels(accounts: pd.DataFrame, orders: pd.DataFrame | None = None, *,
 def xy_grade(accounts: pd.DataFrame, grid: Mapping[tuple[int, int], str] | str | Path | None = None, *,
              orders: pd.DataFrame | None = None, as_of: object = None, vip_class: str | None = "A",
              quantiles: Sequence[float] = LEVEL_QUANTILES) -> pd.DataFrame:
-    """Class of each account from its purchase-state cell (X, Y) (domain.md §2.3).
+    """Class of each account from its purchase-state cell (X, Y) (``docs/classification.md#purchase-state-grid``).
 
     Parameters
     ----------
@@ -304,8 +307,8 @@ def xy_grade(accounts: pd.DataFrame, grid: Mapping[tuple[int, int], str] | str |
 
     Examples
     --------
-    Worked examples of domain.md §2.3: (1, 4) → A, (2, 4) → B, (1, 2) → C, (3, 1) is a
-    data error; a VIP with (0, 0) is lifted to A.
+    Worked examples of the grid (``docs/classification.md#purchase-state-grid``): (1, 4) → A,
+    (2, 4) → B, (1, 2) → C, (3, 1) is a data error; a VIP with (0, 0) is lifted to A.
 
     >>> acc = pd.DataFrame({"account_id": list("abcde"), "purchase_level": [1, 2, 1, 3, 0],
     ...                     "capacity_level": [4, 4, 2, 1, 0], "vip": [False] * 4 + [True]})
@@ -361,7 +364,7 @@ def _split_point(values: pd.Series, split: str | float) -> float:
 
 def portfolio(accounts: pd.DataFrame, *, potential: str = "potential", capability: str = "capability",
               split: str | float | tuple = "median") -> pd.DataFrame:
-    """Potential × capability quadrant of each account (domain.md §2.4).
+    """Potential × capability quadrant of each account (``docs/classification.md#potential-and-capability-portfolio``).
 
     Parameters
     ----------
@@ -456,7 +459,7 @@ def whale_curve(profits: pd.DataFrame, *, value: str = "profit") -> pd.DataFrame
 
 def profit_segments(orders_or_accounts: pd.DataFrame, *, products: pd.DataFrame | None = None,
                     cutoffs: Sequence[float] = (0.8, 0.95)) -> pd.DataFrame:
-    """Profit per account, whale curve and the four profit segments (domain.md §2.5).
+    """Profit per account, whale curve and the four profit segments (``docs/classification.md``).
 
     Parameters
     ----------
@@ -482,7 +485,8 @@ def profit_segments(orders_or_accounts: pd.DataFrame, *, products: pd.DataFrame 
     none), up to the second *second most profitable* (offers that move them up a
     tier); the rest with profit ≥ 0 are *not profitable* (cut cost-to-serve) and
     profit < 0 is *loss-making* (analyse potential, consider exit). Strategy texts:
-    label ``profit_strategy.<segment>``.
+    label ``profit_strategy.<segment>``. The rule and its source are in
+    ``docs/classification.md#profit-segments-and-whale-curve``.
 
     Examples
     --------
@@ -501,3 +505,26 @@ def profit_segments(orders_or_accounts: pd.DataFrame, *, products: pd.DataFrame 
                         ["loss_making", "most_profitable", "second_profitable"], "not_profitable")
     out["profit_segment"] = ordered(segment, PROFIT_SEGMENTS)
     return out
+
+
+def segment_totals(segments: pd.DataFrame) -> pd.DataFrame:
+    """Accounts, revenue (when known) and profit per profit segment, every segment listed.
+
+    Parameters
+    ----------
+    segments : DataFrame
+        :func:`profit_segments` output.
+
+    Returns
+    -------
+    DataFrame
+        ``profit_segment, accounts, revenue, profit``, one row per segment in order.
+
+    Examples
+    --------
+    >>> seg = profit_segments(pd.DataFrame({"account_id": list("abcde"), "profit": [70.0, 20, 6, 4, -10]}))
+    >>> segment_totals(seg)[["profit_segment", "accounts", "profit"]].values.tolist()
+    [['most_profitable', 1, 70.0], ['second_profitable', 1, 20.0], ['not_profitable', 2, 10.0], ['loss_making', 1, -10.0]]
+    """
+    sums = {c: (c, "sum") for c in ("revenue", "profit") if c in segments.columns}
+    return segments.groupby("profit_segment", observed=False).agg(accounts=("account_id", "size"), **sums).reset_index()

@@ -1,4 +1,4 @@
-"""Prospect qualification (准客户, domain.md §2.7): MAN combinations and prospect temperature.
+"""Prospect qualification (准客户, ``docs/classification.md``): MAN combinations and prospect temperature.
 
 Re-exported by :mod:`kamlib.classify`.
 """
@@ -17,10 +17,12 @@ __all__ = [
     "TEMPERATURES",
     "man_qualify",
     "man_summary",
+    "open_leads",
     "prospect_temperature",
+    "temperature_matrix",
 ]
 
-#: MAN combination → recommended action (domain.md §2.7), best first.
+#: MAN combination → recommended action (``docs/classification.md#man-qualification``), best first.
 MAN_ACTIONS = {
     "MAN": "ideal_target", "MA": "skilled_selling", "MN": "find_authority", "AN": "check_credit",
     "M": "nurture", "A": "nurture", "N": "nurture", "none": "stop",
@@ -31,7 +33,7 @@ IMPORTANCE = ("important", "secondary", "ordinary")
 
 def man_qualify(leads: pd.DataFrame, *, money: str = "money", authority: str = "authority",
                 need: str = "need", actions: dict[str, str] | None = None) -> pd.DataFrame:
-    """MAN combination of each lead and the recommended action (domain.md §2.7).
+    """MAN combination of each lead and the recommended action (``docs/classification.md#man-qualification``).
 
     Parameters
     ----------
@@ -51,7 +53,7 @@ def man_qualify(leads: pd.DataFrame, *, money: str = "money", authority: str = "
 
     Examples
     --------
-    The combinations of domain.md §2.7:
+    The combinations of ``docs/classification.md#man-qualification``:
 
     >>> leads = pd.DataFrame({"lead_id": list("abcdef"), "money": [True, True, True, False, False, False],
     ...                       "authority": [True, True, False, True, False, False],
@@ -95,7 +97,7 @@ def man_summary(qualified: pd.DataFrame) -> pd.DataFrame:
 
 def prospect_temperature(leads: pd.DataFrame, *, today: object, hot_days: int = 7, promising_days: int = 14,
                          close: str = "expected_close_date", importance: str = "importance") -> pd.DataFrame:
-    """Hot / promising / potential by expected close date, with importance (domain.md §2.7).
+    """Hot / promising / potential by expected close date, with importance (``docs/classification.md#prospect-temperature``).
 
     Parameters
     ----------
@@ -135,3 +137,37 @@ def prospect_temperature(leads: pd.DataFrame, *, today: object, hot_days: int = 
     if importance in out.columns:
         out[importance] = ordered(out[importance].astype(object), IMPORTANCE)
     return out
+
+
+def open_leads(leads: pd.DataFrame, *, status: str = "status") -> pd.DataFrame:
+    """The leads still open (*status* ``open``); all of them when there is no *status* column.
+
+    Examples
+    --------
+    >>> open_leads(pd.DataFrame({"lead_id": ["a", "b"], "status": ["open", "won"]}))["lead_id"].tolist()
+    ['a']
+    """
+    return leads[leads[status] == "open"] if status in leads.columns else leads
+
+
+def temperature_matrix(temperatures: pd.DataFrame, *, importance: str = "importance") -> pd.DataFrame:
+    """Leads per importance (rows, when known) and temperature (columns hot, promising, potential).
+
+    Parameters
+    ----------
+    temperatures : DataFrame
+        :func:`prospect_temperature` output.
+    importance : str, default "importance"
+        Column of the rows; without it the matrix has one row.
+
+    Examples
+    --------
+    >>> leads = pd.DataFrame({"lead_id": list("abc"), "importance": ["important", "ordinary", "ordinary"],
+    ...                       "expected_close_date": pd.to_datetime(["2025-06-03", "2025-06-10", "2025-07-01"])})
+    >>> temperature_matrix(prospect_temperature(leads, today="2025-06-01")).values.tolist()
+    [['important', 1, 0, 0], ['secondary', 0, 0, 0], ['ordinary', 0, 1, 1]]
+    """
+    if importance not in temperatures.columns:
+        return temperatures["temperature"].value_counts(sort=False).to_frame().T.reset_index(drop=True)
+    counts = temperatures.groupby([importance, "temperature"], observed=False).size()
+    return counts.unstack("temperature").reset_index()

@@ -1,5 +1,6 @@
-"""Text behind notebook 02 (customer classification): the tables in scope, the rule each
-section applied and a one-sentence reading of each result, in English or Chinese.
+"""Text behind notebook 02 (customer classification): the tables in scope and the day the
+sections are computed for, the rule each section applied (with the notes that go with it)
+and a one-sentence reading of each result, in English or Chinese.
 
 Every sentence comes from ``labels.csv`` (``text.cc_*``) filled with figures from the
 tables; nothing here computes a classification.
@@ -8,64 +9,16 @@ tables; nothing here computes a classification.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 
 import pandas as pd
 
 from kamlib import i18n
-from kamlib.classify.grades import top_share
+from kamlib.classify.grades import LEVEL_QUANTILES, top_share
 from kamlib.i18n import format_money
 
-__all__ = ["bullets", "needs", "reading", "rule", "scope", "weights_text"]
-
-_TABLES = ("accounts", "orders", "products", "visits", "leads", "opportunities")
-
-
-def scope(ds, *, region: str | None = None, rep_id: str | None = None) -> dict[str, pd.DataFrame | None]:
-    """The tables of *ds* the notebook uses, limited to one region and/or rep (None = all).
-
-    Accounts are kept by their ``region`` / ``rep_id``; orders and visits follow their
-    accounts (orders also by their own ``rep_id``); leads by their ``rep_id``. A table
-    the data lacks is None.
-
-    Examples
-    --------
-    >>> import kamlib.data
-    >>> tables = scope(kamlib.data.load(), region="east")
-    >>> set(tables["accounts"]["region"]), bool(tables["orders"]["account_id"].isin(tables["accounts"]["account_id"]).all())
-    ({'east'}, True)
-    """
-    tables = {name: ds.table(name) if name in ds.names else None for name in _TABLES}
-    accounts = tables["accounts"]
-    for column, value in (("region", region), ("rep_id", rep_id)):
-        if value is None:
-            continue
-        if accounts is not None and column in accounts:
-            accounts = accounts[accounts[column] == value]
-            for name in ("orders", "visits"):
-                if tables[name] is not None:
-                    tables[name] = tables[name][tables[name]["account_id"].isin(accounts["account_id"])]
-        elif column == "rep_id" and tables["orders"] is not None and "rep_id" in tables["orders"]:
-            tables["orders"] = tables["orders"][tables["orders"]["rep_id"] == value]
-        if column == "rep_id" and tables["leads"] is not None and "rep_id" in tables["leads"]:
-            tables["leads"] = tables["leads"][tables["leads"]["rep_id"] == value]
-    tables["accounts"] = accounts
-    return tables
-
-
-def needs(table: pd.DataFrame | None, columns: Sequence[str], name: str) -> str | None:
-    """What a section lacks (``"accounts.potential, accounts.capability"``) or None.
-
-    Examples
-    --------
-    >>> needs(None, ["account_id"], "leads"), needs(pd.DataFrame({"a": [1]}), ["a", "b"], "accounts")
-    ('leads', 'accounts.b')
-    """
-    if table is None:
-        return name
-    missing = [f"{name}.{c}" for c in columns if c not in table.columns]
-    return ", ".join(missing) or None
-
+__all__ = ["grid_notes", "reading", "rule", "selection_notes", "stage_source",
+           "weights_text", "with_strategies"]
 
 def _pct(x: float) -> str:
     return "–" if x is None or pd.isna(x) else f"{x:.0%}"
@@ -198,12 +151,75 @@ def weights_text(weights: Mapping[str, float], lang: str = "en") -> str:
     return sep.join(f"{i18n.t(k, lang)} {_pct(w)}" for k, w in weights.items())
 
 
-def bullets(sentences: Sequence[str], *, lang: str = "en") -> str:
-    """The closing "what this means": the readings as a Markdown list.
+def grid_notes(graded: pd.DataFrame, lang: str = "en", *, grid: str | None = None,
+               as_of: object = None) -> list[str]:
+    """The rule of the purchase-state grid, and how X and Y were derived when they were.
+
+    Parameters
+    ----------
+    graded : DataFrame
+        :func:`kamlib.classify.xy_grade` output (``attrs["derived"]``).
+    lang : {"en", "zh"}
+    grid : str, optional
+        The grid file used; None = the default grid.
+    as_of : date-like, optional
+        End of the 12 months X was derived from.
 
     Examples
     --------
-    >>> bullets([], lang="en")
-    '- There was not enough data for any classification reading.'
+    >>> graded = pd.DataFrame({"xy_class": ["A"]})
+    >>> graded.attrs["derived"] = True
+    >>> [note[:22] for note in grid_notes(graded, "en", as_of="2025-12-31")]
+    ['*Rule: X = current pur', 'X and Y were derived: ']
     """
-    return "\n".join(f"- {s}" for s in sentences if s) or f"- {i18n.t('text.cc_nothing', lang)}"
+    source = grid or i18n.t("text.cc_grid_default", lang)
+    notes = [rule("xy", lang, source=source, vip="A")]
+    if graded.attrs.get("derived"):
+        quantiles = ", ".join(f"{q:.0%}" for q in LEVEL_QUANTILES)
+        notes.append(i18n.t("text.cc_levels_derived", lang, as_of=as_of, quantiles=quantiles))
+    return notes
+
+
+def selection_notes(scores: pd.DataFrame, lang: str = "en") -> list[str]:
+    """The rule of the selection score, where each criterion came from and which are missing.
+
+    Examples
+    --------
+    >>> scores = pd.DataFrame({"account_id": ["a"]})
+    >>> scores.attrs.update(weights={"volume": 1.0}, sources={"volume": "orders: revenue", "partnership": None})
+    >>> selection_notes(scores, "en")[1:]
+    ['Where each criterion comes from: Purchase volume ← orders: revenue.', 'Not in the data and left out (weights renormalised): Wish for partnership.']
+    """
+    sources = scores.attrs["sources"]
+    found = "; ".join(f"{i18n.t(k, lang)} ← {v}" for k, v in sources.items() if v)
+    missing = [i18n.t(k, lang) for k, v in sources.items() if v is None]
+    notes = [rule("selection", lang, weights=weights_text(scores.attrs["weights"], lang)),
+             i18n.t("text.cc_selection_sources", lang, sources=found)]
+    return notes + ([i18n.t("text.cc_selection_missing", lang, missing=", ".join(missing))] if missing else [])
+
+
+def stage_source(stages: pd.DataFrame, lang: str = "en") -> str:
+    """Where the relationship stages came from: the column, or the indicators that scored them.
+
+    Examples
+    --------
+    >>> from kamlib.classify import relationship_stages
+    >>> stage_source(relationship_stages(pd.DataFrame({"account_id": ["a"], "trust": [1.0]})), "en")
+    'scored from trust: the mean of the indicators scaled 0–1, cut at 0.2/0.4/0.6/0.8'
+    """
+    if stages.attrs["source"] == "column":
+        return i18n.t("text.cc_stage_column", lang)
+    return i18n.t("text.cc_stage_indicators", lang, indicators=", ".join(stages.attrs["indicators"]),
+                  thresholds="0.2/0.4/0.6/0.8")
+
+
+def with_strategies(totals: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
+    """*totals* per profit segment with the ``strategy`` each segment calls for, in *lang*.
+
+    Examples
+    --------
+    >>> totals = pd.DataFrame({"profit_segment": ["loss_making"], "accounts": [3]})
+    >>> with_strategies(totals, "en")["strategy"].str[:8].tolist()
+    ['Analyse ']
+    """
+    return totals.assign(strategy=[i18n.t(f"profit_strategy.{s}", lang) for s in totals["profit_segment"]])

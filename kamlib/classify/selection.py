@@ -1,5 +1,5 @@
-"""Which accounts deserve key-account investment (domain.md §2.6, §2.8): the selection
-score, white space (headroom) and the relationship stage.
+"""Which accounts deserve key-account investment: the selection score, white space
+(headroom) and the relationship stage (rules and sources: ``docs/classification.md``).
 
 Re-exported by :mod:`kamlib.classify`; also holds the small helpers the
 classification modules share.
@@ -25,18 +25,20 @@ from kamlib.grouping import (
 )
 
 __all__ = [
-    "STAGE_INDICATORS",
     "SELECTION_WEIGHTS",
     "STAGES",
+    "STAGE_INDICATORS",
     "relationship_stages",
     "selection_criteria",
     "selection_score",
     "stage_distribution",
+    "stage_group",
     "trailing_revenue",
     "whitespace",
+    "with_account_names",
 ]
 
-#: Key-account selection criteria (domain.md §2.6) and their default weights (equal:
+#: Key-account selection criteria (``docs/classification.md#selection-score``) and their default weights (equal:
 #: the source ranks none above the others).
 SELECTION_WEIGHTS = {"volume": 0.2, "concentration": 0.2, "service_level": 0.2,
                      "price_sensitivity": 0.2, "partnership": 0.2}
@@ -79,7 +81,7 @@ def trailing_revenue(orders: pd.DataFrame, *, as_of: object, months: int = 12) -
 def selection_criteria(accounts: pd.DataFrame, *, orders: pd.DataFrame | None = None,
                        products: pd.DataFrame | None = None, visits: pd.DataFrame | None = None,
                        as_of: object = None, months: int = 12, low_margin_weight: float = 0.5) -> pd.DataFrame:
-    """The five key-account selection criteria per account, raw (domain.md §2.6).
+    """The five key-account selection criteria per account, raw (``docs/classification.md#selection-score``).
 
     Each criterion comes from an ``accounts`` column of the same name when present,
     else it is derived:
@@ -192,7 +194,7 @@ def _check_weights(weights: Mapping[str, float]) -> dict[str, float]:
 
 def selection_score(accounts: pd.DataFrame, *, weights: Mapping[str, float] | None = None,
                     **sources) -> pd.DataFrame:
-    """Weighted key-account selection score and rank (domain.md §2.6).
+    """Weighted key-account selection score and rank (``docs/classification.md#selection-score``).
 
     Parameters
     ----------
@@ -358,7 +360,7 @@ def _family_sums(code, family, n_families, revenue):
 # --------------------------------------------------------------------------- relationship stage
 def relationship_stages(accounts: pd.DataFrame, *, indicators: Sequence[str] = STAGE_INDICATORS,
                         thresholds: Sequence[float] = (0.2, 0.4, 0.6, 0.8)) -> pd.DataFrame:
-    """Millman–Wilson KAM stage of each account (domain.md §2.8).
+    """Millman–Wilson KAM stage of each account (``docs/classification.md#relationship-stages``).
 
     Parameters
     ----------
@@ -422,3 +424,33 @@ def stage_distribution(stages: pd.DataFrame, *, by: str | None = None) -> pd.Dat
     totals = counts.groupby(by)["accounts"].transform("sum") if by else counts["accounts"].sum()
     counts["share"] = counts["accounts"] / totals
     return counts
+
+
+def stage_group(accounts: pd.DataFrame, candidates: Sequence[str] = ("region", "rep_id")) -> str | None:
+    """The column relationship stages are compared across: the first of *candidates* the accounts have.
+
+    Examples
+    --------
+    >>> stage_group(pd.DataFrame({"account_id": ["a"], "rep_id": ["R1"]})), stage_group(pd.DataFrame({"a": [1]}))
+    ('rep_id', None)
+    """
+    return next((c for c in candidates if c in accounts.columns), None)
+
+
+def with_account_names(table: pd.DataFrame, accounts: pd.DataFrame) -> pd.DataFrame:
+    """*table* with each account's ``account_name`` (from *accounts*) right after its ``account_id``.
+
+    A copy, ``attrs`` kept; *table* itself when the accounts have no names.
+
+    Examples
+    --------
+    >>> acc = pd.DataFrame({"account_id": ["a", "b"], "account_name": ["Alpha", "Beta"]})
+    >>> with_account_names(pd.DataFrame({"account_id": ["b"], "score": [1.0]}), acc).columns.tolist()
+    ['account_id', 'account_name', 'score']
+    """
+    if "account_name" not in accounts.columns:
+        return table
+    out = table.copy()
+    names = out["account_id"].map(accounts.set_index("account_id")["account_name"])
+    out.insert(out.columns.get_loc("account_id") + 1, "account_name", names)
+    return out

@@ -9,7 +9,7 @@ Differences from papermill's default engine, and why:
   notebook as far as it ran is written to ``partial``: the cell that was cut short
   marked failed, the cells that never ran pending (papermill would mark them all
   "completed");
-- the kernel may be lent (``km=``, a :class:`~kamlib.kernels.WarmKernel`'s): the
+- the kernel may be lent (``km=``, a :class:`~kamlib.report.kernels.WarmKernel`'s): the
   engine then leaves it running and only stops its own client (channels and
   heartbeat thread), which papermill's engine would leave behind.
 

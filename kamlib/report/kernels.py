@@ -15,7 +15,7 @@ filters and environment variables as they were. A kernel that ran a failing job
 (error, timeout, dead kernel) is replaced, and every kernel is replaced after
 ``max_jobs`` jobs.
 
-Used like this (:func:`kamlib.runner.execute_job` does it)::
+Used like this (:func:`kamlib.report.runner.execute_job` does it)::
 
     with WarmKernel() as kernel:
         manager = kernel.lend(job_folder)    # a kernel manager for papermill (km=)

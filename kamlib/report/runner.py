@@ -4,7 +4,7 @@
 
 - the kernel gets its own connection file and IPC sockets in a private temporary
   folder (``transport="ipc"``), so kernels started in parallel never share a file or
-  a port, and nothing is reachable over the network (see :mod:`kamlib.kernels`);
+  a port, and nothing is reachable over the network (see :mod:`kamlib.report.kernels`);
 - the kernel is the worker's warm kernel, reset for the job (started once, libraries
   imported once, replaced after a failed job), or with ``fresh_kernels`` a new one;
 - the kernel's working directory is the job folder (the worker process never changes
@@ -18,7 +18,7 @@
 
 :func:`run_jobs` runs a list of jobs on local worker processes (reused across
 jobs, so imports and kernel starts are paid once per worker; a job stuck past its
-time limit outside a cell has its worker stopped, see :mod:`kamlib.workers`), or on
+time limit outside a cell has its worker stopped, see :mod:`kamlib.report.workers`), or on
 a Dask scheduler; it writes ``manifest.json`` and ``index.html`` after every
 finished job and one log line per job on stderr. Ctrl-C marks unfinished jobs
 ``interrupted`` in the manifest and stops the workers and their kernels.
@@ -374,7 +374,7 @@ def run_jobs(
     Parameters
     ----------
     jobs : sequence of Job
-        From :func:`kamlib.report.plan` or :func:`kamlib.batch.plan_batch`.
+        From :func:`kamlib.report.plan` or :func:`kamlib.report.config.plan_batch`.
     out : str or Path
         Folder that receives the run folder (named from the period in *parameters*
         and the time, see :func:`kamlib.report.new_run_dir`).
@@ -388,7 +388,7 @@ def run_jobs(
         Further run-level manifest entries (e.g. the batch config file).
     fresh_kernels : bool, default False
         Start a new kernel for every job instead of reusing each worker's warm kernel
-        (see :mod:`kamlib.kernels`); jobs on a Dask scheduler always get a new one.
+        (see :mod:`kamlib.report.kernels`); jobs on a Dask scheduler always get a new one.
 
     Raises
     ------
@@ -499,7 +499,7 @@ def run(
         Address of a Dask distributed scheduler (``tcp://host:8786``) to run on instead.
     fresh_kernels : bool, default False
         A new kernel for every job instead of one warm kernel per worker, reset
-        between jobs (see :mod:`kamlib.kernels`).
+        between jobs (see :mod:`kamlib.report.kernels`).
 
     Returns
     -------

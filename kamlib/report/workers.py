@@ -1,7 +1,7 @@
 """Local worker processes for a report run, and the watchdog over their jobs.
 
 Each worker is a new process (``spawn``) that imports papermill and nbconvert once,
-starts its warm kernel (see :mod:`kamlib.kernels`) before the first job arrives,
+starts its warm kernel (see :mod:`kamlib.report.kernels`) before the first job arrives,
 then runs one job after another, each sent over a pipe. The parent hands out the
 jobs, collects their results and watches over the workers:
 
@@ -187,7 +187,7 @@ def run_on_workers(todo: Todo, run_dir: Path, done: Done, *, workers: int, warm:
         Give every worker a warm kernel, reused across its jobs.
     target : callable
         ``target(job, run_dir, kernel) -> JobResult``, run in the worker (importable
-        by name, e.g. :func:`kamlib.runner.execute_job`).
+        by name, e.g. :func:`kamlib.report.runner.execute_job`).
     grace : float
         Seconds past a job's ``timeout`` before its worker is stopped.
 

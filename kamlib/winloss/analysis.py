@@ -5,8 +5,8 @@ Pure functions on the ``opportunities`` table (``opportunity_id, status`` requir
 closed_date, amount`` and joined ``region``/``sector`` optional) and on the
 ``showroom`` table. Rules of ``docs/win-loss.md`` are plain data below
 (:data:`STAGES`, :data:`REASON_CAUSES`, :data:`SHOWROOM_RATIOS`, :data:`PERFORMANCE`),
-each overridable by argument. The win-probability model and the one-sentence
-readings of every table are in :mod:`kamlib.winloss_model`.
+each overridable by argument. The win-probability model is in :mod:`kamlib.winloss.model`, the one-sentence
+readings of every table in :mod:`kamlib.winloss.readings`.
 """
 
 from __future__ import annotations

@@ -1,0 +1,90 @@
+"""The churn sections of notebook 02: the BG/NBD activity, the lifetime value and the accounts
+at risk, built on the embedded sample and on data lacking what they need."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+import kamlib.data
+from kamlib.churn import plots, readings, sections
+from kamlib.classify import scope
+from kamlib.sections import Figure, Page, Section
+
+DAY = "2025-12-31"
+
+
+@pytest.fixture(scope="module")
+def tables() -> dict[str, pd.DataFrame | None]:
+    return scope(kamlib.data.load())
+
+
+@pytest.fixture(scope="module")
+def churn(tables) -> Section:
+    return sections.activity(tables["orders"], as_of=DAY)
+
+
+def test_activity(churn):
+    assert churn.title == "title.cc_churn" and not churn.saved
+    assert churn.findings == [readings.reading("p_alive", churn.results["alive"])]
+    text = churn.items[0]
+    assert text.startswith("*Rule: the BG/NBD model") and "BG/NBD fit on 284 accounts" in text
+    assert "did not report convergence" in text  # the sample's orders do not come from a BG/NBD process
+    assert text.endswith(churn.findings[0])
+    assert [item.draw for item in churn.items if isinstance(item, Figure)] == [plots.plot_p_alive]
+    assert set(churn.results) == {"as_of", "summary", "fit", "alive"} and churn.results["as_of"] == DAY
+
+
+def test_activity_defaults_to_the_last_order_date(tables):
+    assert sections.activity(tables["orders"]).results["as_of"] == DAY
+
+
+def test_lifetime_value(churn):
+    section = sections.lifetime_value(churn, lang="zh")
+    table = section.saved["p_alive_clv"].frame
+    assert section.title is None and not section.findings
+    assert table.columns[-3:].tolist() == ["expected_purchases", "expected_spend", "clv"]
+    assert section.items == [readings.clv_note(section.results["clv"], "zh")]
+    assert "相关系数为0.82" in section.items[0]
+    # the saved table reads as the activity section did
+    assert readings.reading("p_alive", table) == churn.findings[0]
+
+
+def test_at_risk(tables, churn):
+    section = sections.at_risk(tables["orders"], tables["visits"], churn=churn, accounts=tables["accounts"],
+                               opportunities=tables["opportunities"])
+    saved = section.saved["at_risk"].frame
+    assert section.findings == [readings.reading("risk", section.results["risk"])]
+    assert section.findings[0].startswith(f"{len(saved)} accounts show at least one warning signal")
+    listed = section.items[1].frame
+    assert len(listed) == 20 and listed.columns[:2].tolist() == ["account_id", "account_name"]
+    assert listed.equals(saved.head(20))
+
+
+def test_without_orders_the_churn_sections_say_so_once(tables, tmp_path):
+    lacking = sections.activity(tables["orders"].drop(columns="order_date"))
+    assert lacking.missing == "orders.order_date"
+    shown: list = []
+    page = Page(lang="en", output_dir=tmp_path, display=shown.append)
+    page.show(lacking)
+    page.show(sections.lifetime_value(lacking))
+    page.show(sections.at_risk(tables["orders"], churn=lacking))
+    assert len(shown) == 2 and page.skipped == ["title.cc_churn"] and not page.findings
+
+
+def test_too_few_repeat_buyers_for_a_lifetime_value():
+    orders = pd.DataFrame({"account_id": ["a", "a", "b", "c"], "revenue": [5.0, 6.0, 7.0, 8.0],
+                           "order_date": pd.to_datetime(["2025-01-01", "2025-03-01", "2025-02-01", "2025-04-01"])})
+    churn = sections.activity(orders, as_of="2025-06-30")
+    assert churn.findings and not sections.lifetime_value(churn).shows_anything
+
+
+def test_page_shows_the_three_churn_sections(tables, churn, tmp_path):
+    shown: list = []
+    page = Page(lang="en", output_dir=tmp_path, display=shown.append)
+    page.show(churn)
+    page.show(sections.lifetime_value(churn))
+    page.show(sections.at_risk(tables["orders"], tables["visits"], churn=churn, accounts=tables["accounts"]))
+    assert len(shown) == 6  # heading, notes, histogram; CLV; risk reading, at-risk table
+    assert len(page.findings) == 2
+    assert sorted(p.stem for p in tmp_path.glob("*.csv")) == ["at_risk", "p_alive_clv"]

@@ -1,0 +1,221 @@
+"""The sections of notebook 02 (customer classification), built on the embedded sample and
+on data lacking what a section needs, and shown on a page that collects its outputs."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+import kamlib.classify as cl
+import kamlib.data
+from kamlib.classify import plots, readings, sections
+from kamlib.sections import Figure, Page, Section, Table
+
+DAY = "2025-12-31"
+
+
+@pytest.fixture(scope="module")
+def tables() -> dict[str, pd.DataFrame | None]:
+    return cl.scope(kamlib.data.load())
+
+
+def figures(section: Section) -> list:
+    return [item.draw for item in section.items if isinstance(item, Figure)]
+
+
+def kinds(section: Section) -> list[str]:
+    return [type(item).__name__ for item in section.items]
+
+
+def check_finding(section: Section, kind: str, table: pd.DataFrame, lang: str = "en") -> None:
+    """One finding, shown, and equal to the reading of *table* recomputed."""
+    assert section.findings == [readings.reading(kind, table, lang=lang)]
+    assert section.findings[0] and section.findings[0] in section.items[0]
+
+
+# --------------------------------------------------------------------------- each section on the sample
+def test_pareto(tables):
+    section = sections.pareto(tables["orders"], cutoffs=[0.8, 0.95])
+    assert section.title == "title.cc_pareto" and list(section.saved) == ["abc_classes"]
+    check_finding(section, "pareto", section.saved["abc_classes"].frame)
+    assert section.items[0].startswith("*Rule: accounts ranked by Revenue; cumulative share up to 80% → A")
+    assert kinds(section) == ["str", "Table", "Figure"] and figures(section) == [plots.plot_pareto_curve]
+    assert len(section.items[1].frame) == 10 and "cumulative_accounts" not in section.items[1].frame
+
+
+def test_xy_grid(tables):
+    section = sections.xy_grid(tables["accounts"], tables["orders"], as_of=DAY)
+    assert list(section.saved) == ["xy_classes", "xy_grid_rule"]
+    check_finding(section, "xy", section.saved["xy_classes"].frame)
+    assert section.saved["xy_classes"].values == {"check": "check"}
+    assert kinds(section) == ["str", "Figure"]  # no X > Y in the sample: no table of errors
+    assert figures(section) == [plots.plot_xy_grid] and section.items[-1].size == (6, 5)
+
+
+def test_xy_grid_derives_levels_and_lists_errors(tables):
+    accounts = tables["accounts"].drop(columns=["purchase_level", "capacity_level"])
+    section = sections.xy_grid(accounts, tables["orders"], as_of=DAY)
+    assert "X and Y were derived: X from revenue in the 12 months to 2025-12-31" in section.items[0]
+    errors = section.items[1].frame
+    assert kinds(section) == ["str", "Table", "Figure"] and set(errors["check"]) == {"x_above_y"}
+
+
+def test_portfolio(tables):
+    section = sections.portfolio(tables["accounts"], lang="zh")
+    check_finding(section, "portfolio", section.saved["portfolio"].frame, lang="zh")
+    assert "（中位数）" in section.items[0] and figures(section) == [plots.plot_portfolio]
+
+
+def test_profit(tables):
+    section = sections.profit(tables["orders"], tables["products"], cutoffs=(0.8, 0.95))
+    check_finding(section, "profit", section.saved["profit_segments"].frame)
+    totals = section.items[1].frame
+    assert totals.columns.tolist() == ["profit_segment", "accounts", "revenue", "profit", "strategy"]
+    assert totals["accounts"].sum() == len(section.saved["profit_segments"].frame)
+    assert figures(section) == [plots.plot_whale_curve]
+
+
+def test_selection(tables):
+    section = sections.selection(tables["accounts"], tables["orders"], tables["products"], tables["visits"],
+                                 as_of=DAY)
+    scores = section.saved["selection_scores"].frame
+    check_finding(section, "selection", scores)
+    assert scores.columns[:2].tolist() == ["account_id", "account_name"] and scores.attrs["weights"]
+    assert "Where each criterion comes from" in section.items[0]
+    assert len(section.items[1].frame) == 15 and section.items[2].size == (10, 5.5)
+    assert figures(section) == [plots.plot_selection]
+
+
+def test_selection_names_missing_criteria(tables):
+    accounts = tables["accounts"].drop(columns="relationship_stage")
+    section = sections.selection(accounts, tables["orders"], weights={"volume": 1, "partnership": 1}, as_of=DAY)
+    missing = "Not in the data and left out (weights renormalised): Service requirements, Price sensitivity, Wish for partnership."
+    assert missing in section.items[0]
+    assert section.saved["selection_scores"].frame.attrs["weights"] == {"volume": 1.0}
+
+
+def test_whitespace(tables):
+    section = sections.whitespace(tables["accounts"], tables["orders"], tables["products"], as_of=DAY)
+    assert list(section.saved) == ["whitespace", "whitespace_by_family"]
+    check_finding(section, "whitespace", section.saved["whitespace"].frame)
+    assert "12 months to 2025-12-31" in section.items[0] and figures(section) == [plots.plot_headroom]
+
+
+def test_man(tables):
+    section = sections.man(tables["leads"])
+    check_finding(section, "man", section.saved["man_qualification"].frame)
+    assert kinds(section) == ["str", "Table"] and section.items[1].values == {"man": "man", "action": "man_action"}
+
+
+def test_temperature(tables):
+    section = sections.temperature(tables["leads"], as_of=DAY, lang="zh")
+    temps = section.saved["prospect_temperature"].frame
+    check_finding(section, "temperature", temps, lang="zh")
+    matrix = section.items[1].frame
+    assert matrix.columns.tolist() == ["importance", "热恋客户", "有望客户", "潜在客户"]
+    assert matrix.iloc[:, 1:].to_numpy().sum() == len(temps) == (tables["leads"]["status"] == "open").sum()
+
+
+def test_stages(tables):
+    section = sections.stages(tables["accounts"])
+    distribution = section.saved["relationship_stages"].frame
+    check_finding(section, "stages", distribution)
+    assert distribution.columns[0] == "region" and section.items[-1].options == {"by": "region"}
+    assert figures(section) == [plots.plot_stages]
+
+
+def test_stages_over_all_accounts_from_indicators():
+    accounts = pd.DataFrame({"account_id": list("abc"), "trust": [0.0, 5, 10]})
+    section = sections.stages(accounts, lang="en")
+    assert section.saved["relationship_stages"].frame["all"].unique().tolist() == ["Total"]
+    assert "scored from trust" in section.items[0]
+
+
+# --------------------------------------------------------------------------- data lacking what a section needs
+@pytest.mark.parametrize(("build", "missing"), [
+    (lambda t: sections.pareto(t["orders"].drop(columns="revenue")), "orders.revenue"),
+    (lambda t: sections.xy_grid(None), "accounts"),
+    (lambda t: sections.xy_grid(t["accounts"].drop(columns=["capacity_level", "annual_demand"])),
+     "accounts.purchase_level, accounts.capacity_level / accounts.annual_demand"),
+    (lambda t: sections.portfolio(t["accounts"].drop(columns="capability")), "accounts.capability"),
+    (lambda t: sections.profit(t["orders"].drop(columns="cost")), "orders.cost"),
+    (lambda t: sections.selection(None), "accounts"),
+    (lambda t: sections.whitespace(t["accounts"].drop(columns="annual_demand"), t["orders"]),
+     "accounts.annual_demand"),
+    (lambda t: sections.whitespace(t["accounts"], t["orders"].drop(columns="order_date")), "orders.order_date"),
+    (lambda t: sections.man(t["leads"].drop(columns=["money", "need"])), "leads.money, leads.need"),
+    (lambda t: sections.temperature(None, as_of=DAY), "leads"),
+    (lambda t: sections.temperature(t["leads"], as_of=None), "orders.order_date / as_of"),
+    (lambda t: sections.stages(t["accounts"].drop(columns="relationship_stage")), "accounts.relationship_stage"),
+])
+def test_a_section_says_what_the_data_lacks(tables, build, missing):
+    section = build(tables)
+    assert section.missing == missing and not section.items and not section.findings and not section.saved
+
+
+def test_profit_costs_orders_from_products(tables):
+    section = sections.profit(tables["orders"].drop(columns="cost"), tables["products"])
+    assert section.missing is None and section.findings
+
+
+# --------------------------------------------------------------------------- shown on a page
+def test_page_shows_a_section_and_saves_its_tables(tables, tmp_path):
+    shown: list = []
+    page = Page(lang="en", output_dir=tmp_path, display=shown.append)
+    section = sections.profit(tables["orders"], tables["products"])
+    page.show(section)
+    assert len(shown) == 4  # heading, rule and reading, totals, whale curve
+    assert page.findings == section.findings
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["profit_segments.csv", "profit_segments.xlsx"]
+
+
+def test_page_shows_a_lacking_section_in_two_outputs(tmp_path):
+    shown: list = []
+    page = Page(lang="zh", output_dir=tmp_path, display=shown.append)
+    page.show(sections.man(None))
+    assert len(shown) == 2 and "本节需要数据中的 leads" in shown[1].data
+    assert page.skipped == ["title.cc_man"] and not list(tmp_path.iterdir())
+
+
+# --------------------------------------------------------------------------- the small computations behind them
+def test_reference_day_and_scope_order(tables):
+    assert list(tables) == ["accounts", "orders", "products", "visits", "leads", "opportunities"]
+    assert cl.reference_day(tables["orders"]) == DAY
+    assert cl.reference_day(tables["orders"].drop(columns="order_date")) is None
+    assert cl.reference_day(tables["orders"].head(0)) is None
+
+
+def test_segment_totals_temperature_matrix_and_names():
+    whale = cl.profit_segments(pd.DataFrame({"account_id": list("abc"), "profit": [8.0, 4.0, -2.0]}))
+    assert cl.segment_totals(whale).columns.tolist() == ["profit_segment", "accounts", "profit"]
+    leads = pd.DataFrame({"lead_id": ["a", "b"], "status": ["open", "lost"],
+                          "expected_close_date": pd.to_datetime(["2025-06-03", "2025-06-04"])})
+    temps = cl.prospect_temperature(cl.open_leads(leads), today="2025-06-01")
+    assert cl.temperature_matrix(temps).to_numpy().tolist() == [[1, 0, 0]]
+    named = cl.with_account_names(temps.assign(account_id=["x"]), pd.DataFrame({"account_id": ["y"]}))
+    assert "account_name" not in named
+
+
+def test_saved_tables_are_sections_tables(tables):
+    every = [sections.pareto(tables["orders"]), sections.man(tables["leads"]), sections.portfolio(tables["accounts"])]
+    assert all(isinstance(t, Table) for s in every for t in s.saved.values())
+
+
+def test_every_section_on_one_page(tables, tmp_path):
+    """The sections as the notebook shows them: 9 headings, 9 readings, 13 tables saved."""
+    accounts, orders, products, visits, leads, _ = tables.values()
+    shown: list = []
+    page = Page(lang="en", output_dir=tmp_path, display=shown.append)
+    for section in (sections.pareto(orders, lang="en"), sections.xy_grid(accounts, orders, as_of=DAY, lang="en"),
+                    sections.portfolio(accounts, lang="en"), sections.profit(orders, products, lang="en"),
+                    sections.selection(accounts, orders, products, visits, as_of=DAY, lang="en"),
+                    sections.whitespace(accounts, orders, products, as_of=DAY, lang="en"),
+                    sections.man(leads, lang="en"), sections.temperature(leads, as_of=DAY, lang="en"),
+                    sections.stages(accounts, lang="en")):
+        page.show(section)
+    page.conclusions("text.cc_nothing")
+    # per section a heading and the rule with the reading; then 5 tables and 7 figures; then the conclusions
+    assert len(shown) == 9 * 2 + 5 + 7 + 2
+    assert len(page.findings) == 9 and not page.skipped
+    assert shown[-1].data.count("\n- ") == 8
+    assert len(list(tmp_path.glob("*.csv"))) == 11
