@@ -228,3 +228,26 @@ def test_a_package_that_keeps_the_rules_has_no_violation(tmp_path: Path):
         "pkg/winloss/plots.py": "import matplotlib\nfrom pkg.winloss.analysis import rate\n",
     })
     assert violations(tmp_path, "pkg") == []
+
+
+#: The public names analysts call, by module (the contract of the notebooks and the docs).
+PUBLIC_API = {
+    "kamlib.data": ["load", "validate", "Dataset"],
+    "kamlib.sample": ["generate"],
+    "kamlib.classify": ["pareto_abc", "xy_grade", "portfolio", "profit_segments", "selection_score", "man_qualify",
+                        "prospect_temperature"],
+    "kamlib.churn": ["bgnbd_fit", "p_alive", "rfm_summary", "churn_signals"],
+    "kamlib.winloss": ["win_rates", "loss_reasons", "showroom_kpis", "funnel"],
+    "kamlib.environment": ["bcg_matrix", "ansoff", "risk_matrix", "swot"],
+    "kamlib.report": ["run", "run_jobs", "retry_failed", "plan", "load_config", "plan_batch"],
+    "kamlib.tables": ["save_table", "styled", "parameter_summary"],
+    "kamlib.sections": ["Page", "Section", "Table", "Figure", "needs"],
+}
+
+
+@pytest.mark.parametrize("module", sorted(PUBLIC_API))
+def test_the_public_names_import_from_their_wing(module):
+    imported = __import__(module, fromlist=["_"])
+    missing = [name for name in PUBLIC_API[module] if not hasattr(imported, name)]
+    assert not missing, f"{module} lacks {missing}"
+    assert set(PUBLIC_API[module]) <= set(imported.__all__), module
