@@ -3,11 +3,10 @@
 Reference values
 ----------------
 * Fader, Hardie & Lee (2005a), "Counting your customers the easy way", CDNOW estimates
-  r=0.243, alpha=4.414, a=0.793, b=2.426, LL=-9582.4. The CDNOW data set is not available
-  offline, so the fit itself cannot be reproduced here; the paper's worked example
-  (x=2, t_x=30.43, T=38.86: 1.226 expected purchases in the next 39 weeks, also in
-  Hardie's spreadsheet) is checked instead, and parameter recovery is checked on data
-  simulated from the model.
+  r=0.243, alpha=4.414, a=0.793, b=2.426, LL=-9582.4; the fit on the CDNOW data itself is
+  reproduced in tests/test_paretonbd.py. Here the paper's worked example (x=2,
+  t_x=30.43, T=38.86: 1.226 expected purchases in the next 39 weeks, also in Hardie's
+  spreadsheet) is checked, and parameter recovery on data simulated from the model.
 * Likelihoods are re-computed by hand from the paper's formulas with ``math.lgamma``.
 
 Tolerances for parameter recovery

@@ -20,6 +20,13 @@ from kamlib.churn.bgnbd import (
     p_alive,
     simulate_bgnbd,
 )
+from kamlib.churn.paretonbd import (
+    ParetoNBDParams,
+    pareto_nbd_fit,
+    pareto_nbd_loglik,
+    pareto_nbd_p_alive,
+    simulate_pareto_nbd,
+)
 from kamlib.churn.signals import (
     SIGNALS,
     churn_signals,
@@ -32,6 +39,7 @@ __all__ = [
     "SIGNALS",
     "BGNBDParams",
     "GammaGammaParams",
+    "ParetoNBDParams",
     "bgnbd_fit",
     "bgnbd_loglik",
     "churn_signals",
@@ -42,10 +50,14 @@ __all__ = [
     "gamma_gamma_fit",
     "gamma_gamma_loglik",
     "p_alive",
+    "pareto_nbd_fit",
+    "pareto_nbd_loglik",
+    "pareto_nbd_p_alive",
     "plots",
     "readings",
     "rfm_summary",
     "sections",
     "signal_responses",
     "simulate_bgnbd",
+    "simulate_pareto_nbd",
 ]

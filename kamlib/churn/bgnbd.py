@@ -38,8 +38,11 @@ __all__ = [
     "expected_spend",
     "gamma_gamma_fit",
     "gamma_gamma_loglik",
+    "maximise",
     "p_alive",
+    "rfm_arrays",
     "simulate_bgnbd",
+    "weighted_unique",
 ]
 
 _STARTS = ((0.0, 0.0, 0.0, 0.0), (-1.0, 0.0, -0.5, 0.5), (0.5, 1.0, 1.0, 2.0))  # log r, alpha, a, b
@@ -108,7 +111,7 @@ class GammaGammaParams:
 
 
 # --------------------------------------------------------------------------- input
-def _rfm_arrays(summary: pd.DataFrame, purpose: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def rfm_arrays(summary: pd.DataFrame, purpose: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Return ``x, t_x, T`` as float arrays after checking the summary columns."""
     missing = [c for c in ("frequency", "recency", "T") if c not in summary.columns]
     if missing:
@@ -132,7 +135,7 @@ def _rfm_arrays(summary: pd.DataFrame, purpose: str) -> tuple[np.ndarray, np.nda
     return x, t_x, T
 
 
-def _weighted_unique(*columns: np.ndarray) -> tuple[list[np.ndarray], np.ndarray, np.ndarray]:
+def weighted_unique(*columns: np.ndarray) -> tuple[list[np.ndarray], np.ndarray, np.ndarray]:
     """Unique rows of the stacked *columns*, how often each occurs, and the inverse index.
 
     Each column is factorised on its own and the codes are combined into one integer
@@ -146,7 +149,7 @@ def _weighted_unique(*columns: np.ndarray) -> tuple[list[np.ndarray], np.ndarray
     return [np.asarray(c)[first] for c in columns], counts.astype(float), inverse.ravel()
 
 
-def _maximise(objective, start: np.ndarray) -> tuple[np.ndarray, bool]:
+def maximise(objective, start: np.ndarray) -> tuple[np.ndarray, bool]:
     """Minimise ``objective(theta) -> (value, gradient)`` from *start* in the box."""
     res = minimize(objective, start, jac=True, method="L-BFGS-B",
                    bounds=[(-_LOG_BOUND, _LOG_BOUND)] * len(start),
@@ -271,15 +274,15 @@ def bgnbd_fit(summary: pd.DataFrame) -> BGNBDParams:
     >>> fit.converged, fit.n_customers, 0.3 < fit.r < 0.8
     (True, 2000, True)
     """
-    x, t_x, T = _rfm_arrays(summary, "bgnbd_fit")
+    x, t_x, T = rfm_arrays(summary, "bgnbd_fit")
     if len(x) == 0:
         raise DataError("bgnbd_fit: the summary has no rows; it needs accounts with orders.", code="empty")
-    (ux, ut, uT), w, _ = _weighted_unique(x, t_x, T)
+    (ux, ut, uT), w, _ = weighted_unique(x, t_x, T)
     scale = float(np.median(uT[uT > 0])) if (uT > 0).any() else 1.0
     args = (ux, ut / scale, uT / scale, w, np.unique(ux, return_inverse=True))
     best = None
     for start in _STARTS:  # the next start only when the previous one did not converge
-        theta, ok = _maximise(lambda th: _bgnbd_objective(th, *args), np.array(start))
+        theta, ok = maximise(lambda th: _bgnbd_objective(th, *args), np.array(start))
         value = _bgnbd_objective(theta, *args)[0]
         if best is None or value < best[0]:
             best = (value, theta, ok)
@@ -320,7 +323,7 @@ def p_alive(params: BGNBDParams, summary: pd.DataFrame) -> pd.Series:
     >>> p_alive(cdnow, s).round(3).tolist()
     [1.0, 0.727, 0.124]
     """
-    x, t_x, T = _rfm_arrays(summary, "p_alive")
+    x, t_x, T = rfm_arrays(summary, "p_alive")
     prob = expit(-_log_odds_dead(*_bgnbd_tuple(params), x, t_x, T))
     return pd.Series(prob, index=summary.index, name="p_alive")
 
@@ -373,13 +376,13 @@ def expected_purchases_path(params: BGNBDParams, summary: pd.DataFrame, periods)
     The eq. 10 bracket depends on ``(x, T)`` only, so it is computed once per distinct
     pair and window; ``P(alive)`` (which needs ``t_x``) multiplies it per account.
     """
-    x, t_x, T = _rfm_arrays(summary, "expected_purchases")
+    x, t_x, T = rfm_arrays(summary, "expected_purchases")
     periods = np.atleast_1d(np.asarray(periods, dtype=float))
     if not (np.isfinite(periods).all() and (periods > 0).all()):
         raise DataError(f"expected_purchases: periods must be positive numbers, but {periods.tolist()!r} was passed.",
                         code="bad_parameter")
     r, alpha, a, b = _bgnbd_tuple(params)
-    (ux, uT), _, inverse = _weighted_unique(x, T)
+    (ux, uT), _, inverse = weighted_unique(x, T)
     alive = np.column_stack([_alive_expectation(r, alpha, a, b, ux, uT, t) for t in periods])
     return alive[inverse] * expit(-_log_odds_dead(r, alpha, a, b, x, t_x, T))[:, None]
 
@@ -551,7 +554,7 @@ def _spend_rows(summary: pd.DataFrame, purpose: str) -> tuple[np.ndarray, np.nda
         raise DataError(f"{purpose}: the summary has no column 'monetary_value'. "
                         "Build it with kamlib.churn.rfm_summary.", column="monetary_value",
                         code="missing_column")
-    x, _, _ = _rfm_arrays(summary, purpose)
+    x, _, _ = rfm_arrays(summary, purpose)
     m = summary["monetary_value"].to_numpy(dtype=float, na_value=np.nan)
     use = (x > 0) & np.isfinite(m) & (m > 0)
     return x[use], m[use]
@@ -597,10 +600,10 @@ def gamma_gamma_fit(summary: pd.DataFrame) -> GammaGammaParams:
     if len(x) < 2:
         raise DataError(f"gamma_gamma_fit: {len(x)} accounts have a repeat purchase with positive spend; "
                         "at least 2 are needed. Use a longer order history.", code="too_few")
-    (ux, um), w, _ = _weighted_unique(x, m)
+    (ux, um), w, _ = weighted_unique(x, m)
     scale = float(np.mean(m))
     by_x = np.unique(ux, return_inverse=True)
-    theta, ok = _maximise(lambda th: _gg_objective(th, ux, um / scale, w, by_x), np.zeros(3))
+    theta, ok = maximise(lambda th: _gg_objective(th, ux, um / scale, w, by_x), np.zeros(3))
     p, q, v = np.exp(theta)
     v *= scale
     corr = float(np.corrcoef(x, m)[0, 1]) if np.ptp(x) > 0 and np.ptp(m) > 0 else float("nan")
@@ -637,7 +640,7 @@ def expected_spend(spend: GammaGammaParams, summary: pd.DataFrame) -> pd.Series:
     [35.22, 88.35]
     """
     p, q, v = _gg_tuple(spend)
-    x, _, _ = _rfm_arrays(summary, "expected_spend")
+    x, _, _ = rfm_arrays(summary, "expected_spend")
     m = summary["monetary_value"].to_numpy(dtype=float, na_value=np.nan) if "monetary_value" in summary else x * np.nan
     own = (x > 0) & np.isfinite(m) & (m > 0)
     population = p * v / (q - 1) if q > 1 else np.nan
