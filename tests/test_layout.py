@@ -236,7 +236,7 @@ PUBLIC_API = {
     "kamlib.sample": ["generate"],
     "kamlib.classify": ["pareto_abc", "xy_grade", "portfolio", "profit_segments", "selection_score", "man_qualify",
                         "prospect_temperature"],
-    "kamlib.churn": ["bgnbd_fit", "p_alive", "rfm_summary", "churn_signals"],
+    "kamlib.churn": ["bgnbd_fit", "p_alive", "pareto_nbd_fit", "rfm_summary", "churn_signals"],
     "kamlib.winloss": ["win_rates", "loss_reasons", "showroom_kpis", "funnel"],
     "kamlib.environment": ["bcg_matrix", "ansoff", "risk_matrix", "swot"],
     "kamlib.report": ["run", "run_jobs", "retry_failed", "plan", "load_config", "plan_batch"],
