@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from kamlib.errors import KamlibError
+from kamlib.errors import ConfigError, KamlibError
+from kamlib.masking import mask_text, secret_values
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -17,19 +18,27 @@ def main() -> None:
 
 
 @main.command()
-@click.argument("path", type=click.Path(exists=True, path_type=Path))
-def validate(path: Path) -> None:
+@click.argument("path", type=str)  # checked below: click.Path's message would show a URL's password
+def validate(path: str) -> None:
     """Check a data folder or DuckDB file against the data contract.
 
     Prints every problem found (not just the first) and exits with status 1 when
-    there are errors; warnings alone exit 0.
+    there are errors; warnings alone exit 0. A database URL cannot be checked yet
+    (exit status 2; its password is never printed).
 
     Example: kam validate ~/exports/crm-2025-06/
     """
     from kamlib.data import validate as run_validate
 
-    report = run_validate(path, progress=lambda line: click.echo(line, err=True))
-    click.echo(report.format())
+    secrets = secret_values("path", path)
+    shown = mask_text(path, secrets)
+    if "://" in path:
+        raise ConfigError(f"{shown}: reading from a database URL is not supported yet. Export the tables to a "
+                          "folder (CSV, XLSX or Parquet) or a DuckDB file and check that.")
+    if not Path(path).expanduser().exists():
+        raise click.BadParameter(f"Path {shown!r} does not exist.", param_hint="'PATH'")
+    report = run_validate(Path(path), progress=lambda line: click.echo(mask_text(line, secrets), err=True))
+    click.echo(mask_text(report.format(), secrets))
     sys.exit(1 if report.errors else 0)
 
 
@@ -42,16 +51,28 @@ def validate(path: Path) -> None:
 def sample(n_accounts: int | None, seed: int | None, out: Path, fmt: str) -> None:
     """Generate the fictional sample company's data.
 
+    Exits with status 2 when a file cannot be written (a full disk, no permission); no
+    part of that file is left under its name.
+
     Example: kam sample --accounts 200000 --out bench/_data/big
     """
+    import errno
+
     from kamlib import sample as sample_mod
 
-    tables = sample_mod.generate(
-        n_accounts=sample_mod.SAMPLE_ACCOUNTS if n_accounts is None else n_accounts,
-        seed=sample_mod.SAMPLE_SEED if seed is None else seed,
-        out=out,
-        fmt=fmt,
-    )
+    try:
+        tables = sample_mod.generate(
+            n_accounts=sample_mod.SAMPLE_ACCOUNTS if n_accounts is None else n_accounts,
+            seed=sample_mod.SAMPLE_SEED if seed is None else seed,
+            out=out,
+            fmt=fmt,
+        )
+    except OSError as exc:
+        full = exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC))
+        fix = "Free some space, or" if full else "Check that folder, or"
+        click.echo(f"error: could not write {exc.filename or out}: {exc.strerror or exc}. {fix} pass --out "
+                   "another folder.", err=True)
+        sys.exit(2)
     for name, frame in tables.items():
         click.echo(f"{name:<14} {len(frame):>10,} rows")
     click.echo(f"written to {out}")
@@ -105,12 +126,13 @@ def report(config_file: Path | None, data: str | None, lang: str | None, out: Pa
     """
     from kamlib.report import config as batch
     from kamlib.report import runner
+    from kamlib.report.secrets import redact, secrets_in
 
     parameters = {}
     for item in params:
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
-            raise click.BadParameter(f"expected KEY=VALUE, but {item!r} was passed.", param_hint="--param")
+            raise click.BadParameter(f"expected KEY=VALUE, but {mask_text(item)!r} was passed.", param_hint="--param")
         parameters[key.strip()] = value
     data = parameters.pop("data", data)  # --param data=... is --data
     lang = parameters.pop("lang", lang)
@@ -131,6 +153,9 @@ def report(config_file: Path | None, data: str | None, lang: str | None, out: Pa
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
         sys.exit(130)
+    except KamlibError as exc:  # printed as "error: ...": never with a secret given here
+        exc.args = (redact(str(exc), secrets_in({"data": data, **parameters})),)
+        raise
     click.echo(f"run folder: {result.run_dir}")
     click.echo(result.summary())
     sys.exit(0 if result.ok else 1)
@@ -144,5 +169,5 @@ def run() -> None:
     try:
         main(standalone_mode=True)
     except KamlibError as exc:
-        click.echo(f"error: {exc}", err=True)
+        click.echo(f"error: {mask_text(str(exc))}", err=True)  # a URL's password masked, wherever it came from
         sys.exit(2)

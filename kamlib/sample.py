@@ -31,7 +31,9 @@ the arguments: one :class:`numpy.random.SeedSequence` per table, no clock, no
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+import os
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -384,7 +386,9 @@ def write_tables(tables: dict[str, pd.DataFrame], out: str | Path, *, fmt: str =
     """Write each table to ``<out>/<name>.csv`` or ``.parquet``, byte-stably.
 
     CSV files are UTF-8 without BOM with ``\\n`` line endings; dates are written
-    ``YYYY-MM-DD``, booleans ``true``/``false`` and floats with two decimals.
+    ``YYYY-MM-DD``, booleans ``true``/``false`` and floats with two decimals. Each file
+    is written under a temporary name and then renamed, so a write that fails (a full
+    disk) leaves no part of a file under the table's name.
 
     Parameters
     ----------
@@ -400,6 +404,11 @@ def write_tables(tables: dict[str, pd.DataFrame], out: str | Path, *, fmt: str =
     list of Path
         The files written.
 
+    Raises
+    ------
+    OSError
+        When a file cannot be written; its ``filename`` is the file's path.
+
     Examples
     --------
     >>> import tempfile
@@ -414,14 +423,32 @@ def write_tables(tables: dict[str, pd.DataFrame], out: str | Path, *, fmt: str =
     written = []
     for name, df in tables.items():
         path = folder / f"{name}.{fmt}"
-        if fmt == "csv":
-            _csv_frame(df).to_csv(path, index=False, encoding="utf-8", lineterminator="\n",
-                                  float_format="%.2f", na_rep="")
-        else:
-            table = pa.Table.from_pandas(df, preserve_index=False)
-            pq.write_table(table, path, compression="zstd")
+        with _replacing(path) as tmp:
+            if fmt == "csv":
+                _csv_frame(df).to_csv(tmp, index=False, encoding="utf-8", lineterminator="\n",
+                                      float_format="%.2f", na_rep="")
+            else:
+                table = pa.Table.from_pandas(df, preserve_index=False)
+                pq.write_table(table, tmp, compression="zstd")
         written.append(path)
     return written
+
+
+@contextlib.contextmanager
+def _replacing(path: Path) -> Iterator[Path]:
+    """A temporary name beside *path* to write to; renamed to *path* when the block ends without error.
+
+    On error the temporary file is removed and the error, an :class:`OSError`, names *path*.
+    """
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    except BaseException as exc:
+        tmp.unlink(missing_ok=True)
+        if isinstance(exc, OSError) and exc.filename in (None, str(tmp)):
+            exc.filename = str(path)
+        raise
 
 
 # --------------------------------------------------------------------------------------

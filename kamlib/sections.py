@@ -19,6 +19,7 @@ tested without a notebook, and nothing in a section builder draws or writes.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,7 +31,7 @@ from kamlib.tables import parameter_summary, save_table, styled
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-__all__ = ["Figure", "Page", "Section", "Table", "needs"]
+__all__ = ["Figure", "Markdown", "Page", "Section", "Table", "markdown_html", "needs"]
 
 
 @dataclass
@@ -137,6 +138,63 @@ def needs(table: pd.DataFrame | None, columns: Sequence[str], name: str) -> str 
     return ", ".join(missing) or None
 
 
+@functools.cache
+def _markdown_renderer() -> Callable[[str], str]:
+    import html
+    from urllib.parse import quote
+
+    import mistune
+    from mistune.util import striptags
+
+    class Renderer(mistune.HTMLRenderer):
+        def heading(self, text: str, level: int, **attrs: Any) -> str:
+            # the id and anchor link nbconvert gives a heading: links to a section keep working
+            anchor = quote(html.unescape(striptags(text)).replace(" ", "-"), safe="?/:@!$&'()*+,;=")
+            anchor = html.escape(anchor)
+            return f'<h{level} id="{anchor}">{text}<a class="anchor-link" href="#{anchor}">¶</a></h{level}>'
+
+        def image(self, text: str, url: str, title: str | None = None) -> str:
+            return self.link(text, url, title)  # a link: a report loads nothing when opened
+
+    return mistune.create_markdown(renderer=Renderer(escape=True), plugins=["table", "strikethrough"])
+
+
+def markdown_html(text: str) -> str:
+    """Markdown *text* as HTML in which no data value becomes markup.
+
+    Rendered as nbconvert renders Markdown in a report (headings with an id and an
+    anchor link, bold, italics, lists, tables), except that raw HTML in the text is
+    escaped (``<script>`` shows as that text), links to ``javascript:`` and similar
+    URLs lead nowhere, and images are links.
+
+    Examples
+    --------
+    >>> markdown_html("**<img src=x onerror=alert(1)>** is the largest region.")
+    '<p><strong>&lt;img src=x onerror=alert(1)&gt;</strong> is the largest region.</p>\\n'
+    """
+    return str(_markdown_renderer()(text))
+
+
+class Markdown:
+    """Markdown text a :class:`Page` shows, displayed as HTML (:func:`markdown_html`).
+
+    Readings put data values (account names, regions, competitors …) into Markdown,
+    and Jupyter and nbconvert pass raw HTML in Markdown through, so an account named
+    ``<script>…</script>`` would run in the report. Shown as this object, the text
+    is rendered with raw HTML escaped: headings, bold and lists look as before, and
+    a data value is always text. *data* is the Markdown source.
+    """
+
+    def __init__(self, data: str) -> None:
+        self.data = data
+
+    def __repr__(self) -> str:
+        return f"Markdown({self.data!r})"
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+        return {"text/html": markdown_html(self.data), "text/plain": self.data}
+
+
 class Page:
     """The notebook being shown: displays sections in *lang*, saves their tables into
     *output_dir*, and collects their findings for the closing "what this means".
@@ -174,9 +232,8 @@ class Page:
         self._display = display
 
     def markdown(self, text: str) -> None:
-        """Show Markdown *text*."""
-        from IPython.display import Markdown
-
+        """Show Markdown *text*, raw HTML in it escaped (see :class:`Markdown`): a data value
+        put into the text shows as text and never becomes markup or script."""
         self._show(Markdown(text))
 
     def heading(self, key: str, *, level: int = 2, intro: str | None = None) -> None:
@@ -196,7 +253,7 @@ class Page:
         """Show *frame* as a table for readers (see :func:`kamlib.tables.styled` and :class:`Table`)."""
         shown = styled(frame, self.lang, values=values)
         for column, text in (formats or {}).items():
-            shown = shown.format(text, subset=[i18n.header([column], self.lang)[0]])
+            shown = shown.format(text, subset=[i18n.header([column], self.lang)[0]], escape="html")
         self._show(shown)
 
     def show(self, section: Section) -> None:

@@ -41,6 +41,37 @@ def _translate(df: pd.DataFrame, lang: str, values: Mapping[str, str | None] | N
     return out
 
 
+#: How text a spreadsheet reads as a formula begins (OWASP "CSV Injection").
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _guard(value: Any) -> Any:
+    """*value*, with a leading ``'`` when it is text a spreadsheet would read as a formula."""
+    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_START) else value
+
+
+def _guarded(table: pd.DataFrame) -> pd.DataFrame:
+    """*table* for a CSV: headers and text cells guarded (:func:`_guard`), other cells as they are."""
+    import pandas as pd
+
+    out = table.copy()
+    for i in range(table.shape[1]):
+        column = table.iloc[:, i]
+        if not (pd.api.types.is_numeric_dtype(column) or pd.api.types.is_datetime64_any_dtype(column)):
+            out.isetitem(i, column.astype(object).map(_guard))
+    out.columns = [_guard(c) for c in table.columns]
+    return out
+
+
+def _keep_text(cell: Any) -> None:
+    """Keep an openpyxl *cell* written from text a string cell, marked as quoted text when it
+    begins like a formula (openpyxl reads text beginning with ``=`` as a formula)."""
+    if cell.data_type == "f":
+        cell.data_type = "s"
+    if cell.data_type == "s" and str(cell.value).startswith(FORMULA_START):
+        cell.quotePrefix = True
+
+
 def save_table(
     df: pd.DataFrame,
     name: str,
@@ -55,6 +86,18 @@ def save_table(
     CSV is written in UTF-8 with a BOM (``utf-8-sig``) so that Excel shows Chinese
     correctly; XLSX alongside it. Files are written atomically (a reader never sees
     half a file) and replace an earlier file of the same name.
+
+    Text stays text: the data comes from fields anyone can type into, and a
+    spreadsheet reads text beginning with ``=``, ``+``, ``-``, ``@``, a tab or a
+    carriage return as a formula (OWASP "CSV Injection": ``=HYPERLINK(...)``,
+    ``=cmd|' /C calc'!A0``). In the CSV such a text cell — and such a header — gets
+    a leading ``'`` (``'=HYPERLINK(...)``), which Excel does not show; in the XLSX
+    every text cell is a string cell holding the text unchanged, and one that begins
+    like a formula is marked as quoted text (editing it in Excel does not turn it
+    into a formula either). Numbers stay numbers
+    in both files: ``-5`` as a number is written as ``-5``, the text ``"-5"`` as
+    ``'-5`` in the CSV. A text cell holding a carriage return is quoted (the CSV then
+    ends its lines with CR LF), so that it cannot start a new row.
 
     Parameters
     ----------
@@ -89,6 +132,10 @@ def save_table(
     >>> frame = pd.DataFrame({"region": ["east"], "revenue": [1.0]})
     >>> [p.name for p in save_table(frame, "t", tempfile.mkdtemp(), lang="zh")]
     ['t.csv', 't.xlsx']
+    >>> typed = pd.DataFrame({"product": ["=1+2", "-5", "T5"], "margin": [-5, 3, 1]})
+    >>> csv, _ = save_table(typed, "typed", tempfile.mkdtemp())
+    >>> csv.read_text(encoding="utf-8-sig").splitlines()
+    ['product,margin', "'=1+2,-5", "'-5,3", 'T5,1']
     """
     if not re.fullmatch(r"[\w.\-]+", name) or name.startswith("."):
         raise ConfigError(f"save_table: name must be a plain file stem such as 'revenue_by_region', but {name!r} was passed.")
@@ -99,7 +146,11 @@ def save_table(
     folder = Path(output_dir)
     written = []
     if "csv" in formats:
-        text = table.to_csv(index=False, date_format="%Y-%m-%d")
+        guarded = _guarded(table)
+        # pandas quotes a cell for the characters of the line end only: a carriage return
+        # alone in a cell would end the row in Excel and start a new, unguarded one
+        cr = any(isinstance(v, str) and "\r" in v for v in [*guarded.columns, *guarded.to_numpy().ravel()])
+        text = guarded.to_csv(index=False, date_format="%Y-%m-%d", lineterminator="\r\n" if cr else None)
         written.append(atomic_write_text(folder / f"{name}.csv", text, encoding="utf-8-sig"))
     if "xlsx" in formats:
         import io
@@ -114,6 +165,9 @@ def save_table(
         with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
             sheet.to_excel(writer, index=False, sheet_name=name[:31])
             worksheet = writer.sheets[name[:31]]
+            for cells in worksheet.iter_rows():
+                for cell in cells:
+                    _keep_text(cell)
             for cells in worksheet.columns:  # readable column widths
                 width = max(len(str(c.value)) if c.value is not None else 0 for c in cells)
                 worksheet.column_dimensions[cells[0].column_letter].width = min(max(10, width * 1.3), 60)
@@ -133,6 +187,12 @@ def styled(
     Shares (``share``, ``*_share``, ``*_rate``) as percentages, whole numbers with
     thousands separators, amounts without decimals (two decimals below 100), dates
     as ``2025-06-30``, missing values as ``–``; no index.
+
+    Every text cell, index label and header is HTML-escaped (``<script>`` in an
+    account name shows as that text and runs nothing); numbers are formatted as
+    above. A format set later must escape too: ``.format(..., escape="html")``.
+    A caption set on the result is not escaped by pandas: pass it through
+    :func:`html.escape` when it holds data.
 
     Parameters
     ----------
@@ -156,6 +216,8 @@ def styled(
     >>> frame = pd.DataFrame({"region": ["east"], "revenue": [1234.5], "share": [0.25]})
     >>> html = styled(frame, "zh").to_html()
     >>> "销售额" in html and "1,234" in html and "25.0%" in html
+    True
+    >>> "&lt;b&gt;east&lt;/b&gt;" in styled(pd.DataFrame({"region": ["<b>east</b>"]})).to_html()
     True
     """
     import pandas as pd
@@ -185,7 +247,9 @@ def styled(
     ]
     right = [{"selector": "td", "props": "text-align: right;"}, {"selector": "th", "props": "text-align: right;"}]
     return (
-        shown.style.format(formats, na_rep="–")
+        shown.style.format(formats, na_rep="–", escape="html")
+        .format_index(escape="html", axis="index")
+        .format_index(escape="html", axis="columns")
         .hide(axis="index")
         .set_table_styles(
             [

@@ -12,6 +12,7 @@ import os
 import re
 import shutil
 import tempfile
+import time
 from pathlib import Path
 from unittest import mock
 
@@ -360,3 +361,103 @@ def test_blank_lines_found_across_chunks(data: bytes, chunk: int) -> None:
         path = Path(folder) / "x.csv"
         path.write_bytes(data)
         assert read._has_blank_lines(path) == bool(re.search(rb"\n\r?\n", data))
+
+
+def _entry(cache: Path) -> Path:
+    (entry,) = [p for p in (cache / "tables").iterdir() if not p.name.endswith(".partial")]
+    return entry
+
+
+def _flip(data: bytes, at: int, n: int = 16) -> bytes:
+    return data[:at] + bytes(b ^ 0xFF for b in data[at:at + n]) + data[at + n:]
+
+
+@pytest.mark.parametrize("damage, what", [
+    ("truncated", r"orders\.arrow has [\d,]+ bytes instead of [\d,]+"),
+    ("garbage", r"orders\.arrow does not match its checksum"),
+    ("missing", r"orders\.arrow is missing"),
+    ("bad report", r"report\.json cannot be read: JSONDecodeError"),
+    ("no report", r"report\.json is missing"),
+])
+def test_a_damaged_cache_entry_is_built_again_with_a_warning(tmp_path: Path, _cache: Path, damage: str,
+                                                             what: str) -> None:
+    import warnings
+
+    folder = tmp_path / "zh"
+    shutil.copytree(ZH, folder)
+    fresh = kd.load(folder, cache=False)
+    kd.load(folder)  # builds the entry
+    entry = _entry(_cache)
+    orders = entry / "orders.arrow"
+    data = orders.read_bytes()
+    if damage == "truncated":
+        orders.write_bytes(data[: len(data) // 2])
+    elif damage == "garbage":  # the same size, other bytes in the middle of the columns
+        orders.write_bytes(_flip(data, len(data) // 2))
+    elif damage == "missing":
+        orders.unlink()
+    elif damage == "bad report":
+        (entry / kd.cache.REPORT_FILE).write_bytes(b"\x00\x01 not json")
+    else:
+        (entry / kd.cache.REPORT_FILE).unlink()
+    with pytest.warns(UserWarning, match=rf"^{re.escape(str(folder))}: the cached tables are damaged \({what}\); "
+                                         r"they are built again from the data files\.$"):
+        ds = kd.load(folder)
+    for name, expected in _tables(fresh).items():
+        assert_frame_equal(ds.table(name), expected)
+    assert ds.report == fresh.report
+    assert _entry(_cache) == entry and orders.read_bytes() == data  # built again, in its place
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert_frame_equal(kd.load(folder).table("orders"), fresh.table("orders"))  # served again, silently
+
+
+def test_a_damaged_entry_that_cannot_be_replaced_is_not_served(tmp_path: Path, _cache: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = tmp_path / "zh"
+    shutil.copytree(ZH, folder)
+    fresh = kd.load(folder, cache=False)
+    kd.load(folder)
+    orders = _entry(_cache) / "orders.arrow"
+    orders.write_bytes(_flip(orders.read_bytes(), 200))
+
+    def refuse(*_: object) -> None:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(kd.cache.os, "replace", refuse)  # a cache folder that is read-only
+    with pytest.warns(UserWarning, match=r"orders\.arrow does not match its checksum"):
+        ds = kd.load(folder)
+    assert_frame_equal(ds.table("orders"), fresh.table("orders"))
+
+
+def _dead_pid() -> int:
+    import subprocess
+    import sys
+
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
+def test_partial_folders_of_killed_loads_are_removed_by_the_next_load(tmp_path: Path, _cache: Path) -> None:
+    folder = tmp_path / "zh"
+    shutil.copytree(ZH, folder)
+    kd.load(folder)
+    tables = _cache / "tables"
+    hour_ago = time.time() - 3700
+
+    def partial(digest: str, pid: int, *, old: bool = False) -> Path:
+        path = tables / f"{digest}.{pid}.partial"
+        path.mkdir()
+        (path / "orders.arrow").write_bytes(b"\0" * 100_000)
+        if old:
+            for p in (path / "orders.arrow", path):
+                os.utime(p, (hour_ago, hour_ago))
+        return path
+
+    dead = partial("a" * 24, _dead_pid())
+    stale = partial("b" * 24, os.getpid(), old=True)  # a PID that runs again, for another process
+    busy = partial("c" * 24, os.getpid())  # a load going on now
+    kd.load(folder)  # served from the cache
+    assert not dead.exists() and not stale.exists() and busy.exists()
+    assert (_entry(_cache) / "orders.arrow").is_file()

@@ -6,14 +6,19 @@ table writing); the tests marked ``slow`` run the real notebooks on the sample.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import html
 import json
 import re
+import runpy
 import subprocess
 import sys
+from html.parser import HTMLParser
 from pathlib import Path
 
 import nbformat
+import openpyxl
 import pandas as pd
 import pytest
 from click.testing import CliRunner
@@ -23,6 +28,7 @@ from kamlib import report, tables
 from kamlib.cli import main
 from kamlib.errors import ConfigError, ReportError
 from kamlib.report import secrets
+from kamlib.sections import Page
 
 OVERVIEW = report.NOTEBOOKS_DIR / "00_data_overview.ipynb"
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -213,7 +219,7 @@ def test_executed_notebook_is_clean_and_starts_with_parameters(report_run, lang)
     assert not [o for o in outputs if o.output_type == "error"]
     assert not [o for o in outputs if o.output_type == "stream" and o.name == "stderr"]
     # The first table shown is the parameter summary.
-    first_table = next(o for o in outputs if "text/html" in o.get("data", {}))
+    first_table = next(o for o in outputs if "<table" in o.get("data", {}).get("text/html", ""))
     assert ("参数" if lang == "zh" else "Parameter") in first_table["data"]["text/html"]
     assert f">{lang}<" in first_table["data"]["text/html"]
     assert sum("image/png" in o.get("data", {}) for o in outputs) == 2  # bar and line chart
@@ -327,3 +333,130 @@ def test_every_notebook_has_a_translated_report_title():
     for notebook in report.find_notebooks():
         key = "title." + re.sub(r"^\d+[_\-]", "", notebook.stem)
         assert kamlib.i18n.has(key), f"add a label {key} for {notebook.name}"
+
+
+# ========================================================= fast: data values stay text
+# The values of the hostile dataset (tests/data/make_hostile.py): markup, formulas, 4-byte characters.
+HOSTILE = runpy.run_path(str(Path(__file__).resolve().parent / "data" / "make_hostile.py"))["VALUES"]
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+class _Markup(HTMLParser):
+    """The tags, attributes and text of an HTML fragment."""
+
+    def __init__(self, fragment: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: set[str] = set()
+        self.attributes: list[tuple[str, str]] = []
+        self.text = ""
+        self.feed(fragment)
+        self.close()
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.add(tag)
+        self.attributes += [(name, value or "") for name, value in attrs]
+
+    def handle_data(self, data):
+        self.text += data
+
+    def runs_nothing(self) -> bool:
+        scripts = {"script", "img", "svg", "iframe"} & self.tags
+        handlers = [n for n, v in self.attributes if n.startswith("on") or v.strip().lower().startswith("javascript:")]
+        return not scripts and not handlers
+
+
+def test_styled_escapes_cells_and_headers_and_keeps_number_formats():
+    frame = pd.DataFrame({"account_name": HOSTILE, "revenue": [1234567.8] * len(HOSTILE),
+                          "orders": [-5] * len(HOSTILE), "main_drivers": [f"region={v} (+0.21)" for v in HOSTILE]})
+    frame[HOSTILE[0]] = "-5"  # a column named by the data; "-5" as text
+    shown = _Markup(tables.styled(frame, "zh", values={"account_name": "region"}).to_html())
+    assert shown.runs_nothing(), shown.tags
+    for value in HOSTILE:
+        assert value in shown.text and f"region={value} (+0.21)" in shown.text, value
+    assert "1,234,568" in shown.text and "-5" in shown.text and "客户名称" in shown.text
+
+
+def test_page_table_formats_escape_too(tmp_path):
+    shown = []
+    frame = pd.DataFrame({"statement": HOSTILE, "market_growth": [0.125] * len(HOSTILE)})
+    Page(lang="en", output_dir=tmp_path, display=shown.append).table(
+        frame, formats={"statement": "{}", "market_growth": "{:.1%}"})
+    markup = _Markup(shown[0].to_html())
+    assert markup.runs_nothing()
+    assert all(value in markup.text for value in HOSTILE) and "12.5%" in markup.text
+
+
+def test_page_markdown_shows_data_values_as_text(tmp_path):
+    shown = []
+    page = Page(lang="zh", output_dir=tmp_path, display=shown.append)
+    for value in HOSTILE:
+        page.markdown(f"## {value}\n\n**{value}** 是最大的区域。\n\n- {value}\n- 第二")
+    for value, output in zip(HOSTILE, shown):
+        assert output.data.startswith(f"## {value}")  # the Markdown source, as written
+        bundle = output._repr_mimebundle_()
+        assert set(bundle) == {"text/html", "text/plain"}  # no Markdown for a renderer that passes HTML
+        markup = _Markup(bundle["text/html"])
+        assert markup.runs_nothing(), (value, bundle["text/html"])
+        assert {"h2", "strong", "ul", "li"} <= markup.tags
+        if not any(c in value for c in "[*"):  # Markdown syntax in a value is read as Markdown
+            assert markup.text.count(value) == 3, value
+
+
+@pytest.mark.parametrize("text", [
+    "# 赢单/战败分析\n\n为什么赢单、为什么战败，购买进程在哪里流失，展厅转化如何。",
+    "## Win rate\n\nOverall **鸿途 X5** (58%, 95% interval 39%–76%) & *Rule* “quoted”.",
+    "- Power & handling\n- **R0020** (73%)\n- p = 0.020",
+    "### Loss reasons by frequency (Pareto)\n\nThe top 3 loss reasons (Price, Configuration, Brand).",
+])
+def test_page_markdown_looks_as_nbconvert_rendered_it(text):
+    from nbconvert.filters.markdown_mistune import markdown2html_mistune
+
+    from kamlib.sections import markdown_html
+
+    def normal(fragment: str) -> str:
+        return html.unescape(fragment).replace("\n", "")
+
+    assert normal(markdown_html(text)) == normal(markdown2html_mistune(text))
+
+
+def test_save_table_writes_text_as_text(tmp_path):
+    texts = [*HOSTILE, "-5", "\tcalc", "\rcalc", "a\r=1+2", "a\n=1+2", "plain"]
+    frame = pd.DataFrame({"product_name": texts, "amount": [-5] * len(texts), "share": [-0.5] * len(texts)})
+    frame["=SUM(A1)"] = pd.Categorical(["@x"] * len(texts))  # a header and a category from the data
+    csv_file, xlsx_file = tables.save_table(frame, "hostile", tmp_path)
+
+    with open(csv_file, encoding="utf-8-sig", newline="") as f:
+        header, *rows = csv.reader(f)
+    assert header == ["product_name", "amount", "share", "'=SUM(A1)"]
+    assert [r[0] for r in rows] == [("'" + t if t.startswith(FORMULA_START) else t) for t in texts]
+    assert {(r[1], r[2], r[3]) for r in rows} == {("-5", "-0.5", "'@x")}  # numbers stay numbers
+
+    sheet = openpyxl.load_workbook(xlsx_file).active
+    cells = list(sheet.iter_rows())
+    assert not [c.coordinate for row in cells for c in row if c.data_type == "f"]
+    assert [c.value for c in cells[0]] == ["product_name", "amount", "share", "=SUM(A1)"]
+    # unchanged, as string cells (XML reads a carriage return back as a line feed)
+    assert [row[0].value for row in cells[1:]] == [t.replace("\r", "\n") for t in texts]
+    assert {row[0].data_type for row in cells[1:]} == {"s"}
+    assert {(row[1].value, row[2].value) for row in cells[1:]} == {(-5, -0.5)}
+    # "=cmd…" marked as quoted text: editing it in Excel does not turn it into a formula
+    assert [bool(row[0].quotePrefix) for row in cells[1:]] == [t.startswith(FORMULA_START) for t in texts]
+
+
+def test_figure_alt_text_and_run_index_are_escaped(tmp_path):
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("", outputs=[
+        nbformat.v4.new_output("display_data", data={"image/png": "iVBORw0KGgo=", "text/plain": "<Figure>"},
+                               metadata={"image/png": {"alt": f'" onerror="alert(1)" x="{HOSTILE[1]}'}}),
+        nbformat.v4.new_output("display_data", data={"text/markdown": f"**{HOSTILE[0]}**"}),
+    ])])
+    nbformat.write(nb, tmp_path / "x.ipynb")
+    page = report.render_html(tmp_path / "x.ipynb", tmp_path / "x.html")
+    markup = _Markup(page.read_text(encoding="utf-8"))
+    assert "img" in markup.tags and not [n for n, _ in markup.attributes if n.startswith("on")]
+    assert ("alt", f'" onerror="alert(1)" x="{HOSTILE[1]}') in markup.attributes
+    assert HOSTILE[0] in markup.text and "script" not in markup.tags
+
+    job = report.JobResult(notebook=HOSTILE[1], lang="en", status="failed", error=HOSTILE[0],
+                           fanout={"region": HOSTILE[0]}, files=[HOSTILE[1]])
+    index = _Markup(report.write_index(tmp_path, [job], seconds=1.0).read_text(encoding="utf-8"))
+    assert index.runs_nothing() and HOSTILE[0] in index.text and HOSTILE[1] in index.text

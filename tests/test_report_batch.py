@@ -353,3 +353,71 @@ def test_an_unreachable_scheduler_is_a_setup_error(tmp_path):
     with pytest.raises(ReportError, match="--scheduler tcp://127.0.0.1:9: cannot reach the Dask scheduler"):
         report.run(["00"], out=tmp_path / "reports", scheduler="tcp://127.0.0.1:9")
     assert not (tmp_path / "reports").exists()
+
+
+# ============================================== fan-out names: bounded in bytes, per-job failures
+NASTY = ["𠀀" * 60, "../../etc", "", "a" * 70 + "1", "a" * 70 + "2", "East", "east"]
+
+
+def test_job_folder_names_are_bounded_in_bytes_and_unique():
+    jobs = [report.Job(OVERVIEW, lang, {}, fanout={"region": v}, label="key_regions" * 10)
+            for v in NASTY for lang in ("en", "zh")]
+    jobs.append(report.Job(OVERVIEW, "zh", {}, fanout={"a": "𠀀" * 60, "b": "华" * 80, "c": "x" * 99}))
+    assign_folders(jobs)
+    names = [job.name for job in jobs]
+    assert max(len(name.encode("utf-8")) for name in names) <= 160  # a -N suffix included, far below 255
+    assert len({name.casefold() for name in names}) == len(names)  # one folder each, also on macOS / Windows
+    assert all("/" not in name and not name.startswith(".") for name in names)
+    assert report.safe_name("𠀀" * 60) == "𠀀" * 15 and len(report.safe_name("华东" * 40).encode("utf-8")) <= 60
+
+
+def test_a_fan_out_value_shaped_like_a_url_never_shows_its_password():
+    job = report.Job(OVERVIEW, "en", {}, fanout={"source": "postgresql://kam:hunter2@db/crm"})
+    assert "hunter2" not in job.name + job.title + json.dumps(report.JobResult.pending(job).fanout)
+    assert job.name == "00_data_overview-en-postgresql_kam_db_crm"
+
+
+def test_a_job_whose_folder_cannot_be_made_fails_alone(tmp_path):
+    for folder, reason in (("x" * 300, "File name too long"), ("../outside", "leaves the run folder")):
+        job = report.Job(OVERVIEW, "en", {"data": None, "lang": "en"}, folder=folder)
+        result = runner.execute_job(job, tmp_path)
+        assert result.status == "failed" and reason in result.error and result.ended, result.error
+    (tmp_path / "00_data_overview-en").write_text("a file in the way")
+    (job,) = report.plan([OVERVIEW])
+    result = runner.execute_job(job, tmp_path)
+    assert result.status == "failed" and "cannot create the job's folder 00_data_overview-en" in result.error
+
+
+@pytest.mark.slow
+def test_a_fan_out_over_awkward_values_writes_every_report(tmp_path):
+    notebook = _copy(tmp_path, "96_regional.ipynb", parameters='region: str | None = None  # 区域 / region\n')
+    path = _config(tmp_path, lang="all", notebooks=[{"notebook": str(notebook), "for_each": "region", "name": "key",
+                                                     "values": NASTY}])
+    out = tmp_path / "reports"
+    result = _invoke("--config", str(path), "--out", str(out), "--jobs", "2")
+    assert result.exit_code == 0, result.output
+    run_dir = _only_run(out)
+    manifest = _manifest(run_dir)
+    assert manifest["status"] == "ok" and len(manifest["jobs"]) == 2 * len(NASTY)
+    assert [j["fanout"]["region"] for j in manifest["jobs"][::2]] == ["𠀀" * 60, "../../etc", None, *NASTY[3:]]
+    folders = [j["folder"] for j in manifest["jobs"]]
+    assert len(set(folders)) == len(folders)
+    assert sorted(p.name for p in run_dir.iterdir() if p.is_dir()) == sorted(folders)
+    assert all(len(f.encode("utf-8")) < 200 for f in folders)
+    for job in manifest["jobs"]:
+        assert job["status"] == "ok" and f"{job['folder']}/96_regional.html" in job["files"]
+        assert (run_dir / job["folder"] / "96_regional.html").is_file()
+    assert [p.name for p in out.iterdir()] == [run_dir.name] and not (tmp_path / "etc").exists()
+
+
+@pytest.mark.slow
+def test_a_folder_that_cannot_be_made_fails_only_its_job(tmp_path):
+    good, long, outside = (report.Job(OVERVIEW, "en", {"data": None, "lang": "en"}) for _ in range(3))
+    long.folder, outside.folder = "x" * 300, "../outside"
+    result = report.run_jobs([long, good, outside], out=tmp_path / "reports", workers=1)
+    assert [job.status for job in result.jobs] == ["failed", "ok", "failed"]
+    manifest = _manifest(result.run_dir)
+    assert manifest["status"] == "failed" and [j["status"] for j in manifest["jobs"]] == ["failed", "ok", "failed"]
+    assert "File name too long" in manifest["jobs"][0]["error"]
+    assert "leaves the run folder" in manifest["jobs"][2]["error"]
+    assert not (tmp_path / "reports" / "outside").exists()

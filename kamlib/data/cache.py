@@ -12,6 +12,13 @@ The key covers the kamlib version, the absolute path, each data file's name,
 size and modification time, and the aliases in force, so any change to the input
 or its mapping is a new entry. ``KAM_CACHE`` sets the folder (default
 ``~/.cache/kam-workbook``); ``load(..., cache=False)`` bypasses it.
+
+An entry is checked before it is served (:func:`usable`): each table file must have
+the size and CRC-32 recorded when it was written. A damaged entry (a file cut short,
+overwritten or missing, an unreadable report) is removed with a warning naming the
+dataset and what was wrong, and built again; it is never served. The staging folders
+of loads that were killed (``<digest>.<pid>.partial``) are removed by the next load
+(:func:`prune_partials`).
 """
 
 from __future__ import annotations
@@ -21,6 +28,10 @@ import hashlib
 import json
 import os
 import shutil
+import time
+import uuid
+import warnings
+import zlib
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -33,12 +44,16 @@ from kamlib.data.build import Built
 from kamlib.data.parse import quote
 from kamlib.data.problems import Problem, ValidationReport
 
-FORMAT = 4
+FORMAT = 5
 TABLE_SUFFIX = ".arrow"
 REPORT_FILE = "report.json"
 BATCH_ROWS = 1 << 17
 #: Entries kept: making a new one removes the least recently used beyond this number.
 KEEP = 8
+#: Seconds without a write after which a staging folder is removed even if its PID runs (a reused PID).
+PARTIAL_AGE = 3600.0
+#: Bytes read at a time to check a table file.
+CHECK_BYTES = 1 << 22
 
 
 def root() -> Path:
@@ -120,12 +135,83 @@ def open_tables(con: duckdb.DuckDBPyConnection, folder: Path, names: list[str]) 
         con.register("_t_" + name, table)
 
 
+def fingerprint(path: Path) -> dict[str, int]:
+    """Size and CRC-32 of a table file: recorded when it is written, checked before it is served.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> path = Path(tempfile.mkdtemp()) / "t.arrow"
+    >>> _ = path.write_bytes(b"abc")
+    >>> fingerprint(path)
+    {'bytes': 3, 'crc32': 891568578}
+    """
+    size, crc, buffer = 0, 0, bytearray(CHECK_BYTES)
+    view = memoryview(buffer)
+    with open(path, "rb", buffering=0) as handle:
+        while n := handle.readinto(buffer):
+            size, crc = size + n, zlib.crc32(view[:n], crc)
+    return {"bytes": size, "crc32": crc}
+
+
+def damage(folder: Path) -> str | None:
+    """What is wrong with the cache entry in *folder*, or None when it is whole.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> damage(Path(tempfile.mkdtemp()))
+    'report.json is missing'
+    """
+    try:
+        payload = json.loads((folder / REPORT_FILE).read_text(encoding="utf-8"))
+        recorded = {b["table"]: payload["files"][b["table"]] for b in payload["built"]}
+    except FileNotFoundError:
+        return f"{REPORT_FILE} is missing"
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        return f"{REPORT_FILE} cannot be read: {type(exc).__name__}"
+    for name, expected in recorded.items():
+        path = folder / (name + TABLE_SUFFIX)
+        try:
+            size = path.stat().st_size
+            if size != expected["bytes"]:
+                return f"{path.name} has {size:,} bytes instead of {expected['bytes']:,}"
+            if fingerprint(path)["crc32"] != expected["crc32"]:
+                return f"{path.name} does not match its checksum"
+        except FileNotFoundError:
+            return f"{path.name} is missing"
+        except (OSError, KeyError, TypeError) as exc:
+            return f"{path.name} cannot be read: {type(exc).__name__}"
+    return None
+
+
+def usable(folder: Path, label: str) -> bool:
+    """Whether *folder* holds an entry that can be served (see :func:`damage`).
+
+    A damaged entry is removed, with a warning naming the dataset *label* and what was
+    wrong, so that it is built again. Raises :class:`OSError` when it cannot be removed
+    (a read-only cache: the caller then loads without the cache).
+    """
+    if not folder.exists():
+        return False
+    problem = damage(folder)
+    if problem is None:
+        return True
+    warnings.warn(f"{label}: the cached tables are damaged ({problem}); they are built again from the data files.",
+                  stacklevel=4)  # the caller of kamlib.data.load / validate
+    trash = folder.with_name(f"{folder.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.partial")
+    os.replace(folder, trash)  # out of the way first: a folder that cannot be removed is never served
+    shutil.rmtree(trash, ignore_errors=True)
+    return False
+
+
 def save(folder: Path, built: dict[str, Built], report: ValidationReport) -> None:
-    """Write the validation outcome beside the tables (the report goes last)."""
+    """Write the validation outcome and each table file's :func:`fingerprint` beside the tables (last)."""
     payload = {
         "source": report.source,
         "problems": [asdict(p) for p in report.problems],
         "built": [asdict(b) | {"problems": []} for b in built.values()],
+        "files": {name: fingerprint(folder / (name + TABLE_SUFFIX)) for name in built},
     }
     tmp = folder / (REPORT_FILE + ".partial")
     tmp.write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")
@@ -175,8 +261,50 @@ def prune(keep: int = KEEP) -> list[Path]:
     tables = entry("x").parent
     if not tables.is_dir():
         return []
-    folders = [p for p in tables.iterdir() if complete(p)]
+    folders = [p for p in tables.iterdir() if complete(p) and not p.name.endswith(".partial")]
     folders.sort(key=lambda p: (p / REPORT_FILE).stat().st_mtime, reverse=True)
     for folder in folders[keep:]:
         shutil.rmtree(folder, ignore_errors=True)
     return folders[keep:]
+
+
+def prune_partials(max_age: float = PARTIAL_AGE) -> list[Path]:
+    """Remove the staging folders that killed loads left behind; return the folders removed.
+
+    A staging folder is ``<digest>.<pid>.partial``: it goes when its process no longer
+    runs, or when nothing was written to it for *max_age* seconds (its PID may run
+    again, for another process).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from unittest import mock
+    >>> with mock.patch.dict(os.environ, KAM_CACHE=tempfile.mkdtemp()):
+    ...     entry("d").parent.mkdir(parents=True)
+    ...     mine = entry(f"d.{os.getpid()}.partial"); mine.mkdir()
+    ...     prune_partials(), prune_partials(max_age=0) == [mine]
+    ([], True)
+    """
+    import psutil
+
+    try:
+        folders = [p for p in entry("x").parent.iterdir() if p.name.endswith(".partial") and p.is_dir()]
+    except OSError:
+        return []
+    removed = []
+    for folder in folders:
+        pid = folder.name.split(".")[1] if folder.name.count(".") >= 2 else ""
+        gone = pid.isdigit() and not psutil.pid_exists(int(pid))
+        if gone or _idle(folder) >= max_age:
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    return removed
+
+
+def _idle(folder: Path) -> float:
+    """Seconds since anything in *folder* was last written (0 if it is gone meanwhile)."""
+    try:
+        newest = max([folder.stat().st_mtime, *(p.stat().st_mtime for p in folder.iterdir())])
+    except OSError:
+        return 0.0
+    return time.time() - newest

@@ -368,7 +368,8 @@ def _open(path: str | os.PathLike[str] | None, aliases: Mapping[str, Any] | None
     if use_cache:
         where = cache.entry(cache.key(folder, _input_files(folder), [config, aliases]))
         try:
-            if not cache.complete(where):  # an entry exists only for aliases that built before
+            cache.prune_partials()  # what killed loads left behind
+            if not cache.usable(where, label):  # none yet (or only for other aliases), or damaged
                 _build_into(where, folder, Aliases.build(config, aliases), label, progress)
             return _cached(where, label)
         except OSError:

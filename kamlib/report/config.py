@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from kamlib.errors import ReportError
+from kamlib.masking import mask_secret
 from kamlib.report.jobs import Job
 from kamlib.report.parameters import (
     check_data,
@@ -48,7 +49,7 @@ from kamlib.report.parameters import (
     find_notebooks,
     languages,
 )
-from kamlib.report.secrets import resolve
+from kamlib.report.secrets import redact, resolve, secrets_in
 
 __all__ = ["ENTRY_KEYS", "TOP_KEYS", "distinct_values", "load_config", "plan_batch"]
 
@@ -67,7 +68,8 @@ def _mapping(where: str, value: Any) -> dict[str, Any]:
     if value is None:
         return {}
     if not isinstance(value, Mapping):
-        raise ReportError(f"{where}: expected a mapping (key: value), but found {type(value).__name__} {value!r}.")
+        raise ReportError(f"{where}: expected a mapping (key: value), "
+                          f"but found {type(value).__name__} {mask_secret(where, value)!r}.")
     return {str(k): v for k, v in value.items()}
 
 
@@ -120,6 +122,12 @@ def _entry(where: str, entry: Any) -> dict[str, Any]:
 def distinct_values(data: str | None, column: str) -> list[Any]:
     """The distinct values of *column* in the data (``table.column`` for one table), sorted.
 
+    Raises
+    ------
+    ReportError
+        When no table has the column, or the data cannot be loaded (the message never
+        shows the value of an ``env:NAME`` or a URL's password).
+
     Examples
     --------
     >>> distinct_values(None, "accounts.region")
@@ -128,7 +136,11 @@ def distinct_values(data: str | None, column: str) -> list[Any]:
     import kamlib.data
 
     table, _, name = column.rpartition(".")
-    ds = kamlib.data.load(resolve(data))
+    try:
+        ds = kamlib.data.load(resolve(data))
+    except Exception as exc:  # noqa: BLE001 - its message may quote the resolved value, e.g. a database URL
+        message = redact(f"{type(exc).__name__}: {exc}", secrets_in({"data": data}))
+        raise ReportError(f"for_each: {column}: cannot read the data ({message}).") from None
     tables = [table] if table else ds.names
     found = [t for t in tables if t in ds.names and name in _columns(ds, t)]
     if not found:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,7 +13,12 @@ from typing import Any
 
 from kamlib.masking import mask_secret
 
-__all__ = ["Job", "JobResult", "RunResult", "assign_folders", "now", "safe_name"]
+__all__ = ["NAME_BYTES", "PART_BYTES", "Job", "JobResult", "RunResult", "assign_folders", "cut", "now", "safe_name"]
+
+#: Most UTF-8 bytes of one part of a job's folder name (a fan-out value, a label) ...
+PART_BYTES = 60
+#: ... and of the whole name before a ``-2`` suffix: well under the 255 bytes file systems allow.
+NAME_BYTES = 150
 
 
 def now() -> str:
@@ -26,19 +32,34 @@ def now() -> str:
     return dt.datetime.now().astimezone().isoformat(timespec="seconds")
 
 
-def safe_name(value: Any, *, limit: int = 60) -> str:
-    """*value* as one file-name part: letters (Chinese too), digits, ``_`` and ``-`` only.
+def cut(text: str, limit: int) -> str:
+    """*text* cut to at most *limit* UTF-8 bytes, at a character boundary.
+
+    Examples
+    --------
+    >>> cut("华东区", 7), len(cut("𠀀" * 60, 60).encode("utf-8"))
+    ('华东', 60)
+    """
+    return text.encode("utf-8", "surrogatepass")[:limit].decode("utf-8", "ignore")
+
+
+def safe_name(value: Any, *, limit: int = PART_BYTES) -> str:
+    """*value* as one file-name part: letters (Chinese too), digits, ``_`` and ``-`` only,
+    at most *limit* bytes in UTF-8.
 
     Anything else (``/``, ``.``, spaces) becomes ``_``, so a fan-out value can never
-    leave the run folder.
+    leave the run folder; a long value is cut at a character boundary (names on disk
+    are limited in bytes, and a Chinese character takes three or four).
 
     Examples
     --------
     >>> safe_name("../../evil"), safe_name("/etc/passwd"), safe_name("华东 区"), safe_name("..")
     ('evil', 'etc_passwd', '华东_区', '_')
+    >>> len(safe_name("𠀀" * 60)), len(safe_name("华" * 60))
+    (15, 20)
     """
-    text = re.sub(r"[^\w\-]+", "_", str(value)).strip("_")[:limit]
-    return text or "_"
+    text = re.sub(r"[^\w\-]+", "_", str(value)).strip("_")
+    return cut(text, limit).strip("_") or "_"
 
 
 @dataclass
@@ -46,8 +67,9 @@ class Job:
     """One notebook run with one parameter set (one language, one fan-out value).
 
     *fanout* holds the parameters set by a batch's ``for_each`` (they name the job's
-    folder); *timeout* is the seconds the whole job may run, *cell_timeout* the seconds
-    one cell may run (None = no limit); *folder* is set when the run starts.
+    folder, with a URL's password masked); *timeout* is the seconds the whole job may
+    run, *cell_timeout* the seconds one cell may run (None = no limit); *folder* is set
+    when the run starts.
     """
 
     notebook: Path
@@ -61,9 +83,13 @@ class Job:
 
     @property
     def name(self) -> str:
-        """``00_data_overview-zh`` or ``01_environment_analysis-zh-east``: the job's folder."""
-        parts = [self.notebook.stem, self.lang, self.label, *self.fanout.values()]
-        return self.folder or "-".join(safe_name(p) for p in parts if p is not None)
+        """``00_data_overview-zh`` or ``01_environment_analysis-zh-east``: the job's folder
+        (at most :data:`NAME_BYTES` bytes, see :func:`assign_folders` for ``-2``)."""
+        if self.folder:
+            return self.folder
+        parts = [self.notebook.stem, self.lang, self.label, *_shown(self.fanout).values()]
+        name = "-".join(safe_name(p) for p in parts if p is not None)
+        return name if len(name.encode("utf-8")) <= NAME_BYTES else cut(name, NAME_BYTES).rstrip("-_")
 
     @property
     def title(self) -> str:
@@ -71,19 +97,39 @@ class Job:
         return _describe(self.notebook.stem, self.lang, self.fanout)
 
 
+def _shown(fanout: Mapping[str, Any]) -> dict[str, Any]:
+    """Fan-out values as names and logs may show them (a URL's password masked)."""
+    return {k: mask_secret(k, v) for k, v in fanout.items()}
+
+
 def _describe(notebook: str, lang: str, fanout: Mapping[str, Any]) -> str:
-    return f"{notebook} ({', '.join([lang, *(f'{k}={v}' for k, v in fanout.items())])})"
+    return f"{notebook} ({', '.join([lang, *(f'{k}={v}' for k, v in _shown(fanout).items())])})"
 
 
 def assign_folders(jobs: Sequence[Job]) -> None:
-    """Give every job its own folder name (``-2``, ``-3`` … when two would share one)."""
+    """Give every job its own folder name (``-2``, ``-3`` … when two would share one).
+
+    Names that differ only in case or Unicode normalisation count as the same (they
+    are one folder on macOS and Windows).
+
+    Examples
+    --------
+    >>> values = ["a" * 70 + "1", "a" * 70 + "2", "East", "east"]
+    >>> jobs = [Job(Path("00_x.ipynb"), "en", {}, fanout={"v": v}) for v in values]
+    >>> assign_folders(jobs); [job.name.removeprefix("00_x-en-")[-6:] for job in jobs]
+    ['aaaaaa', 'aaaa-2', 'East', 'east-2']
+    """
     taken: set[str] = set()
     for job in jobs:
         base, n = job.name, 1
-        while (name := base if n == 1 else f"{base}-{n}") in taken:
+        while _same(name := base if n == 1 else f"{base}-{n}") in taken:
             n += 1
-        taken.add(name)
+        taken.add(_same(name))
         job.folder = name
+
+
+def _same(name: str) -> str:
+    return unicodedata.normalize("NFC", name).casefold()
 
 
 @dataclass
@@ -120,7 +166,7 @@ class JobResult:
             lang=job.lang,
             status="pending",
             parameters={**{k: mask_secret(k, v) for k, v in job.parameters.items()}, "output_dir": job.name},
-            fanout=dict(job.fanout),
+            fanout=_shown(job.fanout),
             folder=job.name,
             source=str(job.notebook),
             timeout=job.timeout,

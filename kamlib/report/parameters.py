@@ -15,6 +15,7 @@ from typing import Any
 import kamlib
 from kamlib import i18n
 from kamlib.errors import ReportError
+from kamlib.masking import mask_secret
 from kamlib.report.jobs import Job
 from kamlib.report.secrets import ENV_PREFIX, resolve
 
@@ -117,7 +118,7 @@ def _coerce(notebook: Path, name: str, value: Any, type_name: str) -> Any:
                 if "str" in kinds:
                     return value
                 raise ReportError(
-                    f"{notebook.name}: parameter {name!r} expects {type_name}, but {value!r} was passed."
+                    f"{notebook.name}: parameter {name!r} expects {type_name}, but {mask_secret(name, value)!r} was passed."
                 ) from None
     for kind, shape in (("list", list), ("dict", dict)):
         if kind in kinds:
@@ -127,7 +128,9 @@ def _coerce(notebook: Path, name: str, value: Any, type_name: str) -> Any:
             return True
         if value.strip().lower() in _FALSE:
             return False
-        raise ReportError(f"{notebook.name}: parameter {name!r} expects true or false, but {value!r} was passed.")
+        raise ReportError(
+            f"{notebook.name}: parameter {name!r} expects true or false, but {mask_secret(name, value)!r} was passed."
+        )
     return value
 
 
@@ -142,7 +145,7 @@ def _structured(notebook: Path, name: str, value: str, type_name: str, shape: ty
     if not isinstance(parsed, shape):
         example = "[0.7, 0.9]" if shape is list else "{volume: 0.5, partnership: 0.5}"
         raise ReportError(
-            f"{notebook.name}: parameter {name!r} expects {type_name}, but {value!r} was passed. "
+            f"{notebook.name}: parameter {name!r} expects {type_name}, but {mask_secret(name, value)!r} was passed. "
             f"Write it as YAML or JSON, e.g. {name}={example!r}."
         )
     return parsed
@@ -248,6 +251,9 @@ def check_parameters(
 def check_data(data: str | None) -> str | None:
     """*data* as an absolute path; URLs and ``env:NAME`` references are kept as given.
 
+    A URL is kept as it is (``Path`` would collapse its ``//``); its password never
+    appears in an error message.
+
     Raises
     ------
     ReportError
@@ -260,7 +266,8 @@ def check_data(data: str | None) -> str | None:
         return data
     path = Path(data).expanduser()
     if not path.exists():
-        raise ReportError(f"data: {data} does not exist. Give a data folder or a DuckDB file (or leave it out for the sample).")
+        raise ReportError(f"data: {mask_secret('data', data)} does not exist. "
+                          "Give a data folder or a DuckDB file (or leave it out for the sample).")
     return str(path.resolve())
 
 

@@ -20,6 +20,7 @@ from kamlib import i18n
 from kamlib.files import atomic_write_text
 from kamlib.masking import mask_secret
 from kamlib.report.jobs import JobResult, now
+from kamlib.sections import markdown_html
 
 __all__ = ["render_html", "report_title", "run_status", "versions", "write_index", "write_manifest"]
 
@@ -71,6 +72,11 @@ _REPORT_TEMPLATE = (
     "{%- block data_png scoped -%}{%- set alt = output | get_metadata('alt', 'image/png') -%}"
     "{%- if alt -%}{{ super() | replace('<img src=', '<img alt=\"' ~ (alt | escape_html) ~ '\" src=', 1) }}"
     "{%- else -%}{{ super() }}{%- endif -%}{%- endblock data_png -%}\n"
+    # Markdown a cell displays may hold data values: raw HTML in it is escaped (kamlib.sections.Page
+    # shows its Markdown as escaped HTML already; this covers any other Markdown output)
+    "{%- block data_markdown scoped -%}<div class=\"jp-RenderedHTMLCommon jp-RenderedMarkdown jp-OutputArea-output "
+    "{{ extra_class }}\" data-mime-type=\"text/markdown\">\n{{ output.data['text/markdown'] | markdown_html }}\n</div>"
+    "{%- endblock data_markdown -%}\n"
 )
 
 
@@ -96,6 +102,7 @@ def _exporter(lang: str) -> Any:
     exporter.register_preprocessor(
         TagRemovePreprocessor(remove_cell_tags={"notebook-only"}, enabled=True), enabled=True
     )
+    exporter.register_filter("markdown_html", markdown_html)
     return exporter
 
 

@@ -21,17 +21,23 @@ jobs, so imports and kernel starts are paid once per worker; a job stuck past it
 time limit outside a cell has its worker stopped, see :mod:`kamlib.report.workers`), or on
 a Dask scheduler; it writes ``manifest.json`` and ``index.html`` after every
 finished job and one log line per job on stderr. Ctrl-C marks unfinished jobs
-``interrupted`` in the manifest and stops the workers and their kernels.
+``interrupted`` in the manifest and stops the workers and their kernels. A run killed
+outright cannot: its manifest records the runner's PID, host and start time, and the
+next run into the same folder, or :func:`retry_failed` of it, marks it
+``interrupted`` once that process is gone. A job whose folder cannot be named, made
+or listed fails alone.
 :func:`retry_failed` runs the failed jobs of an earlier run again, in place.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import json
 import math
 import os
 import shutil
+import socket
 import sys
 import tempfile
 import time
@@ -40,16 +46,30 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, Self
 
+import psutil
+
 from kamlib.errors import ReportError
+from kamlib.files import atomic_write_text
 from kamlib.masking import MASK
 from kamlib.report import kernels
-from kamlib.report.folders import job_files, new_run_dir, period_of
+from kamlib.report.folders import (
+    job_dir,
+    make_job_dir,
+    new_run_dir,
+    period_of,
+)
 from kamlib.report.jobs import Job, JobResult, RunResult, assign_folders, now
 from kamlib.report.kernels import WarmKernel, kernel_manager
 from kamlib.report.parameters import find_notebooks, plan
-from kamlib.report.publish import render_html, report_title, write_index, write_manifest
+from kamlib.report.publish import (
+    render_html,
+    report_title,
+    run_status,
+    write_index,
+    write_manifest,
+)
 from kamlib.report.secrets import env_names, redact, scrub, secrets_in
-from kamlib.report.workers import Done, Todo, run_on_workers
+from kamlib.report.workers import Done, Todo, entry, failed, files_left, run_on_workers
 
 __all__ = ["execute_job", "retry_failed", "run", "run_jobs"]
 
@@ -164,6 +184,7 @@ def _papermill(job: Job, output: Path, parameters: Mapping[str, Any], clock: _Cl
             )
     finally:
         if running.exists():
+            scrub(running, secrets_in(parameters))  # also when the job is stopped: no unscrubbed notebook is left
             os.replace(running, output)
 
 
@@ -181,10 +202,7 @@ def _failure(exc: BaseException, job: Job, clock: _Clock) -> tuple[str, bool]:
 
 def _job_dir(run_dir: Path, job: Job) -> Path:
     """``<run_dir>/<job.name>``, refusing anything that would land outside the run folder."""
-    folder = (run_dir / job.name).resolve()
-    if folder.parent != run_dir.resolve():
-        raise ReportError(f"{job.title}: folder name {job.name!r} leaves the run folder {run_dir}.")
-    return folder
+    return job_dir(run_dir, job)
 
 
 def _attempts(job: Job, output: Path, parameters: Mapping[str, Any], clock: _Clock,
@@ -232,14 +250,16 @@ def execute_job(job: Job, run_dir: str | Path, kernel: WarmKernel | None = None)
     """
 
     run_dir = Path(run_dir)
-    job_dir = _job_dir(run_dir, job)
-    job_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        job_dir = make_job_dir(run_dir, job)
+    except Exception as exc:  # noqa: BLE001 - this job's folder cannot be named or made: the job fails, the run goes on
+        error = str(exc) if isinstance(exc, ReportError) else f"cannot create the job's folder: {_error_summary(exc)}"
+        return failed(job, error, started=now(), ended=now())
     output = job_dir / f"{job.notebook.stem}.ipynb"
     parameters = {**job.parameters, "output_dir": str(job_dir)}
     started, start, clock = now(), time.perf_counter(), _Clock(job.timeout, job.cell_timeout)
     error, attempts = _attempts(job, output, parameters, clock, kernel)
     secrets = secrets_in(parameters)
-    scrub(output, secrets)
     error = redact(error, secrets)
     if output.exists():
         try:
@@ -250,7 +270,7 @@ def execute_job(job: Job, run_dir: str | Path, kernel: WarmKernel | None = None)
         JobResult.pending(job),
         status="failed" if error else "ok",
         seconds=round(time.perf_counter() - start, 2),
-        files=job_files(run_dir, job_dir),
+        files=files_left(run_dir, job_dir),
         error=error,
         started=started,
         ended=now(),
@@ -263,7 +283,7 @@ def execute_job(job: Job, run_dir: str | Path, kernel: WarmKernel | None = None)
 
 def _crashed(job: Job, exc: BaseException) -> JobResult:
     """The result of a job whose worker died or could not be reached."""
-    return replace(JobResult.pending(job), status="failed", error=f"worker failed: {_error_summary(exc)}")
+    return failed(job, f"worker failed: {_error_summary(exc)}")
 
 
 def _connect(scheduler: str) -> Any:
@@ -301,8 +321,9 @@ class _Board:
     """The results of a run: logs each finished job and republishes manifest and index."""
 
     def __init__(self, run_dir: Path, results: list[JobResult], parameters: Mapping[str, Any],
-                 extra: Mapping[str, Any], started: str | None = None) -> None:
+                 extra: Mapping[str, Any], started: str | None = None, secrets: Sequence[str] = ()) -> None:
         self.run_dir, self.results, self.parameters, self.extra = run_dir, results, parameters, dict(extra)
+        self.secrets = list(secrets)  # scrubbed from every error logged or published (a worker's too)
         self.started = started or _dt.datetime.now().astimezone().isoformat(timespec="seconds")
         self.count, self.total, self.start = 0, 0, time.perf_counter()
 
@@ -327,6 +348,7 @@ class _Board:
         return time.perf_counter() - self.start
 
     def done(self, index: int, result: JobResult) -> None:
+        result.error = redact(result.error, self.secrets)
         self.results[index] = result
         self.count += 1
         print(f"[{self.count}/{self.total}] {result.title} ... {result.status} {result.seconds:.1f} s",
@@ -355,8 +377,98 @@ def _setup(workers: int | None, scheduler: str | None, fresh_kernels: bool) -> t
     client = _connect(scheduler) if scheduler else None
     warm = not (fresh_kernels or scheduler)  # Dask workers are shared: they keep no kernels between jobs
     info = {"scheduler": scheduler, "workers": None if scheduler else (workers or os.cpu_count()),
-            "kernels": "warm" if warm else "fresh"}
+            "kernels": "warm" if warm else "fresh", "runner": _this_runner()}
     return client, warm, info
+
+
+# ==================================================================== runs whose process is gone
+def _this_runner() -> dict[str, Any]:
+    """This process as a run's manifest records it, so that a later run can tell whether the run goes on."""
+    me = psutil.Process()
+    return {"pid": me.pid, "host": socket.gethostname(), "process_started": me.create_time()}
+
+
+def _going_on(runner: Any) -> bool | None:
+    """Whether the process a manifest's ``runner`` names still runs; None when that cannot be told here."""
+    if not isinstance(runner, dict) or runner.get("host") != socket.gethostname():
+        return None
+    try:
+        process = psutil.Process(int(runner["pid"]))
+        same = abs(process.create_time() - float(runner["process_started"])) < 1  # not a reused PID
+        return same and process.status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+    except (psutil.Error, KeyError, TypeError, ValueError):
+        return None
+
+
+def _mark_interrupted(run_dir: Path, manifest: dict[str, Any]) -> None:
+    """Rewrite the manifest and index of a run whose process is gone: its unfinished jobs are interrupted."""
+    for job in manifest["jobs"]:
+        if job.get("status") == "pending":
+            job["status"] = "interrupted"
+    results = [JobResult(**job) for job in manifest["jobs"]]
+    manifest.update(status=run_status(results, finished=True), updated=now())
+    atomic_write_text(run_dir / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2, default=str) + "\n")
+    write_index(run_dir, results, seconds=float(manifest.get("seconds") or 0), finished=True)
+    print(f"earlier run {run_dir.name} ended without finishing (its process is gone): marked {manifest['status']}; "
+          f"kam report --retry-failed {run_dir} runs its unfinished and failed jobs", file=sys.stderr, flush=True)
+
+
+def _mark_earlier_runs(out: str | Path) -> None:
+    """Mark the runs in *out* whose manifest says running but whose process is gone (others are left alone)."""
+    try:
+        manifests = sorted(Path(out).glob("*/manifest.json"))
+    except OSError:
+        return
+    for path in manifests:
+        try:
+            text = path.read_text(encoding="utf-8")
+            if '"status": "running"' not in text:  # cheap: most runs are long finished
+                continue
+            manifest = json.loads(text)
+            if manifest.get("status") == "running" and _going_on(manifest.get("runner")) is False:
+                _mark_interrupted(path.parent, manifest)
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            continue  # a run folder this run cannot read or write is left as it is
+
+
+def _check_not_going_on(run_dir: Path, manifest: dict[str, Any]) -> None:
+    """Before a retry: mark the run interrupted if its process is gone; refuse if it may still go on."""
+    runner = manifest.get("runner")
+    if manifest.get("status") != "running" or runner is None:  # finished, or written before runners were recorded
+        return
+    going = _going_on(runner)
+    if going is False:
+        _mark_interrupted(run_dir, manifest)
+        return
+    who = runner if isinstance(runner, dict) else {}
+    if going:
+        raise ReportError(f"--retry-failed {run_dir}: this run is still going (process {who.get('pid')} on "
+                          f"{who.get('host')}). Wait for it to end, or stop it, then retry.")
+    raise ReportError(f"--retry-failed {run_dir}: it was started on {who.get('host')} (process {who.get('pid')}) and "
+                      f"whether it still runs cannot be told from here. Retry it on {who.get('host')}, or, if you "
+                      "know it has ended, delete the \"runner\" entry of its manifest.json and retry.")
+
+
+def _new_run_dir(out: str | Path, parameters: Mapping[str, Any]) -> Path:
+    """A new run folder under *out*; a folder that cannot be made is a setup error naming it and the fix."""
+    try:
+        return new_run_dir(out, period=period_of(parameters))
+    except OSError as exc:
+        inside = next((p for p in (Path(out), *Path(out).parents) if p.exists() and not p.is_dir()), None)
+        fix = (f"{inside} is a file: pass --out a folder that is not inside it, or move that file away."
+               if inside else "Pass --out a folder you can write to.")
+        where = f": {exc.filename}" if exc.filename else ""
+        raise ReportError(f"--out {out}: cannot create the run folder ({exc.strerror or exc}{where}). {fix}") from None
+
+
+def _nameable(job: Job) -> bool:
+    """Whether *job*'s folder can be named; one that cannot fails when it runs (see execute_job), alone."""
+    try:
+        return bool(job.name)
+    except Exception:  # noqa: BLE001 - any error naming one job's folder is that job's
+        return False
 
 
 def run_jobs(
@@ -394,14 +506,17 @@ def run_jobs(
     ------
     ReportError
         When the scheduler cannot be reached or *workers* is below 1 (before any
-        folder is made). KeyboardInterrupt is re-raised after the manifest has
+        folder is made), or the run folder cannot be created under *out* (naming
+        the path and the fix). KeyboardInterrupt is re-raised after the manifest has
         marked unfinished jobs ``interrupted``.
     """
     client, warm, info = _setup(workers, scheduler, fresh_kernels)
     try:
-        run_dir = new_run_dir(out, period=period_of(parameters or {}))
-        assign_folders(jobs)
-        board = _Board(run_dir, [JobResult.pending(j) for j in jobs], dict(parameters or {}), {**info, **(extra or {})})
+        _mark_earlier_runs(out)
+        run_dir = _new_run_dir(out, parameters or {})
+        assign_folders([job for job in jobs if _nameable(job)])
+        board = _Board(run_dir, [entry(j) for j in jobs], dict(parameters or {}), {**info, **(extra or {})},
+                       secrets=secrets_in(parameters or {}, *(job.parameters for job in jobs)))
         return _execute(board, list(enumerate(jobs)), workers, client, warm)
     finally:
         if client is not None:
@@ -433,7 +548,9 @@ def retry_failed(run_dir: str | Path, *, workers: int | None = None, scheduler: 
     Raises
     ------
     ReportError
-        When *run_dir* has no readable manifest, or a job cannot be rebuilt from it.
+        When *run_dir* has no readable manifest, a job cannot be rebuilt from it, or
+        the run may still be going (its process runs, or it was started on another
+        host). A run whose process is gone is first marked ``interrupted``.
     """
     run_dir = Path(run_dir)
     try:
@@ -442,15 +559,18 @@ def retry_failed(run_dir: str | Path, *, workers: int | None = None, scheduler: 
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ReportError(f"--retry-failed {run_dir}: no readable manifest.json ({_error_summary(exc)}). "
                           "Give the folder of an earlier run, e.g. reports/20261122-173000.") from None
+    _check_not_going_on(run_dir, manifest)
     todo = [(index, _job_of(result)) for index, result in enumerate(results) if not result.ok]
-    client, warm, _ = _setup(workers, scheduler, fresh_kernels)
+    client, warm, info = _setup(workers, scheduler, fresh_kernels)
     try:
         for index, job in todo:
-            shutil.rmtree(_job_dir(run_dir, job), ignore_errors=True)
-            results[index] = JobResult.pending(job)
-        keep = {k: v for k, v in manifest.items() if k not in _MANIFEST_OWN}
+            with contextlib.suppress(Exception):  # a folder that cannot be named fails its job when it runs
+                shutil.rmtree(_job_dir(run_dir, job), ignore_errors=True)
+            results[index] = entry(job)
+        keep = {k: v for k, v in manifest.items() if k not in _MANIFEST_OWN} | {"runner": info["runner"]}
         keep["retried"] = [*manifest.get("retried", []), _dt.datetime.now().astimezone().isoformat(timespec="seconds")]
-        board = _Board(run_dir, results, manifest.get("parameters", {}), keep, started=manifest.get("started"))
+        board = _Board(run_dir, results, manifest.get("parameters", {}), keep, started=manifest.get("started"),
+                       secrets=secrets_in(*(job.parameters for _, job in todo)))
         return _execute(board, todo, workers, client, warm)
     finally:
         if client is not None:

@@ -3,8 +3,9 @@
 A parameter written ``env:NAME`` reaches the kernel as that text and is turned into
 an :class:`EnvValue` there, so its value is read from the environment and never
 written. :func:`secrets_in` lists the secret text of a run's parameters (passwords
-in URLs, tokens, the values of ``env:NAME`` variables) and :func:`scrub` removes
-it from an executed notebook.
+in URLs, tokens, the values of ``env:NAME`` variables), each in every form it may
+take in an output (see :func:`kamlib.masking.secret_forms`); :func:`redact` removes
+it from messages and :func:`scrub` from an executed notebook.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any
 
 from kamlib.errors import ConfigError, ReportError
 from kamlib.files import atomic_write_text
-from kamlib.masking import MASK, secret_values
+from kamlib.masking import mask_text, secret_forms, secret_values
 
 __all__ = ["ENV_PREFIX", "EnvValue", "env_names", "redact", "resolve", "scrub", "secrets_in"]
 
@@ -84,18 +85,24 @@ def resolve(value: Any) -> Any:
     return value
 
 
-def secrets_in(parameters: Mapping[str, Any]) -> list[str]:
+def secrets_in(*parameter_sets: Mapping[str, Any]) -> list[str]:
     """Secret text in the parameters (passwords in URLs, token values, the values of
-    ``env:NAME`` references in this process's environment), longest first.
+    ``env:NAME`` references in this process's environment), in every form, longest first.
 
     Examples
     --------
     >>> secrets_in({"data": "postgresql://kam:hunter2@db/crm", "region": "east"})
     ['hunter2']
+    >>> import os; os.environ["KAM_DOCTEST_URL"] = "mysql://kam:pw1@db//crm"
+    >>> found = secrets_in({"data": "env:KAM_DOCTEST_URL"}, {"token": "t0k"})
+    >>> [s in found for s in ("mysql://kam:pw1@db//crm", "mysql:/kam:pw1@db/crm", "pw1", "t0k")]
+    [True, True, True, True]
     """
-    pieces = {piece for name, value in parameters.items() for piece in secret_values(name, value)}
-    pieces |= {os.environ.get(name, "") for name in env_names(parameters).values()} - {""}
-    return sorted(pieces, key=len, reverse=True)
+    pieces: set[str] = set()
+    for parameters in parameter_sets:
+        pieces.update(piece for name, value in parameters.items() for piece in secret_values(name, value))
+        pieces.update(form for name in env_names(parameters).values() for form in secret_forms(os.environ.get(name, "")))
+    return sorted(pieces, key=lambda piece: (-len(piece), piece))
 
 
 def env_names(parameters: Mapping[str, Any]) -> dict[str, str]:
@@ -114,17 +121,18 @@ def env_names(parameters: Mapping[str, Any]) -> dict[str, str]:
 
 
 def redact(value: Any, secrets: Sequence[str]) -> Any:
-    """*value* with every secret replaced by ``***`` (strings inside lists and dicts too).
+    """*value* with every secret and every password in a URL replaced by ``***`` (strings
+    inside lists and dicts too; see :func:`kamlib.masking.mask_text`).
 
     Examples
     --------
     >>> redact({"error": ["login hunter2 refused"], "n": 1}, ["hunter2"])
     {'error': ['login *** refused'], 'n': 1}
+    >>> redact("DataError: postgresql:/kam:hunter2@db/crm: no such file", [])
+    'DataError: postgresql:/kam:***@db/crm: no such file'
     """
     if isinstance(value, str):
-        for secret in secrets:
-            value = value.replace(secret, MASK)
-        return value
+        return mask_text(value, secrets)
     if isinstance(value, list):
         return [redact(v, secrets) for v in value]
     if isinstance(value, dict):

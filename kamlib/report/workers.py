@@ -13,14 +13,21 @@ jobs, collects their results and watches over the workers:
   other;
 - at the end of the run, or on Ctrl-C, every worker and its kernel is stopped: first
   asked (the worker shuts its kernel down), then, after :data:`STOP_WAIT` seconds,
-  killed.
+  killed;
+- a worker whose parent is gone (killed) ends within a second, its kernel shut down,
+  without a word: no job of it can be recorded any more.
+
+A job's entry never fails to be made: :func:`failed` gives one also for a job whose
+folder cannot be named or whose files cannot be listed.
 """
 
 from __future__ import annotations
 
 import contextlib
 import multiprocessing
+import os
 import signal
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
@@ -49,14 +56,23 @@ def _exit(signum: int, _frame: Any) -> None:
     raise SystemExit(128 + signum)
 
 
-def _serve(conn: Connection, warm: bool, target: Target) -> None:
+def _orphaned(parent: int) -> None:
+    """End this worker as SIGTERM would, once *parent* (the process that started it) is gone."""
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    os.kill(os.getpid(), signal.SIGTERM)
+
+
+def _serve(conn: Connection, warm: bool, target: Target, parent: int) -> None:
     """A worker's life: imports, a warm kernel, then the jobs the parent sends (None ends it).
 
-    Ctrl-C is the parent's to handle; SIGTERM (the parent stopping the worker) ends
-    the worker through ``finally``, so its kernel is shut down.
+    Ctrl-C is the parent's to handle; SIGTERM (the parent stopping the worker, or the
+    worker itself when its parent is gone) ends the worker through ``finally``, so its
+    kernel is shut down. A parent that is gone ends the worker quietly.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _exit)
+    threading.Thread(target=_orphaned, args=(parent,), daemon=True, name="kam-parent-watch").start()
     skip_iri_grammar()
     import nbclient  # noqa: F401 - paid once per worker, not per job
     import nbconvert  # noqa: F401
@@ -72,7 +88,7 @@ def _serve(conn: Connection, warm: bool, target: Target) -> None:
                 conn.send(target(*task, kernel))
             except Exception as exc:  # noqa: BLE001 - reported to the parent as the job's failure
                 conn.send(f"{type(exc).__name__}: {exc}")
-    except EOFError:
+    except (EOFError, BrokenPipeError, ConnectionResetError):
         pass  # the parent is gone
     finally:
         if kernel is not None:
@@ -94,7 +110,8 @@ class _Worker:
     def start(cls, warm: bool, target: Target) -> _Worker:
         context = multiprocessing.get_context("spawn")  # see run_on_workers
         ours, theirs = context.Pipe()
-        process = context.Process(target=_serve, args=(theirs, warm, target), daemon=True, name="kam-report-worker")
+        process = context.Process(target=_serve, args=(theirs, warm, target, os.getpid()), daemon=True,
+                                  name="kam-report-worker")
         process.start()
         theirs.close()
         return cls(process, ours)
@@ -126,8 +143,33 @@ class _Worker:
     def lost(self, run_dir: Path, error: str) -> JobResult:
         """The result of a job whose worker did not report back."""
         _, job = self.task
-        return replace(JobResult.pending(job), status="failed", error=error, files=job_files(run_dir, run_dir / job.name),
-                       seconds=round(time.monotonic() - self.given, 2), started=self.started, ended=now())
+        return failed(job, error, run_dir, seconds=round(time.monotonic() - self.given, 2), started=self.started,
+                      ended=now())
+
+
+def entry(job: Job) -> JobResult:
+    """``JobResult.pending(job)``; for a job whose folder cannot be named, the same without a folder."""
+    try:
+        return JobResult.pending(job)
+    except Exception:  # noqa: BLE001 - that job fails alone when it runs (see failed)
+        unnamed = JobResult.pending(Job(job.notebook, job.lang, job.parameters, fanout=job.fanout, folder="_"))
+        parameters = {k: v for k, v in unnamed.parameters.items() if k != "output_dir"}
+        return replace(unnamed, folder="", parameters=parameters, timeout=job.timeout, cell_timeout=job.cell_timeout)
+
+
+def failed(job: Job, error: str, run_dir: Path | None = None, **fields: Any) -> JobResult:
+    """*job*'s entry, failed with *error*, listing the files it left in *run_dir* (if given); never raises."""
+    result = entry(job)
+    files = files_left(run_dir, run_dir / result.folder) if run_dir is not None and result.folder else []
+    return replace(result, status="failed", error=error, files=files, **fields)
+
+
+def files_left(run_dir: Path, folder: Path) -> list[str]:
+    """:func:`~kamlib.report.folders.job_files`, or none when they cannot be listed (a folder gone or unreadable)."""
+    try:
+        return job_files(run_dir, folder)
+    except Exception:  # noqa: BLE001 - the files of one job, not the run
+        return []
 
 
 def _stop(crew: Sequence[_Worker], wait_for: float = STOP_WAIT) -> None:
