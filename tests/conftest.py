@@ -1,9 +1,15 @@
-"""Shared fixtures: a tiny hand-checked dataset and one real report run per session."""
+"""Shared fixtures: a tiny hand-checked dataset, one real report run per session, and the
+published CDNOW summary."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import zipfile
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 # The tiny dataset (hand-checked numbers are in tests/test_overview.py):
@@ -70,3 +76,24 @@ def report_html():
         return (Path(result.run_dir) / result.jobs[0].html).read_text(encoding="utf-8")
 
     return read
+
+
+#: Where the published CDNOW summary comes from: the lifetimes wheel on PyPI (MIT).
+CDNOW_WHEEL = "lifetimes==0.11.3"
+CDNOW_MEMBER = "lifetimes/datasets/cdnow_customers_summary.csv"
+
+
+@pytest.fixture(scope="session")
+def cdnow_summary(tmp_path_factory) -> pd.DataFrame:
+    """The CDNOW RFM summary (frequency, recency, T in weeks; 2,357 customers), read from the
+    lifetimes wheel, downloaded from PyPI once per machine into the data cache."""
+    folder = Path(os.environ.get("KAM_CACHE") or Path.home() / ".cache" / "kam-workbook") / "test-downloads"
+    folder.mkdir(parents=True, exist_ok=True)
+    wheels = sorted(folder.glob("[Ll]ifetimes-0.11.3-*.whl"))
+    if not wheels:
+        command = [sys.executable, "-m", "pip", "download", CDNOW_WHEEL, "--no-deps", "--quiet", "-d", str(folder)]
+        done = subprocess.run(command, capture_output=True, text=True, check=False)
+        wheels = sorted(folder.glob("[Ll]ifetimes-0.11.3-*.whl"))
+        assert wheels, f"could not download {CDNOW_WHEEL} from PyPI for the CDNOW data: {done.stderr[-500:]}"
+    with zipfile.ZipFile(wheels[0]) as wheel, wheel.open(CDNOW_MEMBER) as handle:
+        return pd.read_csv(handle)[["frequency", "recency", "T"]]

@@ -2,8 +2,11 @@
 
 Reference values
 ----------------
-* ``tests/data/cdnow_summary.csv``: the CDNOW sample of 2,357 customers (39-week
-  calibration, weeks), see ``tests/data/cdnow_summary.md``.
+* The CDNOW sample of 2,357 customers (39-week calibration, times in weeks) as the
+  ``lifetimes`` 0.11.3 wheel on PyPI ships it (``lifetimes/datasets/cdnow_customers_summary.csv``,
+  MIT): downloaded once by the ``cdnow_summary`` fixture of tests/conftest.py, never
+  kept in the project. The data is Bruce Hardie's 1/10 sample of the customers who first
+  bought at the online music retailer CDNOW in the first quarter of 1997.
 * Fader, Hardie & Lee (2005a), "Counting your customers the easy way: an alternative to
   the Pareto/NBD model", *Marketing Science* 24(2), 275-284, report both models on this
   data set: Pareto/NBD r = 0.553, α = 10.578, s = 0.606, β = 11.669, LL = −9595.0;
@@ -33,7 +36,6 @@ scaled by sqrt(3,000 / 50,000).
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -45,7 +47,6 @@ import kamlib.churn as ch
 import kamlib.churn.paretonbd as pn
 from kamlib.errors import DataError
 
-CDNOW_CSV = Path(__file__).parent / "data" / "cdnow_summary.csv"
 PUBLISHED = ch.ParetoNBDParams(r=0.553, alpha=10.578, s=0.606, beta=11.669)
 BTYD = ch.ParetoNBDParams(r=0.5534, alpha=10.5802, s=0.6061, beta=11.6562)
 TRUE = ch.ParetoNBDParams(r=0.8, alpha=6.0, s=1.2, beta=20.0)
@@ -53,8 +54,8 @@ SD = {"r": 0.056, "alpha": 0.061, "s": 0.10, "beta": 0.17}
 
 
 @pytest.fixture(scope="module")
-def cdnow() -> pd.DataFrame:
-    return pd.read_csv(CDNOW_CSV)
+def cdnow(cdnow_summary: pd.DataFrame) -> pd.DataFrame:
+    return cdnow_summary
 
 
 @pytest.fixture(scope="module")
