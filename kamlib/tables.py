@@ -63,6 +63,21 @@ def _guarded(table: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _xml_text(value: Any) -> Any:
+    r"""*value* with the control characters an XLSX file cannot hold written as ``\\x07``.
+
+    Examples
+    --------
+    >>> _xml_text("bell\x07"), _xml_text(5)
+    ('bell\\x07', 5)
+    """
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    if not isinstance(value, str):
+        return value
+    return ILLEGAL_CHARACTERS_RE.sub(lambda m: f"\\x{ord(m.group()):02x}", value)
+
+
 def _keep_text(cell: Any) -> None:
     """Keep an openpyxl *cell* written from text a string cell, marked as quoted text when it
     begins like a formula (openpyxl reads text beginning with ``=`` as a formula)."""
@@ -97,7 +112,9 @@ def save_table(
     into a formula either). Numbers stay numbers
     in both files: ``-5`` as a number is written as ``-5``, the text ``"-5"`` as
     ``'-5`` in the CSV. A text cell holding a carriage return is quoted (the CSV then
-    ends its lines with CR LF), so that it cannot start a new row.
+    ends its lines with CR LF), so that it cannot start a new row. Control characters
+    an XLSX file cannot hold (``\x00``–``\x1f`` but tab and line ends) are written
+    there as their escape, ``\x07``; the CSV keeps them.
 
     Parameters
     ----------
@@ -162,6 +179,9 @@ def save_table(
         for column in sheet.columns:  # Excel has no time zones
             if isinstance(sheet[column].dtype, pd.DatetimeTZDtype):
                 sheet[column] = sheet[column].dt.tz_localize(None)
+            elif not pd.api.types.is_numeric_dtype(sheet[column]):
+                sheet[column] = sheet[column].map(_xml_text)
+        sheet.columns = [_xml_text(c) for c in sheet.columns]
         with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
             sheet.to_excel(writer, index=False, sheet_name=name[:31])
             worksheet = writer.sheets[name[:31]]

@@ -460,3 +460,14 @@ def test_figure_alt_text_and_run_index_are_escaped(tmp_path):
                            fanout={"region": HOSTILE[0]}, files=[HOSTILE[1]])
     index = _Markup(report.write_index(tmp_path, [job], seconds=1.0).read_text(encoding="utf-8"))
     assert index.runs_nothing() and HOSTILE[0] in index.text and HOSTILE[1] in index.text
+
+
+def test_save_table_writes_control_characters_as_escapes_in_xlsx(tmp_path):
+    """XML cannot hold a bell or a NUL: the XLSX shows the escape, the CSV keeps the text."""
+    from openpyxl import load_workbook
+
+    frame = pd.DataFrame({"note": ["ring\x07bell", "nul\x00"], "n": [1, 2]})
+    csv, xlsx = tables.save_table(frame, "notes", tmp_path)
+    cells = [row[0].value for row in load_workbook(xlsx).active.iter_rows(min_row=2)]
+    assert cells == ["ring\\x07bell", "nul\\x00"]
+    assert "ring\x07bell" in csv.read_text(encoding="utf-8-sig")
