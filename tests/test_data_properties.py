@@ -214,3 +214,43 @@ def test_exclude_counts_every_row(case: tuple, fmt: str) -> None:
         if any(counts[t] for t in counts):
             assert not ds.report.ok
             assert not kd.validate(scratch, cache=False).ok
+
+
+@st.composite
+def with_totals(draw: st.DrawFn) -> tuple[list[dict], list[dict | str]]:
+    """Valid orders, and the same rows with total rows inserted as exports write them.
+
+    A subtotal (小计, no date) after some rows, the running total so far; at the end a
+    grand total (合计 / Total) with or without a date.
+    """
+    orders = draw(datasets())["orders"]
+    rows: list[dict | str] = []
+    block = total = 0.0
+    for order in orders:
+        rows.append(order)
+        block, total = block + order["revenue"], total + order["revenue"]
+        if draw(st.booleans()):
+            rows.append({"order_id": "", "account_id": draw(st.sampled_from(["小计", "小 计", "Subtotal"])),
+                         "order_date": "", "revenue": round(block, 2)})
+            block = 0.0
+    label = draw(st.sampled_from(["合计", "总计", "Total", "Grand total", "合計"]))
+    rows.append({"order_id": "", "account_id": label, "order_date": draw(st.sampled_from(["", "2035-12-31"])),
+                 "revenue": round(total, 2)})
+    return orders, rows
+
+
+@SETTINGS
+@given(case=with_totals(), fmt=st.sampled_from(("csv-utf8", "csv-gb18030", "xlsx")))
+def test_total_rows_are_counted_never_loaded(case: tuple, fmt: str) -> None:
+    """Rows in the file == rows loaded + total rows left out; the records load unchanged."""
+    orders, rows = case
+    with _Scratch() as scratch:
+        write(scratch, {"orders": rows}, fmt)
+        ds = kd.load(scratch, cache=False)
+        loaded = ds.table("orders")
+        assert list(loaded["order_id"]) == [o["order_id"] for o in orders]
+        assert loaded["revenue"].tolist() == [o["revenue"] for o in orders]
+        totals = len(rows) - len(orders)
+        assert ds.excluded.groupby("reason")["rows"].sum().to_dict() == {"total_row": totals}
+        assert ds.report.tables["orders"] == (len(rows), len(orders))
+        assert ds.report.ok and [p.code for p in ds.report.notes] == ["total_row"]

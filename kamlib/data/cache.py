@@ -9,8 +9,8 @@ files map those files into memory read-only, without copying them, and query the
 through DuckDB as before.
 
 The key covers the kamlib version, the absolute path, each data file's name,
-size and modification time, and the aliases in force, so any change to the input
-or its mapping is a new entry. ``KAM_CACHE`` sets the folder (default
+size and modification time, and the aliases and reading settings in force, so any
+change to the input or to how it is read is a new entry. ``KAM_CACHE`` sets the folder (default
 ``~/.cache/kam-workbook``); ``load(..., cache=False)`` bypasses it.
 
 An entry is checked before it is served (:func:`usable`): each table file must have
@@ -44,7 +44,7 @@ from kamlib.data.build import Built
 from kamlib.data.parse import quote
 from kamlib.data.problems import Problem, ValidationReport
 
-FORMAT = 5
+FORMAT = 6  # 6: total rows, repeated headers, dates in their own time zone, finite numbers
 TABLE_SUFFIX = ".arrow"
 REPORT_FILE = "report.json"
 BATCH_ROWS = 1 << 17

@@ -14,11 +14,11 @@ import pandas as pd
 import pyarrow as pa
 
 from kamlib.data import cache, read
-from kamlib.data.aliases import Aliases, read_config
+from kamlib.data.aliases import Aliases, read_config, read_reading
 from kamlib.data.build import Built, build
 from kamlib.data.parse import quote
 from kamlib.data.problems import MAX_ROWS, Problem, ValidationReport, row_list, shown
-from kamlib.data.schema import TABLES
+from kamlib.data.schema import TABLES, Reading
 from kamlib.errors import ConfigError, DataError
 
 Progress = Callable[[str], None]
@@ -157,7 +157,12 @@ class Dataset:
 
     @property
     def excluded(self) -> pd.DataFrame:
-        """Rows the loader left out (``errors="exclude"``): table, source, reason, column, rows."""
+        """Rows the loader left out: table, source, reason, column, rows.
+
+        Rows with invalid cells (``errors="exclude"``), and rows that are not records
+        whatever *errors* is: total rows (reason ``total_row``) and a header repeated
+        further down (``repeated_header``).
+        """
         records = [
             {"table": n, "source": b.label, "reason": key.split(":", 1)[0],
              "column": key.split(":", 1)[1], "rows": count}
@@ -216,7 +221,7 @@ def sample_dir() -> Path:
     return cache
 
 
-def _sources(con: duckdb.DuckDBPyConnection, path: Path, aliases: Aliases, workdir: Path
+def _sources(con: duckdb.DuckDBPyConnection, path: Path, aliases: Aliases, workdir: Path, reading: Reading
              ) -> tuple[dict[str, read.Source], list[Problem]]:
     if path.is_file() and path.suffix.lower() in read.DUCKDB_SUFFIXES:
         found = [(s, s.label) for s in read.read_database(con, path)]
@@ -235,7 +240,7 @@ def _sources(con: duckdb.DuckDBPyConnection, path: Path, aliases: Aliases, workd
         ]
         for file in read.data_files(path):
             try:
-                found.append((read.read_file(con, file, workdir), file.name))
+                found.append((read.read_file(con, file, workdir, reading, aliases.table(file.stem)), file.name))
             except DataError as exc:
                 problems.append(Problem("error", exc.code, file.name, str(exc), column=exc.column, rows=exc.rows))
     else:
@@ -308,14 +313,14 @@ def _input_files(path: Path) -> list[Path]:
     return [path]
 
 
-def _build_all(con: duckdb.DuckDBPyConnection, path: Path, aliases: Aliases, label: str, progress: Progress
-               ) -> tuple[dict[str, Built], ValidationReport]:
+def _build_all(con: duckdb.DuckDBPyConnection, path: Path, aliases: Aliases, label: str, progress: Progress,
+               reading: Reading) -> tuple[dict[str, Built], ValidationReport]:
     built = {}
     with read.new_workdir() as workdir:
-        sources, problems = _sources(con, path, aliases, Path(workdir))
+        sources, problems = _sources(con, path, aliases, Path(workdir), reading)
         for name in (n for n in TABLES if n in sources):
             start = time.perf_counter()
-            built[name] = build(con, sources[name], TABLES[name], aliases)
+            built[name] = build(con, sources[name], TABLES[name], aliases, reading)
             rows = built[name].rows_in
             progress(f"{sources[name].label}: {rows:,} row{'' if rows == 1 else 's'} read and checked "
                      f"in {time.perf_counter() - start:.1f} s")
@@ -340,13 +345,14 @@ def _cached(folder: Path, label: str) -> Dataset:
     return Dataset(con, label, built, report)
 
 
-def _build_into(where: Path, folder: Path, aliases: Aliases, label: str, progress: Progress) -> None:
+def _build_into(where: Path, folder: Path, aliases: Aliases, label: str, progress: Progress, reading: Reading
+                ) -> None:
     staging = where.with_name(f"{where.name}.{os.getpid()}.partial")
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     try:
         with _connect() as con:
-            built, report = _build_all(con, folder, aliases, label, progress)
+            built, report = _build_all(con, folder, aliases, label, progress, reading)
             cache.write_tables(con, staging, list(built))
         cache.save(staging, built, report)
     except BaseException:
@@ -357,31 +363,33 @@ def _build_into(where: Path, folder: Path, aliases: Aliases, label: str, progres
 
 
 def _open(path: str | os.PathLike[str] | None, aliases: Mapping[str, Any] | None, use_cache: bool,
-          progress: Progress | None) -> Dataset:
+          progress: Progress | None, reading: Mapping[str, Any] | None = None) -> Dataset:
     progress = progress or _quiet
     folder = sample_dir() if path is None else Path(path).expanduser()
     if not folder.exists():
         raise DataError(f"{folder}: no such file or folder. Check the path (data=...), or pass None for the "
                         f"embedded sample.", source=str(folder), code="bad_path")
     config = read_config(folder) if folder.is_dir() else {}
+    rules = Reading.build(read_reading(folder) if folder.is_dir() else {}, reading)
     label = "embedded sample" if path is None else str(folder)
     if use_cache:
-        where = cache.entry(cache.key(folder, _input_files(folder), [config, aliases]))
+        where = cache.entry(cache.key(folder, _input_files(folder), [config, aliases, rules.key()]))
         try:
             cache.prune_partials()  # what killed loads left behind
             if not cache.usable(where, label):  # none yet (or only for other aliases), or damaged
-                _build_into(where, folder, Aliases.build(config, aliases), label, progress)
+                _build_into(where, folder, Aliases.build(config, aliases), label, progress, rules)
             return _cached(where, label)
         except OSError:
             pass  # the cache folder is not writable: build in memory instead
     con = _connect()
-    built, report = _build_all(con, folder, Aliases.build(config, aliases), label, progress)
+    built, report = _build_all(con, folder, Aliases.build(config, aliases), label, progress, rules)
     _views(con, built)
     return Dataset(con, label, built, report)
 
 
 def load(path: str | os.PathLike[str] | None = None, *, aliases: Mapping[str, Any] | None = None,
-         errors: str = "raise", cache: bool = True, progress: Progress | None = None) -> Dataset:
+         errors: str = "raise", cache: bool = True, progress: Progress | None = None,
+         reading: Mapping[str, Any] | None = None) -> Dataset:
     """Load a dataset: a folder of CSV / XLSX / Parquet files or a DuckDB database file.
 
     Parameters
@@ -400,6 +408,10 @@ def load(path: str | os.PathLike[str] | None = None, *, aliases: Mapping[str, An
         (see :mod:`kamlib.data.cache`); False parses and checks everything again.
     progress : callable, optional
         Called with one line of text per table read (e.g. ``print``); silent by default.
+    reading : mapping, optional
+        How files are read (``decimal``, ``encoding``, ``dates``, ``no_dates``,
+        ``total_labels``; see :class:`~kamlib.data.schema.Reading` and ``docs/data.md``),
+        over the ``reading`` section of the folder's ``kam.yml``.
 
     Returns
     -------
@@ -418,7 +430,7 @@ def load(path: str | os.PathLike[str] | None = None, *, aliases: Mapping[str, An
     """
     if errors not in ERRORS:
         raise ConfigError(f"errors must be one of 'raise', 'exclude', but {errors!r} was passed.")
-    ds = _open(path, aliases, cache, progress)
+    ds = _open(path, aliases, cache, progress, reading)
     blocking = [p for p in ds.report.errors if errors == "raise" or not p.count]
     if blocking:
         ds.close()
@@ -427,14 +439,15 @@ def load(path: str | os.PathLike[str] | None = None, *, aliases: Mapping[str, An
 
 
 def validate(path: str | os.PathLike[str] | None, *, aliases: Mapping[str, Any] | None = None,
-             cache: bool = True, progress: Progress | None = None) -> ValidationReport:
+             cache: bool = True, progress: Progress | None = None,
+             reading: Mapping[str, Any] | None = None) -> ValidationReport:
     """Check a dataset against the data contract and report every problem.
 
     Parameters
     ----------
     path : str or Path
         The data folder or DuckDB file (None: the embedded sample).
-    aliases, cache, progress
+    aliases, cache, progress, reading
         As for :func:`load`.
 
     Returns
@@ -449,7 +462,7 @@ def validate(path: str | os.PathLike[str] | None, *, aliases: Mapping[str, Any] 
     True
     """
     try:
-        ds = _open(path, aliases, cache, progress)
+        ds = _open(path, aliases, cache, progress, reading)
     except DataError as exc:
         return ValidationReport(str(path), [Problem("error", exc.code, exc.source or str(path), str(exc))])
     ds.close()

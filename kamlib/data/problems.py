@@ -18,9 +18,10 @@ class Problem:
 
     Attributes
     ----------
-    severity : {"error", "warning"}
+    severity : {"error", "warning", "note"}
         Errors stop :func:`kamlib.data.load` (unless rows are excluded); warnings
-        are reported and the data is used.
+        are reported and the data is used; notes say what the loader did on its own
+        (rows that are not records left out, "no date" values read as empty).
     code : str
         Machine-readable kind, e.g. ``missing_column``, ``bad_date``, ``negative``.
     source : str
@@ -114,6 +115,11 @@ class ValidationReport:
         return [p for p in self.problems if p.severity == "warning"]
 
     @property
+    def notes(self) -> list[Problem]:
+        """Problems of severity ``note``: what the loader did on its own, counted."""
+        return [p for p in self.problems if p.severity == "note"]
+
+    @property
     def ok(self) -> bool:
         """True when there are no errors."""
         return not self.errors
@@ -134,13 +140,15 @@ class ValidationReport:
         No problems found.
         """
         lines = [f"Checked {self.source}"]
-        lines += [f"  {name:<14} {n_in:>4,} rows" + (f" ({n_in - n_ok:,} unusable)" if n_ok != n_in else "")
+        lines += [f"  {name:<14} {n_in:>4,} rows" + (f" ({n_in - n_ok:,} left out)" if n_ok != n_in else "")
                   for name, (n_in, n_ok) in self.tables.items()]
         if not self.problems:
             return "\n".join([*lines, "No problems found."])
-        for p in sorted(self.problems, key=lambda p: p.severity != "error"):
+        order = {"error": 0, "warning": 1, "note": 2}
+        for p in sorted(self.problems, key=lambda p: order.get(p.severity, 1)):
             lines.append(f"{p.severity.upper()}: {p.message}")
-        lines.append(f"{len(self.errors)} error(s), {len(self.warnings)} warning(s).")
+        notes = f", {len(self.notes)} note(s)" if self.notes else ""
+        lines.append(f"{len(self.errors)} error(s), {len(self.warnings)} warning(s){notes}.")
         return "\n".join(lines)
 
     def raise_errors(self) -> None:

@@ -2,8 +2,11 @@
 
 A dataset is a folder of ``<table>.csv|.xlsx|.parquet`` files or a DuckDB database
 file. CSV text is read by DuckDB; its encoding (UTF-8, UTF-8 with BOM, GBK /
-GB18030) is detected from the bytes, and GB18030 text is transcoded to a temporary
-UTF-8 copy first. Excel sheets are read with openpyxl as text.
+GB18030, Big5) is detected from the bytes, and GB18030 or Big5 text is transcoded to
+a temporary UTF-8 copy first. The header line is found here, never left to DuckDB's
+sniffer: title and preamble lines above it (and Excel's ``sep=;`` line) are skipped
+and every row keeps the number the file gives it. Excel sheets are read with
+openpyxl cell by cell, as written. The rules are explained in ``docs/data.md``.
 """
 
 from __future__ import annotations
@@ -11,10 +14,13 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
+import io
 import math
 import re
 import tempfile
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -23,6 +29,7 @@ import pandas as pd
 
 from kamlib.data.aliases import normalise
 from kamlib.data.parse import literal, quote
+from kamlib.data.schema import TOTAL_LABELS, Reading
 from kamlib.errors import DataError
 
 CSV_SUFFIXES = (".csv", ".tsv")
@@ -31,8 +38,18 @@ PARQUET_SUFFIXES = (".parquet", ".pq")
 DUCKDB_SUFFIXES = (".duckdb", ".db", ".ddb")
 DATA_SUFFIXES = CSV_SUFFIXES + EXCEL_SUFFIXES + PARQUET_SUFFIXES
 SNIFF_BYTES = 1 << 16
+TAIL_BYTES = 1 << 12
 CHUNK_BYTES = 1 << 24
 SCAN_BYTES = 1 << 20
+DELIMITERS = (",", ";", "\t", "|")
+#: Records of the head of a file searched for the header line.
+HEADER_SEARCH = 50
+SAMPLE_ROWS = 2000
+BIG5_CODECS = ("cp950", "big5hkscs")
+_YEAR = re.compile(r"(19|20)\d\d")
+_TOTAL = re.compile(r"(?i)(" + "|".join(re.escape(w) for w in TOTAL_LABELS) + r"|合計|總計|小計|匯總)\s*([:：\s]|$)")
+_VALUE = re.compile(r"[-+]?[¥￥$€]?\s*\d[\d.,\s]*%?|\d{4}[-/.年]\d{1,2}([-/.月]\d{1,2}日?)?(\s.*)?"
+                    r"|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}|\d{1,2}:\d{2}(:\d{2})?")
 
 
 @dataclass
@@ -60,8 +77,20 @@ class Source:
     delim : str
         CSV field separator, taken from the header line.
     blank_lines : tuple of int
-        Line numbers of blank lines in a CSV file, which DuckDB skips; used to
-        turn record numbers back into the line numbers a spreadsheet shows.
+        Line numbers of blank lines below the header of a CSV file (or blank rows of
+        a sheet), which are not read; used to turn record numbers back into the line
+        numbers a spreadsheet shows.
+    skip : int
+        Lines above the header line of a CSV file (title, preamble, ``sep=;``).
+    sample : list of list of str
+        Data rows from the head and the tail of a CSV file, for the decimal mark.
+    zones : dict
+        ``{header: time zone}`` of Parquet timestamp columns that record one.
+    cells : dict
+        ``{header: column letter}`` of an Excel sheet, for cell addresses.
+    preamble : tuple of str
+        The title and preamble lines above the header (their cells joined by a
+        space): the same lines above a header further down belong to an appended export.
     """
 
     name: str
@@ -73,18 +102,27 @@ class Source:
     csv_path: Path | None = None
     delim: str = ","
     blank_lines: tuple[int, ...] = ()
+    skip: int = 0
+    sample: list[list[str]] | None = None
+    zones: dict[str, str] = field(default_factory=dict)
+    cells: dict[str, str] = field(default_factory=dict)
+    preamble: tuple[str, ...] = ()
 
 
-def detect_encoding(path: Path) -> str:
-    """Return ``"utf-8"`` or ``"gb18030"`` for a text file, from its bytes.
+def detect_encoding(path: Path, declared: str = "auto") -> str:
+    """Return ``"utf-8"``, ``"gb18030"`` or ``"big5"`` for a text file, from its bytes.
 
-    A UTF-8 byte-order mark or text that decodes as UTF-8 gives ``"utf-8"``; text
-    that decodes as GB18030 (a superset of GBK and GB2312) gives ``"gb18030"``.
+    A UTF-8 byte-order mark or text that decodes as UTF-8 gives ``"utf-8"``. Big5
+    (Taiwan, Hong Kong) text also decodes as GB18030, into rare characters: the first
+    64 KB are decoded both ways and Big5 is chosen when its characters are the more
+    common ones (see :func:`looks_big5`). Other text that decodes as GB18030 (a
+    superset of GBK and GB2312) gives ``"gb18030"``. *declared* (``reading:
+    {encoding: ...}`` in kam.yml) overrides the detection.
 
     Raises
     ------
     DataError
-        When the bytes are neither.
+        When the bytes are none of these.
 
     Examples
     --------
@@ -93,18 +131,74 @@ def detect_encoding(path: Path) -> str:
     >>> _ = p.write_bytes("客户编号\\n1\\n".encode("gbk"))
     >>> detect_encoding(p)
     'gb18030'
+    >>> _ = p.write_bytes("客戶編號,區域\\n1,臺北\\n".encode("cp950"))
+    >>> detect_encoding(p)
+    'big5'
     """
+    if declared == "utf-8" and not _decodes(path, "utf-8"):
+        raise _invalid(path, declared)
+    if declared != "auto":
+        return declared
     with path.open("rb") as fh:
-        has_nul = b"\x00" in fh.read(SNIFF_BYTES)
-    for encoding in ("utf-8", "gb18030"):
-        if not has_nul and _decodes(path, encoding):
-            return encoding
+        head = fh.read(SNIFF_BYTES)
+    has_nul = b"\x00" in head
+    if not has_nul and _decodes(path, "utf-8"):
+        return "utf-8"
+    if not has_nul and looks_big5(head):
+        return "big5"
+    if not has_nul and _decodes(path, "gb18030"):
+        return "gb18030"
     raise DataError(
-        f"{path.name}: cannot tell the text encoding (it is neither UTF-8 nor GBK/GB18030; UTF-16 is not read). "
-        "Save the file as 'CSV UTF-8' from Excel, or as .xlsx.",
+        f"{path.name}: cannot tell the text encoding (it is neither UTF-8 nor GBK/GB18030 nor Big5; UTF-16 is not "
+        "read). Save the file as 'CSV UTF-8' from Excel, or as .xlsx.",
         source=path.name,
         code="unknown_encoding",
     )
+
+
+def _common_share(text: str, common: Callable[[str], bool]) -> float:
+    """Share of the non-ASCII characters of *text* for which *common* holds (a byte that did not decode never does)."""
+    wide = [c for c in text if ord(c) > 0x7F and c != "\ufeff"]
+    return sum(map(common, wide)) / len(wide) if wide else 0.0
+
+
+def _common_gb(char: str) -> bool:
+    """A Chinese character of GB2312 (the 6,763 in everyday use) or CJK punctuation."""
+    if "\u3000" <= char <= "\u303f" or "\uff00" <= char <= "\uffef":
+        return True
+    try:
+        return "\u4e00" <= char <= "\u9fff" and len(char.encode("gb2312")) == 2
+    except UnicodeEncodeError:
+        return False
+
+
+def _common_big5(char: str) -> bool:
+    """A character of Big5's level 1 (the 5,401 common ones) or CJK punctuation."""
+    if "\u3000" <= char <= "\u303f" or "\uff00" <= char <= "\uffef":
+        return True
+    try:
+        return "\u4e00" <= char <= "\u9fff" and 0xA4 <= char.encode("cp950")[0] <= 0xC6
+    except UnicodeEncodeError:
+        return False
+
+
+def looks_big5(head: bytes) -> bool:
+    """Whether the bytes *head* (the start of a file that is not UTF-8) are Big5 rather than GBK.
+
+    Common Traditional characters in Big5 decode as GBK into rare characters, private-use
+    code points and kana (客戶 -> ``\\ue085め``); common Simplified characters in GBK
+    mostly do not decode as Big5 at all. So the text is decoded both ways, and Big5 wins
+    when a larger share of its characters are common ones (a file that then does not read
+    as Big5 throughout is refused, with the fix).
+
+    Examples
+    --------
+    >>> looks_big5("客戶編號,金額".encode("cp950")), looks_big5("客户编号,金额".encode("gbk"))
+    (True, False)
+    """
+    head = head[: head.rfind(b"\n") + 1] or head  # whole lines only
+    big5 = max(_common_share(head.decode(codec, errors="replace"), _common_big5) for codec in BIG5_CODECS)
+    return big5 > _common_share(head.decode("gb18030", errors="replace"), _common_gb)
 
 
 def _decodes(path: Path, encoding: str) -> bool:
@@ -125,12 +219,44 @@ def _decodes(path: Path, encoding: str) -> bool:
     return True
 
 
-def _transcode(path: Path, workdir: Path) -> Path:
+def _transcode(path: Path, workdir: Path, encoding: str = "gb18030") -> Path:
+    """A UTF-8 copy of *path* in *workdir* (Big5 through the first of :data:`BIG5_CODECS` that reads it).
+
+    Raises
+    ------
+    DataError
+        When the text is not valid in *encoding*, naming the first line that is not.
+    """
     target = workdir / f"{path.stem}.utf8.csv"
-    with path.open("r", encoding="gb18030", newline="") as src, target.open("w", encoding="utf-8", newline="") as dst:
-        while chunk := src.read(CHUNK_BYTES):
-            dst.write(chunk)
-    return target
+    for codec in BIG5_CODECS if encoding == "big5" else (encoding,):
+        decoder, done = codecs.getincrementaldecoder(codec)(errors="strict"), 0
+        try:
+            with path.open("rb") as src, target.open("w", encoding="utf-8", newline="") as dst:
+                while chunk := src.read(CHUNK_BYTES):
+                    done -= len(decoder.getstate()[0])  # bytes of a character still open are decoded again
+                    dst.write(decoder.decode(chunk))
+                    done += len(chunk) + len(decoder.getstate()[0])
+                dst.write(decoder.decode(b"", final=True))
+            return target
+        except UnicodeDecodeError as exc:
+            error = done + exc.start
+    raise _invalid(path, encoding, _line_at(path, error))
+
+
+def _line_at(path: Path, offset: int) -> int:
+    """The line number (1-based) of the byte at *offset*."""
+    with path.open("rb") as fh:
+        return fh.read(offset).count(b"\n") + 1
+
+
+def _invalid(path: Path, encoding: str, line: int | None = None) -> DataError:
+    name = {"big5": "Big5 (Traditional Chinese)", "gb18030": "GBK/GB18030", "utf-8": "UTF-8"}.get(encoding, encoding)
+    where = f" (line {line} holds bytes that are not)" if line is not None else ""
+    return DataError(
+        f"{path.name}: the text is not valid {name}{where}. Save the file as 'CSV UTF-8' from Excel (or WPS), or as "
+        f".xlsx; or set its encoding in kam.yml beside the data (reading: {{encoding: {{{path.stem}: ...}}}}).",
+        source=path.name, code="unknown_encoding",
+    )
 
 
 def _is_blank(path: Path) -> bool:
@@ -143,28 +269,24 @@ def _describe(con: duckdb.DuckDBPyConnection, relation: str) -> tuple[list[str],
     return [r[0] for r in rows], [r[1] for r in rows]
 
 
-def csv_relation(path: Path, types: dict[str, str] | None = None, delim: str = ",") -> str:
-    """SQL reading a UTF-8 CSV with a header row; *types* overrides column types.
+def csv_relation(path: Path, types: dict[str, str] | None = None, delim: str = ",", skip: int = 0) -> str:
+    """SQL reading a UTF-8 CSV whose header is line ``skip + 1``; *types* overrides column types.
 
-    Only ISO dates are left to DuckDB's type sniffing; every other date form is
-    read as text and parsed by the contract's rules (so 03/05/2024 is never
-    guessed day-first).
+    The header line is always given (``skip``), so DuckDB's sniffer never chooses
+    where the table starts. Only ISO dates are left to DuckDB's type sniffing; every
+    other date form is read as text and parsed by the contract's rules (so 03/05/2024
+    is never guessed day-first).
 
     Examples
     --------
-    >>> csv_relation(Path("orders.csv"), {"revenue": "DOUBLE"})[:60]
-    "read_csv('orders.csv', header = true, delim = ',', quote = '"
+    >>> csv_relation(Path("orders.csv"), {"revenue": "DOUBLE"}, skip=2)[:59]
+    "read_csv('orders.csv', header = true, skip = 2, delim = ','"
     """
-    sql = (f"read_csv({literal(str(path))}, header = true, delim = {literal(delim)}, quote = '\"', "
+    sql = (f"read_csv({literal(str(path))}, header = true, skip = {skip}, delim = {literal(delim)}, quote = '\"', "
            f"escape = '\"', dateformat = '%Y-%m-%d', timestampformat = '%Y-%m-%d %H:%M:%S', sample_size = 20480")
     if types:
         sql += ", types = {" + ", ".join(f"{literal(k)}: {literal(v)}" for k, v in types.items()) + "}"
     return sql + ")"
-
-
-def _header_line(path: Path) -> str:
-    with path.open(encoding="utf-8-sig", newline="") as fh:
-        return fh.readline()
 
 
 def delimiter(header: str) -> str:
@@ -175,16 +297,146 @@ def delimiter(header: str) -> str:
     >>> delimiter("客户编号;金额"), delimiter("a,b"), delimiter("a\tb")
     (';', ',', '\t')
     """
-    return max((",", ";", "\t", "|"), key=header.count)
+    return max(DELIMITERS, key=header.count)
 
 
-def _headers(header: str, delim: str) -> list[str]:
-    return next(csv.reader([header], delimiter=delim), [])
+@dataclass
+class Layout:
+    """Where the table of a CSV file is: its separator, header line and a sample of rows.
+
+    Attributes
+    ----------
+    delim : str
+        Field separator.
+    header_line : int
+        Line number of the header (1 unless title, preamble or ``sep=`` lines come first).
+    headers : list of str
+        The header's fields.
+    sample : list of list of str
+        Data rows from the first 64 KB and the last 4 KB of the file.
+    preamble : tuple of str
+        The non-blank lines above the header (cells joined by a space).
+    """
+
+    delim: str
+    header_line: int
+    headers: list[str]
+    sample: list[list[str]]
+    preamble: tuple[str, ...] = ()
+
+
+def _records(text: str, delim: str) -> list[tuple[int, list[str]]]:
+    """``(first line, fields)`` of each non-blank record of *text*."""
+    reader = csv.reader(io.StringIO(text), delimiter=delim)
+    out, line = [], 1
+    try:
+        for record in reader:
+            if any(f.strip() for f in record):
+                out.append((line, record))
+            line = reader.line_num + 1
+    except csv.Error:  # an open quote at the end of the sample
+        pass
+    return out
+
+
+def _width(records: list[tuple[int, list[str]]]) -> tuple[int, int]:
+    """The most common number of fields among *records* and how many have it (the wider on a tie)."""
+    counts = Counter(len(fields) for _, fields in records)
+    width, n = max(counts.items(), key=lambda kv: (kv[1], kv[0]), default=(0, 0))
+    return width, n
+
+
+def _pick_delimiter(text: str) -> str:
+    """The separator that splits the most records into the same number (at least two) of fields."""
+    scores = {}
+    for delim in DELIMITERS:
+        width, n = _width(_records(text, delim))
+        scores[delim] = (n if width >= 2 else 0, width)
+    best = max(DELIMITERS, key=lambda d: scores[d])  # max keeps the first of equals: ',' before ';'
+    return best if scores[best][0] else delimiter(text.split("\n", 1)[0])
+
+
+def _named(fields: list[str]) -> int:
+    return sum(bool(f.strip()) for f in fields)
+
+
+def _value_like(fields: list[str]) -> bool:
+    """Whether a record holds a number or a date (a year alone, such as a header 2024, does not count)."""
+    return any(_VALUE.fullmatch(f.strip()) and not _YEAR.fullmatch(f.strip()) for f in fields if f.strip())
+
+
+def find_header(records: list[tuple[int, list[str]]]) -> tuple[int, list[str]]:
+    """The header record among the first records of a file: ``(line, fields)``.
+
+    The header is the first record that names more than half of the columns (the
+    usual number of fields) and holds no number or date; title lines (one cell),
+    preamble lines (``导出时间: 2024-06-30``) and metadata pairs come before it. When
+    no record qualifies (a header of years, or no header), the first record that
+    names more than half of the columns is taken, as a spreadsheet would.
+
+    Examples
+    --------
+    >>> rows = [(1, ["订单明细", "", ""]), (2, ["导出时间", "2024-06-30", ""]), (4, ["客户编号", "下单日期", "金额"]),
+    ...         (5, ["A01", "2024-03-05", "100"])]
+    >>> find_header(rows)
+    (4, ['客户编号', '下单日期', '金额'])
+    """
+    head = records[:HEADER_SEARCH]
+    width, _ = _width(head[1:] or head)
+    wide = [(line, fields) for line, fields in head if _named(fields) * 2 > width]
+    return next(((line, f) for line, f in wide if not _value_like(f)), wide[0] if wide else head[0])
+
+
+def _read_text(path: Path, start: int, size: int) -> str:
+    with path.open("rb") as fh:
+        fh.seek(start)
+        data = fh.read(size)
+    return data.decode("utf-8", errors="replace").lstrip("\ufeff")
+
+
+def sniff_layout(path: Path) -> Layout:
+    r"""Find the separator, the header line and a sample of rows of a UTF-8 CSV file.
+
+    Only the first 64 KB and the last 4 KB are read. An Excel ``sep=;`` first line
+    sets the separator; otherwise it is the one that splits the most lines into the
+    same number of fields (see :func:`find_header` for the header).
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "x.csv"
+    >>> _ = p.write_text("sep=;\n订单明细\n\n客户编号;金额\nA01;12,5\nA02;3,25\n", encoding="utf-8")
+    >>> layout = sniff_layout(p)
+    >>> layout.delim, layout.header_line, layout.headers, layout.sample
+    (';', 4, ['客户编号', '金额'], [['A01', '12,5'], ['A02', '3,25']])
+    """
+    size = path.stat().st_size
+    text = _read_text(path, 0, SNIFF_BYTES)
+    if size > SNIFF_BYTES:
+        text = text[: text.rfind("\n") + 1] or text
+    first = re.match(r"(?i)sep=(.)[ \t]*\r?(\n|$)", text)
+    body = text[first.end():] if first else text
+    delim = first.group(1) if first else _pick_delimiter(body)
+    records = _records(body, delim)
+    if not records:
+        return Layout(delim, 1, [], [])
+    line, headers = find_header(records)
+    offset = 1 if first else 0
+    sample = [fields for at, fields in records if at > line][:SAMPLE_ROWS]
+    if size > SNIFF_BYTES:
+        tail = _read_text(path, max(SNIFF_BYTES, size - TAIL_BYTES), TAIL_BYTES)
+        sample += [fields for _, fields in _records(tail[tail.find("\n") + 1:], delim)]
+    preamble = tuple(_joined(fields) for at, fields in records if at < line)
+    return Layout(delim, line + offset, headers, [f for f in sample if len(f) == len(headers)], preamble)
+
+
+def _joined(fields: list[str]) -> str:
+    return " ".join(f.strip() for f in fields if f.strip())
 
 
 def _repeated(headers: list[str]) -> list[str]:
     seen: set[str] = set()
-    return [h for h in headers if normalise(h) in seen or seen.add(normalise(h))]
+    return [h for h in headers if h.strip() and (normalise(h) in seen or seen.add(normalise(h)))]
 
 
 def _has_pair(data: bytes, pair: bytes) -> bool:
@@ -216,8 +468,8 @@ def _has_blank_lines(path: Path) -> bool:
     return False
 
 
-def blank_lines(path: Path, delim: str) -> tuple[int, ...]:
-    r"""Line numbers (1-based) of the blank lines of a CSV file.
+def blank_lines(path: Path, delim: str, after: int = 0) -> tuple[int, ...]:
+    r"""Line numbers (1-based) of the blank lines of a CSV file below line *after* (the header).
 
     Examples
     --------
@@ -231,7 +483,7 @@ def blank_lines(path: Path, delim: str) -> tuple[int, ...]:
         return ()
     with path.open(encoding="utf-8-sig", newline="") as fh:
         reader = csv.reader(fh, delimiter=delim)
-        return tuple(reader.line_num for record in reader if not record)
+        return tuple(n for n in (reader.line_num for record in reader if not record) if n > after)
 
 
 def file_rows(rows: tuple[int, ...] | list[int], blanks: tuple[int, ...]) -> tuple[int, ...]:
@@ -250,7 +502,22 @@ def file_rows(rows: tuple[int, ...] | list[int], blanks: tuple[int, ...]) -> tup
     return tuple(out)
 
 
-def ragged_rows(path: Path, delim: str, limit: int = 5) -> list[tuple[int, int]]:
+def _csv_lines(path: Path, delim: str, header_line: int) -> Iterator[tuple[int, list[str], list[str]]]:
+    """``(line, fields)`` of the records below the header line (blank ones skipped), and the header."""
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        reader = csv.reader(fh, delimiter=delim)
+        header: list[str] = []
+        for record in reader:
+            if reader.line_num < header_line:
+                continue
+            if not header:
+                header = record
+                continue
+            if record:
+                yield reader.line_num, record, header
+
+
+def ragged_rows(path: Path, delim: str, limit: int = 5, header_line: int = 1) -> list[tuple[int, int]]:
     r"""Rows whose number of fields differs from the header's: ``[(row, fields)]``.
 
     Examples
@@ -262,23 +529,68 @@ def ragged_rows(path: Path, delim: str, limit: int = 5) -> list[tuple[int, int]]
     [(3, 3)]
     """
     found: list[tuple[int, int]] = []
-    with path.open(encoding="utf-8-sig", newline="") as fh:
-        reader = csv.reader(fh, delimiter=delim)
-        width = len(next(reader, []))
-        for record in reader:
-            if record and len(record) != width:
-                found.append((reader.line_num, len(record)))
-                if len(found) == limit:
-                    break
+    for line, record, header in _csv_lines(path, delim, header_line):
+        if len(record) != len(header):
+            found.append((line, len(record)))
+            if len(found) == limit:
+                break
     return found
 
 
-def unreadable_csv(path: Path, label: str, delim: str, exc: BaseException) -> DataError:
-    """The error for a CSV file DuckDB cannot split, naming the rows that break the shape."""
-    bad = ragged_rows(path, delim)
+def _header_like(fields: list[str]) -> bool:
+    return _named(fields) * 2 > len(fields) and not _value_like(fields)
+
+
+def header_difference(first: list[str], second: list[str]) -> str:
+    """What differs between two header rows, in words.
+
+    Examples
+    --------
+    >>> header_difference(["客户编号", "金额"], ["客户编号", "金额", "备注"])
+    "it adds column '备注'"
+    >>> header_difference(["a", "b"], ["b", "a"])
+    'the columns are in another order'
+    """
+    names, other = [normalise(h) for h in first], [normalise(h) for h in second]
+    added = [h for h, n in zip(second, other) if n not in names]
+    missing = [h for h, n in zip(first, names) if n not in other]
+    parts = ([f"it adds column{'s' if len(added) > 1 else ''} {', '.join(map(repr, added))}"] if added else []) + (
+        [f"it lacks column{'s' if len(missing) > 1 else ''} {', '.join(map(repr, missing))}"] if missing else [])
+    return " and ".join(parts) or "the columns are in another order"
+
+
+def second_header(label: str, row: int, first: list[str], second: list[str], first_line: int = 1) -> DataError:
+    """The error for a file that holds a second table (another export appended) with other columns."""
+    return DataError(
+        f"{label}: row {row} is a second header ({', '.join(s for s in second if s)}): another export appended "
+        f"below the first one (header on row {first_line}), but {header_difference(first, second)}, so its rows "
+        f"cannot be read under the first header. Keep one export per file, or give both parts the same columns in "
+        f"the same order.",
+        source=label, column=None, rows=[row], code="second_header",
+    )
+
+
+def unreadable_csv(path: Path, label: str, delim: str, exc: BaseException, header_line: int = 1) -> DataError:
+    """The error for a CSV file DuckDB cannot split, naming the rows that break the shape.
+
+    A row that breaks the shape and looks like a header is another export appended
+    below the first: the error says so and what differs between the two headers.
+    """
+    bad = ragged_rows(path, delim, header_line=header_line)
     if bad:
+        records = {line: (record, header) for line, record, header in _csv_lines(path, delim, header_line)
+                   if line in {r for r, _ in bad}}
+        for row, _ in bad:
+            record, header = records[row]
+            if _named(record) > 1 and _header_like(record):
+                return second_header(label, row, header, record, header_line)
         where = ", ".join(f"row {r}: {n} fields" for r, n in bad)
         what = f"some rows do not have as many fields as the header ({where})"
+        totals = [(r, _joined(records[r][0])) for r, _ in bad if _TOTAL.match(_joined(records[r][0]))]
+        if totals:
+            row, text = totals[0]
+            what += (f"; row {row} ({text!r}) looks like a total row: delete it (total rows with as many fields as "
+                     f"the header are left out on their own)")
     else:
         what = f"it cannot be read as CSV ({_first_line(exc, path)})"
     return DataError(
@@ -288,8 +600,9 @@ def unreadable_csv(path: Path, label: str, delim: str, exc: BaseException) -> Da
     )
 
 
-def read_csv(con: duckdb.DuckDBPyConnection, path: Path, workdir: Path) -> Source:
-    """Describe a CSV file as a :class:`Source` (encoding detected, types sniffed).
+def read_csv(con: duckdb.DuckDBPyConnection, path: Path, workdir: Path, reading: Reading | None = None,
+             table: str | None = None) -> Source:
+    """Describe a CSV file as a :class:`Source` (encoding detected, header line found, types sniffed).
 
     Raises
     ------
@@ -297,22 +610,26 @@ def read_csv(con: duckdb.DuckDBPyConnection, path: Path, workdir: Path) -> Sourc
         For an empty file, an undetectable encoding or text DuckDB cannot split
         into columns.
     """
+    reading = reading or Reading()
     if _is_blank(path):
         raise DataError(
             f"{path.name}: the file is empty. Export the table again with its header row, or remove the file.",
             source=path.name,
             code="empty_file",
         )
-    readable = path if detect_encoding(path) == "utf-8" else _transcode(path, workdir)
-    header = _header_line(readable)
-    delim = delimiter(header)
-    repeated_headers(_headers(header, delim), path.name)
-    relation = csv_relation(readable, delim=delim)
+    encoding = detect_encoding(path, reading.encoding_for(path.stem, table or path.stem))
+    readable = path if encoding == "utf-8" else _transcode(path, workdir, encoding)
+    layout = sniff_layout(readable)
+    repeated_headers(layout.headers, path.name)
+    skip = layout.header_line - 1
+    relation = csv_relation(readable, delim=layout.delim, skip=skip)
     try:
         headers, types = _describe(con, relation)
     except duckdb.Error as exc:
-        raise unreadable_csv(readable, path.name, delim, exc) from None
-    return Source(path.stem, path.name, relation, headers, types, 1, readable, delim, blank_lines(readable, delim))
+        raise unreadable_csv(readable, path.name, layout.delim, exc, layout.header_line) from None
+    return Source(path.stem, path.name, relation, headers, types, layout.header_line, readable, layout.delim,
+                  blank_lines(readable, layout.delim, layout.header_line), skip, layout.sample,
+                  preamble=layout.preamble)
 
 
 def repeated_headers(headers: list[str], label: str) -> None:
@@ -344,8 +661,42 @@ def _cell_text(value: object) -> str | None:
     return str(value)
 
 
+def _sheet(path: Path) -> list[list[str | None]]:
+    """The cells of the first sheet as text, as written: ``NA`` stays ``NA``, an error cell is its code (``#N/A``)."""
+    import openpyxl
+
+    book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        return [[_cell_text(cell.value) for cell in row] for row in book.worksheets[0].iter_rows()]
+    finally:
+        book.close()
+
+
+def _trimmed(row: list[str]) -> list[str]:
+    """A sheet row without the empty cells at its end (a sheet's width is often wider than its table)."""
+    while row and not row[-1]:
+        row = row[:-1]
+    return row
+
+
+def _letter(index: int) -> str:
+    """Spreadsheet column letter of a 0-based column index (0 -> A, 26 -> AA)."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
 def read_excel(con: duckdb.DuckDBPyConnection, path: Path) -> Source:
     """Read the first sheet of an Excel workbook as text and register it in *con*.
+
+    Every cell is read as written: text stays text (``NA``, ``None``, ``NULL`` are
+    values, not gaps), numbers and dates are written out, and an error cell keeps its
+    code (``#N/A``, ``#REF!`` …) so that the checks report it with its cell address.
+    Title rows above the header are skipped (see :func:`find_header`) and blank rows
+    are left out but counted back into the row numbers.
 
     Raises
     ------
@@ -360,7 +711,7 @@ def read_excel(con: duckdb.DuckDBPyConnection, path: Path) -> Source:
             code="unreadable_excel",
         )
     try:
-        sheet = pd.read_excel(path, sheet_name=0, dtype=object, engine="openpyxl", header=None)
+        cells = _sheet(path)
     except Exception as exc:  # noqa: BLE001 - openpyxl raises many unrelated types for a broken file
         raise DataError(
             f"{path.name}: cannot be opened as an Excel workbook ({type(exc).__name__}). "
@@ -368,25 +719,51 @@ def read_excel(con: duckdb.DuckDBPyConnection, path: Path) -> Source:
             source=path.name,
             code="unreadable_excel",
         ) from None
-    if sheet.empty:
+    records = [(n, _trimmed([c or "" for c in row])) for n, row in enumerate(cells, 1) if any(row)]
+    if not records:
         raise DataError(
             f"{path.name}: the first sheet is empty. Put the table (header row first) on the first sheet.",
             source=path.name,
             code="empty_file",
         )
-    headers = [str(c) for c in sheet.iloc[0]]
+    header_row, names = find_header(records)
+    data = [(n, row) for n, row in records if n > header_row]
+    used = [i for i in range(max(len(row) for _, row in records))
+            if (i < len(names) and names[i].strip()) or any(i < len(row) and row[i] for _, row in data)]
+    headers = [names[i].strip() if i < len(names) and names[i].strip() else f"column {_letter(i)}" for i in used]
     repeated_headers(headers, path.name)
-    frame = sheet.iloc[1:]
-    text = pd.DataFrame({f"c{i}": [_cell_text(v) for v in frame.iloc[:, i]] for i in range(len(headers))}, dtype=object)
+    columns = {f"c{i}": [row[i] if i < len(row) and row[i] != "" else None for _, row in data] for i in used}
+    import pyarrow as pa
+
     view = f"_xlsx_{abs(hash(str(path)))}"
-    con.register(view, text)
-    select = ", ".join(f"CAST(c{i} AS VARCHAR) AS {quote(h)}" for i, h in enumerate(headers))
+    con.register(view, pa.table({k: pa.array(v, pa.string()) for k, v in columns.items()}))
+    select = ", ".join(f"c{i} AS {quote(h)}" for i, h in zip(used, headers))
     relation = f"(SELECT {select} FROM {view})"
-    return Source(path.stem, path.name, relation, headers, ["VARCHAR"] * len(headers), 1)
+    present = {n for n, _ in data}
+    blanks = tuple(n for n in range(header_row + 1, data[-1][0] if data else header_row) if n not in present)
+    return Source(path.stem, path.name, relation, headers, ["VARCHAR"] * len(headers), header_row,
+                  blank_lines=blanks, cells={h: _letter(i) for i, h in zip(used, headers)},
+                  preamble=tuple(_joined(row) for n, row in records if n < header_row))
+
+
+def _zones(path: Path) -> dict[str, str]:
+    """``{column: time zone}`` of the timestamp columns of a Parquet file that record their zone."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        schema = pq.read_schema(path)
+    except Exception:  # noqa: BLE001 - DuckDB reports an unreadable file
+        return {}
+    return {f.name: f.type.tz for f in schema if pa.types.is_timestamp(f.type) and f.type.tz}
 
 
 def read_parquet(con: duckdb.DuckDBPyConnection, path: Path) -> Source:
-    """Describe a Parquet file as a :class:`Source` (types as stored)."""
+    """Describe a Parquet file as a :class:`Source` (types as stored).
+
+    A timestamp with a time zone gives the date in its own zone (as recorded in the
+    file; UTC when it records none), never the computer's.
+    """
     relation = f"read_parquet({literal(str(path))})"
     try:
         headers, types = _describe(con, relation)
@@ -396,7 +773,16 @@ def read_parquet(con: duckdb.DuckDBPyConnection, path: Path) -> Source:
             source=path.name,
             code="unreadable",
         ) from None
-    return Source(path.stem, path.name, relation, headers, types, 0)
+    zones = _zones(path) if "TIMESTAMP WITH TIME ZONE" in types else {}
+    known = {r[0] for r in con.execute("SELECT name FROM pg_timezone_names()").fetchall()} if zones else set()
+    for column, zone in zones.items():
+        if zone not in known and not re.fullmatch(r"[+-]\d{2}:?\d{2}", zone):
+            raise DataError(
+                f"{path.name}: column {column!r} holds timestamps in the time zone {zone!r}, which is not known, so "
+                f"their dates cannot be told. Write the file again with a zone such as Asia/Shanghai, or in UTC.",
+                source=path.name, column=column, code="unknown_time_zone",
+            )
+    return Source(path.stem, path.name, relation, headers, types, 0, zones=zones)
 
 
 def read_database(con: duckdb.DuckDBPyConnection, path: Path) -> list[Source]:
@@ -438,14 +824,15 @@ def other_files(folder: Path) -> list[Path]:
     )
 
 
-def read_file(con: duckdb.DuckDBPyConnection, path: Path, workdir: Path) -> Source:
-    """Dispatch on the file suffix."""
+def read_file(con: duckdb.DuckDBPyConnection, path: Path, workdir: Path, reading: Reading | None = None,
+              table: str | None = None) -> Source:
+    """Dispatch on the file suffix (*table*: the contract table the file is for, for per-table settings)."""
     suffix = path.suffix.lower()
     if suffix in EXCEL_SUFFIXES:
         return read_excel(con, path)
     if suffix in PARQUET_SUFFIXES:
         return read_parquet(con, path)
-    return read_csv(con, path, workdir)
+    return read_csv(con, path, workdir, reading, table)
 
 
 def new_workdir() -> tempfile.TemporaryDirectory:

@@ -8,8 +8,10 @@ kind      accepted values
 ========  ==============================================================
 id        any non-empty text (kept as text; ``007`` stays ``007``)
 text      any text
-date      ``2024-03-05``, ``2024/3/5``, ``2024年3月5日``, Excel serial dates
-number    a decimal number (``1,234.5`` and ``¥1234`` accepted)
+date      ``2024-03-05``, ``2024/3/5``, ``2024年3月5日``, Excel serial dates, within
+          :data:`DATE_RANGE`
+number    a finite decimal number (``1,234.5``, ``¥1234``; ``1.234,5`` in a file
+          written with a decimal comma)
 count     a whole number
 level     a whole number 0–4 (see ``docs/classification.md``)
 bool      true/false, yes/no, y/n, 1/0, 是/否, 有/无
@@ -17,11 +19,37 @@ enum      one of a fixed set of values (aliases such as 赢单 → won accepted)
 ========  ==============================================================
 
 Columns not in the contract are kept as text.
+
+How files are read (decimal mark, encoding, the plausible range of dates, "no date"
+values, total rows) is set by :class:`Reading`; its defaults are the constants below
+and ``docs/data.md`` explains each rule.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
+
+from kamlib.errors import ConfigError
+
+#: Earliest and latest plausible date: a date outside is an error naming its rows.
+DATE_RANGE = ("1990-01-01", "2100-12-31")
+#: The widest plausible range a setting may give (what pandas' datetime64[ns] holds).
+DATE_LIMITS = ("1678-01-01", "2261-12-31")
+#: Values CRM systems write for "no date": read as empty and counted in the notes.
+NO_DATES = ("9999-12-31", "1900-01-01", "0000-00-00")
+#: Labels of total rows (compared ignoring case, spaces and a trailing colon).
+TOTAL_LABELS = ("合计", "总计", "小计", "汇总", "总和", "共计", "total", "totals", "grand total", "subtotal",
+                "sub-total", "sum")
+#: Decimal mark of CSV numbers: "auto" (detected per file), "." or ",".
+DECIMAL = "auto"
+#: Text encoding of CSV files: "auto" (detected per file), "utf-8", "gb18030" or "big5".
+ENCODING = "auto"
+DECIMALS = ("auto", ".", ",")
+ENCODINGS = ("auto", "utf-8", "gb18030", "big5")
+READING_KEYS = ("decimal", "encoding", "dates", "no_dates", "total_labels")
 
 
 @dataclass(frozen=True)
@@ -268,3 +296,124 @@ TABLES: dict[str, Table] = {
         ),
     ]
 }
+
+
+def _iso(value: object, what: str) -> str:
+    text = value.isoformat() if isinstance(value, dt.date) else str(value).strip()
+    try:
+        dt.date.fromisoformat(text)
+    except ValueError:
+        raise ConfigError(f"reading: {what} must be a date written as 2024-03-05, not {value!r}.") from None
+    return text
+
+
+def _per_file(value: object, allowed: tuple[str, ...], key: str) -> str | dict[str, str]:
+    """One setting for every file, or ``{file or table: setting}``."""
+    values = value if isinstance(value, Mapping) else {"": value}
+    for name, setting in values.items():
+        if str(setting).lower() not in allowed:
+            raise ConfigError(f"reading: {key} {setting!r}{f' for {name!r}' if name else ''} is not one of "
+                              f"{', '.join(repr(a) for a in allowed)}.")
+    if isinstance(value, Mapping):
+        return {str(k): str(v).lower() for k, v in value.items()}
+    return str(value).lower()
+
+
+@dataclass(frozen=True)
+class Reading:
+    """How files are read: the rules of ``docs/data.md`` with their settings.
+
+    Set in the ``reading`` section of ``kam.yml`` beside the data, or passed to
+    :func:`kamlib.data.load` as ``reading={...}`` (which wins).
+
+    Attributes
+    ----------
+    decimal : str or dict
+        Decimal mark of CSV numbers, ``"auto"``, ``"."`` or ``","``; or
+        ``{file or table: mark}``.
+    encoding : str or dict
+        Encoding of CSV files, ``"auto"``, ``"utf-8"``, ``"gb18030"`` or ``"big5"``;
+        or ``{file or table: encoding}``.
+    dates : tuple of str
+        Earliest and latest plausible date (ISO).
+    no_dates : tuple of str
+        Values that mean "no date" (read as empty, counted in the notes).
+    total_labels : tuple of str
+        Labels that mark a total row.
+
+    Examples
+    --------
+    >>> r = Reading.build({"decimal": {"orders": ","}, "dates": ["1980-01-01", "2100-12-31"]})
+    >>> r.decimal_for("订单", "orders"), r.decimal_for("accounts"), r.dates
+    (',', 'auto', ('1980-01-01', '2100-12-31'))
+    """
+
+    decimal: str | dict[str, str] = DECIMAL
+    encoding: str | dict[str, str] = ENCODING
+    dates: tuple[str, str] = DATE_RANGE
+    no_dates: tuple[str, ...] = NO_DATES
+    total_labels: tuple[str, ...] = TOTAL_LABELS
+
+    @classmethod
+    def build(cls, *layers: Mapping[str, Any] | None) -> Reading:
+        """Settings from ``kam.yml`` and the caller (later layers win), checked.
+
+        Raises
+        ------
+        ConfigError
+            For an unknown key or a value that is not allowed.
+        """
+        settings: dict[str, Any] = {}
+        for layer in layers:
+            if not layer:
+                continue
+            if not isinstance(layer, Mapping):
+                raise ConfigError(f"reading: expected a mapping with keys {', '.join(READING_KEYS)}, not {layer!r}.")
+            unknown = sorted(set(map(str, layer)) - set(READING_KEYS))
+            if unknown:
+                raise ConfigError(f"reading: unknown setting(s) {unknown}; allowed: {', '.join(READING_KEYS)}.")
+            settings.update(layer)
+        out: dict[str, Any] = {}
+        if "decimal" in settings:
+            out["decimal"] = _per_file(settings["decimal"], DECIMALS, "decimal")
+        if "encoding" in settings:
+            out["encoding"] = _per_file(settings["encoding"], ENCODINGS, "encoding")
+        if "dates" in settings:
+            dates = settings["dates"]
+            if not isinstance(dates, (list, tuple)) or len(dates) != 2:
+                raise ConfigError(f"reading: dates must be [earliest, latest], such as [1990-01-01, 2100-12-31], "
+                                  f"not {dates!r}.")
+            low, high = (_iso(d, "dates") for d in dates)
+            if low < DATE_LIMITS[0] or high > DATE_LIMITS[1]:
+                raise ConfigError(f"reading: dates [{low}, {high}] must lie between {DATE_LIMITS[0]} and "
+                                  f"{DATE_LIMITS[1]} (the dates a table of dates can hold).")
+            if low > high:
+                raise ConfigError(f"reading: dates [{low}, {high}]: the earliest date comes after the latest.")
+            out["dates"] = (low, high)
+        if "no_dates" in settings:
+            out["no_dates"] = tuple(str(v.isoformat() if isinstance(v, dt.date) else v).strip()
+                                    for v in settings["no_dates"] or ())
+        if "total_labels" in settings:
+            out["total_labels"] = tuple(str(v).strip() for v in settings["total_labels"] or () if str(v).strip())
+        return cls(**out)
+
+    def decimal_for(self, *names: str) -> str:
+        """The decimal mark set for the first of *names* (file stem, table) that has one."""
+        return _setting(self.decimal, names)
+
+    def encoding_for(self, *names: str) -> str:
+        """The encoding set for the first of *names* (file stem, table) that has one."""
+        return _setting(self.encoding, names)
+
+    def key(self) -> list[Any]:
+        """The settings as plain data (for the cache key)."""
+        return [self.decimal, self.encoding, list(self.dates), list(self.no_dates), list(self.total_labels)]
+
+
+def _setting(value: str | dict[str, str], names: tuple[str, ...]) -> str:
+    if isinstance(value, str):
+        return value
+    for name in names:
+        if name in value:
+            return value[name]
+    return "auto"

@@ -337,6 +337,92 @@ def several_problems(d: Path) -> None:
          "account_id,order_date,revenue\nA01,someday,1\nA01,2024-03-05,-2\nA02,2024-03-05,-3\nZ9,2024-03-05,4\n")
 
 
+# ------------------------------------------------------------- real exports: bad
+# Exports as CRM systems and Excel write them, which used to load wrong values silently.
+
+
+@case
+def appended_more_columns(d: Path) -> None:
+    # A second export appended below the first, with one more column (备注): its header is row 4.
+    text(d / "orders.csv",
+         "客户编号,下单日期,金额\nA01,2024-03-05,100\nA02,2024-03-06,200\n"
+         "客户编号,下单日期,金额,备注\nA03,2024-04-01,300,补单\nA04,2024-04-02,400,\n")
+
+
+@case
+def appended_other_order(d: Path) -> None:
+    # A second export appended below the first, its columns in another order: header on row 4.
+    text(d / "orders.csv",
+         "客户编号,下单日期,金额\nA01,2024-03-05,100\nA02,2024-03-06,200\n"
+         "客户编号,金额,下单日期\nA03,300,2024-04-01\n")
+
+
+@case
+def total_label_not_total(d: Path) -> None:
+    # Row 4 says 合计 in the account column, with a date, but 999 is not the sum of the rows above (300).
+    text(d / "orders.csv", "客户编号,下单日期,金额\nA01,2024-03-05,100\nA02,2024-03-06,200\n合计,2024-03-31,999\n")
+
+
+@case
+def xlsx_error_cells(d: Path) -> None:
+    # Excel error cells: #DIV/0! in 金额 (D4), #N/A in 产品编号 (E6); the product NA is a value.
+    xlsx(d / "orders.xlsx", [
+        ["订单号", "客户编号", "下单日期", "金额", "产品编号"],
+        ["001", "A01", dt.datetime(2024, 3, 5), 100, "NA"],
+        ["002", "A02", dt.datetime(2024, 3, 6), 200, "P2"],
+        ["003", "A03", dt.datetime(2024, 3, 7), "#DIV/0!", "NA"],
+        ["004", "A04", dt.datetime(2024, 3, 8), 400, "P2"],
+        ["005", "A05", dt.datetime(2024, 3, 9), 500, "#N/A"],
+    ])
+
+
+@case
+def nonfinite_numbers(d: Path) -> None:
+    # NaN (row 3), inf (row 4), -inf (row 5) and 1e400 (row 6) are not amounts.
+    text(d / "orders.csv",
+         "account_id,order_date,revenue\nA01,2024-03-05,100\nA02,2024-03-05,NaN\nA03,2024-03-05,inf\n"
+         "A04,2024-03-05,-inf\nA05,2024-03-05,1e400\n")
+
+
+@case
+def nonfinite_parquet(d: Path) -> None:
+    # A float column as stored: NaN on row 2, an infinity on row 3 (database rows count from 1).
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    pq.write_table(pa.table({"account_id": ["A01", "A02", "A03"],
+                             "order_date": pa.array([dt.date(2024, 3, 5)] * 3),
+                             "revenue": pa.array([100.0, float("nan"), float("inf")])}), d / "orders.parquet")
+
+
+@case
+def ambiguous_decimal(d: Path) -> None:
+    # Semicolons (a decimal-comma country's CSV), and only numbers such as 1,234: 1234 or 1.234?
+    text(d / "orders.csv", "客户编号;下单日期;金额\nA01;2024-03-05;1,234\nA02;2024-03-06;2,500\n")
+
+
+@case
+def date_out_of_range(d: Path) -> None:
+    # Two-digit year 25/3/5 (row 3), 202403 and 1234567 read as Excel date numbers (rows 4, 5), 2454 (row 6).
+    text(d / "orders.csv",
+         "account_id,order_date,revenue\nA01,2024-03-05,1\nA02,25/3/5,1\nA03,202403,1\nA04,1234567,1\n"
+         "A05,2454-01-01,1\n")
+
+
+@case
+def no_date_required(d: Path) -> None:
+    # "No date" values in a required date column: 9999-12-31 (row 3) and 0000-00-00 (row 4).
+    text(d / "orders.csv",
+         "account_id,order_date,revenue\nA01,2024-03-05,1\nA02,9999-12-31,1\nA03,0000-00-00,1\n")
+
+
+@case
+def big5_broken(d: Path) -> None:
+    # Big5 text, then a four-byte GB18030 character that Big5 does not have.
+    data = "客戶編號,客戶名稱\nA01,台灣積體電路\n".encode("cp950") + b"A02,\x81\x30\x81\x30\n"
+    (d / "accounts.csv").write_bytes(data)
+
+
 # ---------------------------------------------------------------------- good corpus
 # Expected values are in tests/test_data_load.py.
 
@@ -411,10 +497,75 @@ def good_duckdb(d: Path) -> None:
                     "revenue, quantity FROM o")
 
 
+def good_totals(d: Path) -> None:
+    """Total rows: subtotals after each account and a grand total with a date (orders), 合计 and Total rows."""
+    text(d / "orders.csv",
+         "客户编号,下单日期,金额\nA01,2024-03-05,100\nA01,2024-03-06,200\n小计,,300\n"
+         "A02,2024-03-07,50.5\n小计,,50.5\n合计,2024-03-31,350.5\n")
+    text(d / "accounts.csv", "客户编号,客户名称,潜力\nA01,华为,100\nA02,联想,200\n合计,,300\n")
+    text(d / "market.csv", "region,market_size,our_sales\n华东,1000,100\n华南,500,50\nTotal:,1500,150\n")
+
+
+def good_appended(d: Path) -> None:
+    """Two exports appended, each with a title line (Excel pads it with separators) and the same header."""
+    text(d / "orders.csv",
+         "订单明细,,\n客户编号,下单日期,金额\nA01,2024-03-05,100\nA02,2024-03-06,200\n"
+         "订单明细,,\n客户编号,下单日期,金额\nA03,2024-04-01,300\n", "utf-8-sig", newline="\r\n")
+
+
+def good_preamble(d: Path) -> None:
+    """Excel's sep=; line, a title and a blank line above the header; decimal commas."""
+    text(d / "orders.csv",
+         "sep=;\n订单明细\n\n客户编号;下单日期;金额\n"
+         "A01;2024-03-05;1.234,50\nA02;2024-03-06;12,5\nA03;2024-03-07;0,99\nA04;2024-03-08;1.000\n")
+
+
+def good_xlsx_cells(d: Path) -> None:
+    """A title row, NA / None / NULL / n/a / nan written as text, and a blank row (row 5)."""
+    xlsx(d / "accounts.xlsx", [
+        ["客户名单"],
+        ["客户编号", "客户名称", "区域"],
+        ["A01", "North Star", "NA"],
+        ["A02", "None", "EU"],
+        [],
+        ["A03", "NULL", "NA"],
+        ["A04", "nan", "n/a"],
+    ])
+
+
+def good_no_date(d: Path) -> None:
+    """"No date" values in an optional date column: 9999-12-31, 1900-01-01, 0000-00-00."""
+    text(d / "opportunities.csv",
+         "商机编号,状态,关闭日期\nP1,won,9999-12-31\nP2,lost,1900-01-01\nP3,open,0000-00-00\nP4,won,2024-05-01\n"
+         "P5,open,\n")
+
+
+def good_big5(d: Path) -> None:
+    """A Taiwan export in Big5 with Traditional headers (客戶編號, 訂單日期, 金額)."""
+    text(d / "accounts.csv", "客戶編號,客戶名稱,區域\nA01,台灣積體電路製造,臺北\nA02,鴻海精密工業,新北\nA03,聯發科技,新竹\n",
+         "cp950", newline="\r\n")
+    text(d / "orders.csv", "訂單編號,客戶編號,訂單日期,金額\n001,A01,2024/3/5,1200\n002,A03,2024/3/6,800\n",
+         "cp950", newline="\r\n")
+
+
+def good_parquet_tz(d: Path) -> None:
+    """Timestamps with their zone (Asia/Shanghai): 01:30 and 23:30 on 5 March there."""
+    stamps = pd.to_datetime(["2024-03-05 01:30", "2024-03-05 23:30"]).tz_localize("Asia/Shanghai")
+    pd.DataFrame({"account_id": ["A01", "A02"], "order_date": stamps, "revenue": [100.0, 200.0]}).to_parquet(
+        d / "orders.parquet", index=False)
+
+
 GOOD: dict[str, Callable[[Path], None]] = {
     "zh_exports": good_zh_exports,
     "parquet": good_parquet,
     "duckdb": good_duckdb,
+    "totals": good_totals,
+    "appended": good_appended,
+    "preamble": good_preamble,
+    "xlsx_cells": good_xlsx_cells,
+    "no_date": good_no_date,
+    "big5": good_big5,
+    "parquet_tz": good_parquet_tz,
 }
 
 
