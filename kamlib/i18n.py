@@ -6,8 +6,35 @@ English snake_case names; only what a reader sees is translated.
 
 Keys are plain column names (``revenue``) or dotted ``group.value`` pairs for
 category values (``status.won``, ``sector.logistics``) and headings
-(``title.data_overview``). Figures read aloud follow one style: :func:`format_money`
-(K / M / B in English, 万 / 亿 in Chinese) and :func:`format_month`.
+(``title.data_overview``). A ``header.<column>`` key, where there is one, is the
+column's table header and axis label in place of its plain label (the header says
+the unit: ``header.our_sales`` 我方销售额, money, where 销量 would be units).
+
+One formatting layer
+--------------------
+Tables (:func:`kamlib.tables.styled`), sentences (the wings' ``readings``) and chart
+axes (:mod:`kamlib.plots`) show figures through the same functions, so a number reads
+the same wherever it appears:
+
+======================  ==========================================  =====================
+what                    function                                    shown as
+======================  ==========================================  =====================
+number                  :func:`format_number`                       ``1,234,568``, ``0.28``
+count                   :func:`format_count`                        ``3,723`` (never ``20.00``)
+percentage              :func:`format_percent`                      ``38%``, ``38.8%`` (never ``-0.0%``)
+money (read aloud)      :func:`format_money`                        ``12.3M`` / ``1,234.6万``
+days                    :func:`format_days`                         ``37``, ``35.5``
+month                   :func:`format_month`                        ``2025-01`` / ``2025年1月``
+date                    :func:`format_date`                         ``2025-06-30``
+yes / no                :func:`format_bool`                         ``Yes`` / ``是``
+list of names           :func:`join`                                ``a, b`` / ``a、b``
+======================  ==========================================  =====================
+
+Days are whole numbers of days, and their medians and means are shown with one
+decimal only when they are not whole (``35.5``, ``37``): a half day of a median is
+real, and rounding it away would make a sentence disagree with its table. A negative
+figure that rounds to zero is shown as zero. Missing values are ``–``. Only the shown
+text changes: the tables saved next to a report keep their numbers.
 """
 
 from __future__ import annotations
@@ -119,7 +146,7 @@ def header(columns: Iterable[str], lang: str = "en") -> list[str]:
     ['客户编号', '销售额', 'my_column']
     """
     check_lang(lang)
-    return [t(c, lang) if has(c) else c for c in columns]
+    return [t(f"header.{c}", lang) if has(f"header.{c}") else t(c, lang) if has(c) else c for c in columns]
 
 
 def translate_frame(
@@ -151,11 +178,99 @@ def translate_frame(
     return out
 
 
-def format_money(value: float, lang: str = "en") -> str:
+def _missing(value: object) -> bool:
+    """Whether *value* is a missing figure: None, NaN, NaT or ``pd.NA``."""
+    import pandas as pd
+
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):  # not one value
+        return False
+
+
+def _no_negative_zero(text: str) -> str:
+    """``-0.0%`` → ``0.0%``: a negative figure that rounds to zero is shown as zero."""
+    return text[1:] if text.startswith("-") and not any(c in "123456789" for c in text) else text
+
+
+def format_number(value: float, lang: str = "en", decimals: int = 0, *, significant: int | None = None) -> str:
+    """A number with thousands separators and *decimals* decimals (``–`` when missing).
+
+    *significant* digits instead of *decimals*: a fitted parameter (``13,800``, ``2.77``,
+    ``0.5``), never in scientific notation.
+
+    Examples
+    --------
+    >>> format_number(1234567.8), format_number(0.2849, "zh", 2), format_number(-0.001, decimals=2)
+    ('1,234,568', '0.28', '0.00')
+    >>> [format_number(x, significant=3) for x in (13_812.4, 2.7712, 0.5, 3.27e6, 0.0000123)]
+    ['13,800', '2.77', '0.5', '3,270,000', '0.0000123']
+    """
+    check_lang(lang)
+    if _missing(value):
+        return "–"
+    value = float(value)
+    if significant is not None and value != 0 and math.isfinite(value):
+        magnitude = math.floor(math.log10(abs(value)))
+        value = round(value, significant - 1 - magnitude)
+        decimals = max(0, significant - 1 - magnitude)
+        text = f"{value:,.{decimals}f}"
+        return _no_negative_zero(text.rstrip("0").rstrip(".") if "." in text else text)
+    return _no_negative_zero(f"{value:,.{decimals}f}")
+
+
+def format_count(value: float, lang: str = "en") -> str:
+    """A count: a whole number with thousands separators, never ``20.00``.
+
+    Examples
+    --------
+    >>> format_count(23570), format_count(20.0, "zh"), format_count(None)
+    ('23,570', '20', '–')
+    """
+    return format_number(value, lang, 0)
+
+
+def format_percent(value: float, lang: str = "en", decimals: int | None = 0) -> str:
+    """A share 0–1 as a percentage: ``38%`` (*decimals* 0), ``38.8%`` (1).
+
+    *decimals* None keeps a digit for small shares: whole percent from 10 % up, one
+    decimal below (``15%``, ``0.5%``). A negative share that rounds to zero is ``0%``.
+
+    Examples
+    --------
+    >>> format_percent(0.3849), format_percent(0.3849, "zh", 1), format_percent(-0.0004, decimals=1)
+    ('38%', '38.5%', '0.0%')
+    >>> format_percent(0.005, decimals=None), format_percent(0.15, decimals=None), format_percent(float("nan"))
+    ('0.5%', '15%', '–')
+    """
+    check_lang(lang)
+    if _missing(value):
+        return "–"
+    value = float(value)
+    if decimals is None:
+        decimals = 0 if abs(value) >= 0.1 else 1
+    return _no_negative_zero(f"{value:.{decimals}%}")
+
+
+def format_days(value: float, lang: str = "en") -> str:
+    """A number of days: whole days as ``37``, a median or mean between two days as ``35.5``.
+
+    Examples
+    --------
+    >>> format_days(37.0), format_days(35.5, "zh"), format_days(42.349), format_days(1234.0)
+    ('37', '35.5', '42.3', '1,234')
+    """
+    if _missing(value):
+        return "–"
+    value = float(value)
+    return format_number(value, lang, 0 if round(value, 1) == round(value) else 1)
+
+
+def format_money(value: float, lang: str = "en", *, trim: bool = False) -> str:
     """A revenue figure as a reader says it, with the units of :func:`kamlib.plots.money_axis`.
 
     English uses K / M / B (thousands, millions, billions); Chinese uses 万 (10⁴) and
-    亿 (10⁸).
+    亿 (10⁸). *trim* drops decimals that are zero (``1M``, ``50万``: band edges).
 
     Examples
     --------
@@ -163,36 +278,147 @@ def format_money(value: float, lang: str = "en") -> str:
     ('12.3M', '1,234.6万')
     >>> format_money(980, "en"), format_money(3.2e8, "zh")
     ('980', '3.20亿')
+    >>> format_money(5e5, "zh", trim=True), format_money(1e6, "en", trim=True), format_money(-0.2)
+    ('50万', '1M', '0')
     """
     check_lang(lang)
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if _missing(value):
         return "–"
     size = abs(value)
     if lang == "zh":
-        if size >= 1e8:
-            return f"{value / 1e8:,.2f}亿"
-        if size >= 1e4:
-            return f"{value / 1e4:,.1f}万"
-        return f"{value:,.0f}"
-    if size >= 1e9:
-        return f"{value / 1e9:,.2f}B"
-    if size >= 1e6:
-        return f"{value / 1e6:,.1f}M"
-    if size >= 1e4:
-        return f"{value / 1e3:,.0f}K"
-    return f"{value:,.0f}"
+        units = ((1e8, 2, "亿"), (1e4, 1, "万"))
+    else:
+        units = ((1e9, 2, "B"), (1e6, 1, "M"), (1e4, 0, "K"))
+    scale, decimals, suffix = next(((s, d, u) for s, d, u in units if size >= s), (1.0, 0, ""))
+    if suffix == "K":
+        scale = 1e3
+    number = f"{value / scale:,.{decimals}f}"
+    if trim and "." in number:
+        number = number.rstrip("0").rstrip(".")
+    return _no_negative_zero(number) + suffix
 
 
-def format_month(month: pd.Timestamp, lang: str = "en") -> str:
-    """``Jun 2025`` / ``2025年6月``.
+def format_month(month: object, lang: str = "en") -> str:
+    """A month: ``2025-06`` / ``2025年6月``, in tables and sentences alike.
 
     Examples
     --------
     >>> import pandas as pd
-    >>> format_month(pd.Timestamp("2025-06-01"), "zh")
-    '2025年6月'
+    >>> format_month(pd.Timestamp("2025-06-01"), "zh"), format_month("2025-06-01", "en")
+    ('2025年6月', '2025-06')
     """
     import pandas as pd
 
+    check_lang(lang)
+    if _missing(month):
+        return "–"
     month = pd.Timestamp(month)
-    return f"{month.year}年{month.month}月" if lang == "zh" else month.strftime("%b %Y")
+    return f"{month.year}年{month.month}月" if lang == "zh" else f"{month.year}-{month.month:02d}"
+
+
+def format_date(day: object, lang: str = "en") -> str:
+    """A day: ``2025-06-30`` in both languages (``–`` when missing).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> format_date(pd.Timestamp("2025-06-30 00:00"), "zh"), format_date(pd.NaT)
+    ('2025-06-30', '–')
+    """
+    import pandas as pd
+
+    check_lang(lang)
+    return "–" if _missing(day) else f"{pd.Timestamp(day):%Y-%m-%d}"
+
+
+def format_bool(value: object, lang: str = "en") -> str:
+    """A yes/no value as a word of *lang*: ``Yes`` / ``No``, ``是`` / ``否``.
+
+    Examples
+    --------
+    >>> format_bool(True, "zh"), format_bool(False, "en"), format_bool(None)
+    ('是', 'No', '–')
+    """
+    return "–" if _missing(value) else t("bool.yes" if value else "bool.no", lang)
+
+
+def join(items: Iterable[object], lang: str = "en", *, clauses: bool = False, sentences: bool = False) -> str:
+    """Names as one list in *lang*: ``a, b`` / ``a、b``; *clauses* (phrases with commas
+    of their own) as ``a; b`` / ``a；b``; whole *sentences* one after the other
+    (``A. B.`` / ``甲。乙。``).
+
+    Examples
+    --------
+    >>> join(["价格", "品牌"], "zh"), join(["Price", "Brand"]), join(["x: 1, 2", "y"], "zh", clauses=True)
+    ('价格、品牌', 'Price, Brand', 'x: 1, 2；y')
+    >>> join(["查明原因。", "保持联系。"], "zh", sentences=True), join(["Call.", "Visit."], sentences=True)
+    ('查明原因。保持联系。', 'Call. Visit.')
+    """
+    return separator(lang, clauses=clauses, sentences=sentences).join(map(str, items))
+
+
+def separator(lang: str = "en", *, clauses: bool = False, sentences: bool = False) -> str:
+    """What :func:`join` puts between two items in *lang*.
+
+    Examples
+    --------
+    >>> separator("zh"), separator("zh", clauses=True), separator("en", clauses=True), separator("zh", sentences=True)
+    ('、', '；', '; ', '')
+    """
+    check_lang(lang)
+    zh = lang == "zh"
+    return ("" if zh else " ") if sentences else ("；" if zh else "; ") if clauses else ("、" if zh else ", ")
+
+
+def describe_missing(what: str, lang: str = "en") -> str:
+    """What a section lacks, labelled for a reader: ``opportunities.loss_reason`` →
+    ``Opportunities: Loss reason`` / ``商机表：战败原因``.
+
+    *what* is as :func:`kamlib.sections.needs` and the wings' ``needs`` write it: a table
+    (``leads``), columns of a table (``accounts.potential, accounts.capability`` or
+    ``factors (kind, category)``), several tables separated by ``; ``, alternatives by
+    `` / ``. Names without a label stay as written.
+
+    Examples
+    --------
+    >>> describe_missing("accounts.potential, accounts.capability", "zh")
+    '客户表：潜力、能力'
+    >>> describe_missing("accounts.purchase_level / accounts.relationship_stage", "en")
+    'Accounts: Current purchase (X) or Accounts: Relationship stage'
+    >>> describe_missing("factors (kind)", "zh"), describe_missing("leads", "zh")
+    ('环境因素表：类型', '线索')
+    >>> describe_missing("orders (product_id); accounts (sector)", "zh")
+    '订单表：产品编号；客户表：行业'
+    """
+    import re
+
+    check_lang(lang)
+
+    def table_label(name: str) -> str:
+        return t(f"table.{name}", lang) if has(f"table.{name}") else name
+
+    def columns_of(part: str) -> list[tuple[str, str | None]]:
+        grouped = re.fullmatch(r"(\w+) \((.+)\)", part.strip())
+        if grouped:
+            return [(grouped[1], c.strip()) for c in grouped[2].split(",")]
+        return [(p.strip().split(".", 1)[0], p.strip().split(".", 1)[1] if "." in p else None) for p in part.split(",")]
+
+    def one(alternative: str) -> str:
+        tables: dict[str, list[str]] = {}
+        for name, column in [pair for part in alternative.split("; ") for pair in columns_of(part)]:
+            tables.setdefault(name, []).extend(header([column], lang) if column else [])
+        return join([t("text.column_of", lang, table=table_label(name), column=join(columns, lang)) if columns
+                     else table_label(name) for name, columns in tables.items()], lang, clauses=True)
+
+    return t("text.or", lang).join(one(alternative) for alternative in what.split(" / "))
+
+
+def needs_note(what: str, lang: str = "en") -> str:
+    """The line a skipped section shows: it needs *what* (:func:`describe_missing`), which the data lacks.
+
+    Examples
+    --------
+    >>> needs_note("opportunities.loss_reason", "zh")
+    '本节需要商机表：战败原因，数据中没有，已跳过。'
+    """
+    return t("text.needs_data", lang, what=describe_missing(what, lang))

@@ -551,10 +551,10 @@ def plot_bar(
     value_axis.set_label_text(column_label(y, lang))
     category_axis.grid(False)
     if pd.api.types.is_integer_dtype(data[y]):
-        from matplotlib.ticker import MaxNLocator, StrMethodFormatter
+        from matplotlib.ticker import FuncFormatter, MaxNLocator
 
         value_axis.set_major_locator(MaxNLocator(nbins="auto", integer=True))
-        value_axis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))  # counts: 17,500
+        value_axis.set_major_formatter(FuncFormatter(lambda v, _: i18n.format_count(v, lang)))  # counts: 17,500
     if not horizontal and (len(order) > 6 or max(map(len, order), default=0) > 10):
         for label in ax.get_xticklabels():  # steeper when crowded, each label ending at its bar
             label.set(rotation=45 if len(order) > 10 else 30, horizontalalignment="right", rotation_mode="anchor")
@@ -653,16 +653,16 @@ def plot_line(
 
 
 def percent_axis(ax: Axes, axis: str = "y") -> Axes:
-    """Show shares 0–1 on one axis as ``40%``.
+    """Show shares 0–1 on one axis as ``40%`` (:func:`kamlib.i18n.format_percent`, as sentences say them).
 
     Examples
     --------
     >>> import matplotlib.pyplot as plt
     >>> ax = percent_axis(plt.subplots()[1])
-    >>> ax.yaxis.get_major_formatter()(0.4, 0)
-    '40%'
+    >>> ax.yaxis.get_major_formatter()(0.4, 0), ax.yaxis.get_major_formatter()(-1e-9, 0)
+    ('40%', '0%')
     """
-    from matplotlib.ticker import PercentFormatter
+    from matplotlib.ticker import FuncFormatter
 
-    (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(PercentFormatter(1.0, decimals=0))
+    (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(FuncFormatter(lambda v, _: i18n.format_percent(v)))
     return ax

@@ -5,7 +5,7 @@ lists the parameters a report ran with."""
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -195,8 +195,74 @@ def save_table(
     return written
 
 
+#: Columns of shares 0–1 that are not named ``share``, ``*_share``, ``*_rate``, ``*_pct`` or ``*_growth``.
+PERCENT_COLUMNS = frozenset({"ci_low", "ci_high", "probability", "p_alive", "predicted", "observed"})
+#: Columns named like shares that are not shares (our sales ÷ the leader's: 0.39, 1.69).
+RATIO_COLUMNS = frozenset({"relative_share"})
+
+
 def _is_percent(column: str) -> bool:
-    return column == "share" or column.endswith(("_share", "_rate", "_pct"))
+    """Whether the column *column* holds shares 0–1, shown as percentages.
+
+    Examples
+    --------
+    >>> [_is_percent(c) for c in ("share", "win_rate", "ci_low", "market_growth", "relative_share", "revenue")]
+    [True, True, True, True, False, False]
+    """
+    if column in RATIO_COLUMNS:
+        return False
+    return column in ("share", "growth") or column in PERCENT_COLUMNS or column.endswith(
+        ("_share", "_rate", "_pct", "_growth"))
+
+
+def _is_days(column: str) -> bool:
+    return column == "days" or column.endswith("_days") or column.startswith("days_")
+
+
+def _is_month(column: str) -> bool:
+    return column == "month" or column.endswith("_month")
+
+
+def _holds_bools(column: pd.Series) -> bool:
+    """Whether *column* holds yes/no values only (a bool column, or bools and gaps)."""
+    import pandas as pd
+
+    if pd.api.types.is_bool_dtype(column):
+        return True
+    known = column.dropna()
+    return column.dtype == object and len(known) > 0 and all(isinstance(v, bool) for v in known)
+
+
+def _formatter(name: str, column: pd.Series, lang: str) -> Callable[[Any], str] | None:
+    """How a reader sees the values of *column* (named *name* in the data), None = as text.
+
+    See :func:`styled`; every figure goes through the formats of :mod:`kamlib.i18n`.
+    """
+    import functools
+
+    import numpy as np
+    import pandas as pd
+
+    if _holds_bools(column):
+        return functools.partial(i18n.format_bool, lang=lang)
+    if pd.api.types.is_datetime64_any_dtype(column):
+        return functools.partial(i18n.format_month if _is_month(name) else i18n.format_date, lang=lang)
+    if not pd.api.types.is_numeric_dtype(column):
+        return None
+    if name == "year" or name.endswith("_year"):
+        return lambda v: f"{int(v)}"
+    if _is_percent(name):
+        return functools.partial(i18n.format_percent, lang=lang, decimals=1)
+    if _is_days(name):
+        return functools.partial(i18n.format_days, lang=lang)
+    finite = column.to_numpy(dtype="float64", na_value=np.nan)
+    finite = finite[np.isfinite(finite)]
+    if pd.api.types.is_integer_dtype(column) or np.array_equal(finite, np.round(finite)):
+        return functools.partial(i18n.format_count, lang=lang)  # counts, levels, whole amounts
+    if not len(finite) or np.abs(finite).max() < 100:
+        return functools.partial(i18n.format_number, lang=lang, decimals=2)
+    # amounts: no decimals; a small fraction among them (a share target of 0.23 beside 850,000,000) keeps two
+    return lambda v: i18n.format_number(v, lang, 2 if abs(v) < 100 and v != round(v) else 0)
 
 
 def styled(
@@ -204,9 +270,23 @@ def styled(
 ) -> Styler:
     """A table formatted for readers: labels in *lang*, numbers with separators.
 
-    Shares (``share``, ``*_share``, ``*_rate``) as percentages, whole numbers with
-    thousands separators, amounts without decimals (two decimals below 100), dates
-    as ``2025-06-30``, missing values as ``–``; no index.
+    Every figure is shown through the formats of :mod:`kamlib.i18n`:
+
+    - shares (``share``, ``*_share``, ``*_rate``, ``*_pct``, ``*_growth`` and
+      :data:`PERCENT_COLUMNS` such as ``ci_low`` or ``probability``) as percentages
+      with one decimal, ``38.8%`` (never ``-0.0%``);
+    - days (``*_days``) as :func:`~kamlib.i18n.format_days` says: ``37``, ``35.5``;
+    - whole numbers — counts (``accounts``, ``orders``, ``won`` …), levels, whole
+      amounts — with thousands separators and no decimals, also when the column is
+      of floats (``20``, not ``20.00``); other numbers with two decimals, amounts
+      (a column reaching 100) without, but for a fraction below 100 among them; years
+      as ``2025``;
+    - yes/no values as ``Yes`` / ``No`` (``是`` / ``否``);
+    - months (``month``, ``*_month``) as ``2025-01`` / ``2025年1月``, other dates as
+      ``2025-06-30``;
+    - missing values as ``–``; no index.
+
+    Only the shown text changes: the frame keeps its values.
 
     Every text cell, index label and header is HTML-escaped (``<script>`` in an
     account name shows as that text and runs nothing); numbers are formatted as
@@ -245,21 +325,10 @@ def styled(
     i18n.check_lang(lang)
     shown = _translate(df, lang, values)
     formats: dict[str, Any] = {}
-    for original, label in zip(df.columns, shown.columns):
-        column = shown[label]
-        if pd.api.types.is_bool_dtype(column):
-            continue
-        if pd.api.types.is_datetime64_any_dtype(column):
-            formats[label] = lambda v: "–" if pd.isna(v) else f"{v:%Y-%m-%d}"
-        elif pd.api.types.is_integer_dtype(column):
-            formats[label] = "{:,}"
-        elif pd.api.types.is_float_dtype(column):
-            if _is_percent(str(original)):
-                formats[label] = "{:.1%}"
-            elif column.abs().max() >= 100:
-                formats[label] = "{:,.0f}"
-            else:
-                formats[label] = "{:,.2f}"
+    for i, original in enumerate(df.columns):
+        shape = _formatter(str(original), shown.iloc[:, i], lang)
+        if shape is not None:
+            formats[shown.columns[i]] = shape
     numeric = [
         label
         for label in shown.columns
@@ -295,14 +364,19 @@ def parameter_summary(**params: Any) -> pd.DataFrame:
     -------
     DataFrame
         Columns ``parameter, value`` (both text), in the order given. Secrets are
-        shown as ``***`` (see :func:`kamlib.masking.mask_secret`); ``None`` is shown as ``None``.
+        shown as ``***`` (see :func:`kamlib.masking.mask_secret`); ``None`` (not set) is
+        shown as ``None``, or as ``无`` when the report's ``lang`` parameter is ``zh``.
 
     Examples
     --------
     >>> parameter_summary(data="mysql://kam:pw@db/crm", lang="zh", token="abc")["value"].tolist()
     ['mysql://kam:***@db/crm', 'zh', '***']
+    >>> parameter_summary(data=None, lang="zh")["value"].tolist()
+    ['无', 'zh']
     """
     import pandas as pd
 
-    rows = [(str(name), str(mask_secret(name, value))) for name, value in params.items()]
+    lang = params.get("lang") if params.get("lang") in i18n.LANGS else "en"
+    none = i18n.t("parameter.none", lang)
+    rows = [(str(name), none if value is None else str(mask_secret(name, value))) for name, value in params.items()]
     return pd.DataFrame(rows, columns=["parameter", "value"], dtype=object)

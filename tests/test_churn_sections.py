@@ -7,8 +7,10 @@ import pandas as pd
 import pytest
 
 import kamlib.data
+from kamlib import i18n
 from kamlib.churn import plots, readings, sections
 from kamlib.classify import scope
+from kamlib.i18n import format_count, format_money, format_number, format_percent
 from kamlib.sections import Figure, Page, Section
 
 DAY = "2025-12-31"
@@ -88,3 +90,30 @@ def test_page_shows_the_three_churn_sections(tables, churn, tmp_path):
     assert len(shown) == 6  # heading, notes, histogram; CLV; risk reading, at-risk table
     assert len(page.findings) == 2
     assert sorted(p.stem for p in tmp_path.glob("*.csv")) == ["at_risk", "p_alive_clv"]
+
+
+# ---------------------------------------------------------------- every sentence, recomputed from its table
+def test_activity_and_risk_sentences_recomputed(tables, churn):
+    alive = churn.results["alive"]["p_alive"]
+    low = (alive < 0.5).sum()
+    assert churn.findings == [i18n.t("text.cc_read_p_alive", "en", low=format_count(low), n=format_count(len(alive)),
+                                     share=format_percent(low / len(alive)), below="50%",
+                                     median=format_percent(alive.median()))]
+    fit = churn.results["fit"]
+    assert f"a = {format_number(fit.a, significant=3)}，" not in churn.items[0]  # English punctuation in English
+    assert f"a = {format_number(fit.a, significant=3)}, " in churn.items[0] and "e+" not in churn.items[0]  # no 1.38e+04
+
+    section = sections.at_risk(tables["orders"], tables["visits"], churn=churn, accounts=tables["accounts"],
+                               opportunities=tables["opportunities"], lang="zh")
+    risk = section.saved["at_risk"].frame
+    fired = risk["signals"].str.split("；").explode().value_counts()
+    assert section.findings == [i18n.t("text.cc_read_risk_signal", "zh", n=format_count(len(risk)),
+                                       revenue=format_money(risk["revenue_at_risk"].sum(), "zh"), signal=fired.index[0])]
+
+
+def test_at_risk_lists_are_written_in_the_report_language(tables, churn):
+    zh = sections.at_risk(tables["orders"], tables["visits"], churn=churn, lang="zh").items[1].frame
+    assert not zh["signals"].str.contains("; ").any() and zh["signals"].str.contains("；").any()
+    assert not zh["response"].str.contains("。 ").any()  # Chinese sentences follow one another without a space
+    en = sections.at_risk(tables["orders"], tables["visits"], churn=churn, lang="en").items[1].frame
+    assert en["signals"].str.contains("; ").any() and en["response"].str.contains(r"\. [A-Z]").any()

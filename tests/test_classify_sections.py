@@ -3,12 +3,16 @@ on data lacking what a section needs, and shown on a page that collects its outp
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 import pytest
 
 import kamlib.classify as cl
 import kamlib.data
+from kamlib import i18n
 from kamlib.classify import plots, readings, sections
+from kamlib.i18n import format_count, format_money, format_number, format_percent
 from kamlib.sections import Figure, Page, Section, Table
 
 DAY = "2025-12-31"
@@ -104,7 +108,7 @@ def test_whitespace(tables):
 def test_man(tables):
     section = sections.man(tables["leads"])
     check_finding(section, "man", section.saved["man_qualification"].frame)
-    assert kinds(section) == ["str", "Table"] and section.items[1].values == {"man": "man", "action": "man_action"}
+    assert kinds(section) == ["str", "Table"] and section.items[1].values == {"man": "man_set", "action": "man_action"}
 
 
 def test_temperature(tables):
@@ -172,8 +176,8 @@ def test_page_shows_a_section_and_saves_its_tables(tables, tmp_path):
 def test_page_shows_a_lacking_section_in_two_outputs(tmp_path):
     shown: list = []
     page = Page(lang="zh", output_dir=tmp_path, display=shown.append)
-    page.show(sections.man(None))
-    assert len(shown) == 2 and "本节需要数据中的 leads" in shown[1].data
+    page.show(sections.man(None, lang="zh"))
+    assert len(shown) == 2 and shown[1].data == "本节需要线索，数据中没有，已跳过。"  # labelled, no table code
     assert page.skipped == ["title.cc_man"] and not list(tmp_path.iterdir())
 
 
@@ -219,3 +223,101 @@ def test_every_section_on_one_page(tables, tmp_path):
     assert len(page.findings) == 9 and not page.skipped
     assert shown[-1].data.count("\n- ") == 8
     assert len(list(tmp_path.glob("*.csv"))) == 11
+
+
+# --------------------------------------------------------------------------- every sentence, recomputed from its table
+# Each reading's figures recomputed from the table the section shows or saves, written with the
+# formats of kamlib.i18n: the sentence must be exactly that.
+def _counted(series: pd.Series, *values: str) -> list[str]:
+    return [format_count((series == v).sum()) for v in values]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_pareto_sentence_recomputed(tables, lang):
+    section = sections.pareto(tables["orders"], lang=lang)
+    abc = section.saved["abc_classes"].frame
+    revenue = tables["orders"].groupby("account_id")["revenue"].sum().sort_values(ascending=False)
+    assert abc["revenue"].tolist() == pytest.approx(revenue.tolist())
+    top = math.ceil(0.2 * len(revenue))
+    na, nb, nc = _counted(abc["abc_class"], "A", "B", "C")
+    value = i18n.t("revenue", lang)
+    assert section.findings == [i18n.t("text.cc_read_pareto", lang, top="20%", n=format_count(top),
+                                       share=format_percent(revenue.head(top).sum() / revenue.sum()),
+                                       value=value.lower() if lang == "en" else value, na=na, nb=nb, nc=nc)]
+
+
+def test_xy_portfolio_and_profit_sentences_recomputed(tables):
+    graded = sections.xy_grid(tables["accounts"], tables["orders"], as_of=DAY).saved["xy_classes"].frame
+    cells = graded[graded["check"] == "ok"].value_counts(["purchase_level", "capacity_level"])
+    na, nb, nc = _counted(graded["xy_class"], "A", "B", "C")
+    assert sections.xy_grid(tables["accounts"], tables["orders"], as_of=DAY).findings == [i18n.t(
+        "text.cc_read_xy", "en", na=na, nb=nb, nc=nc, x=cells.index[0][0], y=cells.index[0][1],
+        n=format_count(cells.iloc[0]), errors=format_count((graded["check"] == "x_above_y").sum()))]
+
+    port = sections.portfolio(tables["accounts"], lang="zh").saved["portfolio"].frame
+    invest, selective, maintain, harvest = _counted(port["portfolio"], "invest", "selective", "maintain", "harvest")
+    assert sections.portfolio(tables["accounts"], lang="zh").findings == [i18n.t(
+        "text.cc_read_portfolio", "zh", invest=invest, selective=selective, maintain=maintain, harvest=harvest)]
+
+    whale = sections.profit(tables["orders"], tables["products"]).saved["profit_segments"].frame
+    profit = whale["profit"]
+    cumulative = profit.cumsum() / profit.sum()
+    assert profit.is_monotonic_decreasing and cumulative.tolist() == pytest.approx(whale["cumulative_profit_share"].tolist())
+    peak = int(cumulative.to_numpy().argmax())
+    assert sections.profit(tables["orders"], tables["products"]).findings == [i18n.t(
+        "text.cc_read_profit", "en", peak=format_percent(cumulative.iloc[peak], decimals=1), n=format_count(peak + 1),
+        loss=format_count((profit < 0).sum()), drag=format_percent(cumulative.iloc[peak] - 1, decimals=1))]
+
+
+def test_selection_and_whitespace_sentences_recomputed(tables):
+    section = sections.selection(tables["accounts"], tables["orders"], tables["products"], tables["visits"], as_of=DAY,
+                                 lang="zh")
+    scores = section.saved["selection_scores"].frame
+    first = scores.loc[scores["ka_score"].idxmax()]
+    weights = scores.attrs["weights"]
+    top10 = scores.nlargest(10, "ka_score")
+    criterion = max(weights, key=lambda c: weights[c] * top10[f"{c}_score"].sum())
+    assert section.findings == [i18n.t("text.cc_read_selection", "zh", name=first["account_name"],
+                                       score=format_number(first["ka_score"]), criterion=i18n.t(criterion, "zh"))]
+    assert f"{first['ka_score']:.2f}" == "75.21" and "以75分" in section.findings[0]  # the table shows 75.21
+
+    section = sections.whitespace(tables["accounts"], tables["orders"], tables["products"], as_of=DAY, lang="zh")
+    space = section.saved["whitespace"].frame
+    headroom = pd.Series(space["potential"].to_numpy() - space["current"].to_numpy()).clip(lower=0)  # attrs left behind
+    assert headroom.tolist() == pytest.approx(space["headroom"].tolist())
+    assert section.findings == [i18n.t(
+        "text.cc_read_whitespace", "zh", total=format_money(headroom.sum(), "zh"),
+        top=format_percent(headroom.nlargest(10).sum() / headroom.sum()),
+        wallet=format_percent(space["current"].sum() / space["potential"].sum()))]
+
+
+def test_man_temperature_and_stage_sentences_recomputed(tables):
+    leads = tables["leads"]
+    full = leads["money"] & leads["authority"] & leads["need"]
+    none = ~(leads["money"] | leads["authority"] | leads["need"])
+    assert sections.man(leads, lang="zh").findings == [i18n.t(
+        "text.cc_read_man", "zh", ideal=format_count(full.sum()), n=format_count(len(leads)),
+        share=format_percent(full.mean()), stop=format_count(none.sum()))]
+
+    section = sections.temperature(leads, as_of=DAY, lang="en")
+    temps = section.saved["prospect_temperature"].frame
+    hot, promising = _counted(temps["temperature"], "hot", "promising")
+    assert len(temps) == (leads["status"] == "open").sum()
+    assert section.findings == [i18n.t("text.cc_read_temperature", "en", hot=hot, promising=promising,
+                                       overdue=format_count(temps["overdue"].sum()), n=format_count(len(temps)))]
+
+    section = sections.stages(tables["accounts"], lang="en")
+    share = tables["accounts"]["relationship_stage"].value_counts(normalize=True)
+    assert section.findings == [i18n.t(
+        "text.cc_read_stages", "en", stage=i18n.value_label("relationship_stage", share.index[0], "en"),
+        share=format_percent(share.iloc[0]), collab=format_percent(share[["partnership", "synergistic"]].sum()),
+        uncoupling=format_percent(share["uncoupling"]))]
+
+
+def test_selection_sources_and_stage_source_are_labelled(tables):
+    section = sections.selection(tables["accounts"], tables["orders"], tables["products"], tables["visits"], as_of=DAY,
+                                 lang="zh")
+    sources = section.items[0].split("\n\n")[1]
+    assert sources == ("各项标准的数据来源：采购量 ← 订单 × 产品：销售额，高毛利产品加权；采购集中度 ← 订单：每笔订单的平均销售额；"
+                       "服务要求 ← 拜访：拜访次数；价格敏感度 ← 订单 × 产品：平均折扣；长期合作意愿 ← 客户表：关系阶段。")
+    assert "取自客户表：关系阶段" in sections.stages(tables["accounts"], lang="zh").items[0]

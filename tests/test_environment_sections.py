@@ -88,8 +88,8 @@ def test_market_overview_table(sample):
     assert {"year", "relative_share", "quadrant"}.isdisjoint(table.frame.columns)
     assert table.values == {"segment": "segment"}
     shown = next(item for item in section.items if isinstance(item, Table))
-    assert shown.formats == {"market_growth": "{:.1%}"}
-    assert section.items[0] == i18n.t("text.env_explain_market", "en", group="segment", year=2025)
+    assert shown.formats is None  # market growth is a share: styled shows it as a percentage, never -0.0%
+    assert section.items[0] == i18n.t("text.env_explain_market_value", "en", group="segment", year=2025)
     assert section.items[-1].percent == "y" and section.items[-1].options["y"] == "market_share"
 
 
@@ -107,7 +107,7 @@ def test_bcg_rule_and_chart_follow_the_split_points(sample):
     shown = section.items[1]
     assert list(shown.frame.columns) == ["segment", "our_sales", "leader_sales", "relative_share", "market_growth",
                                          "quadrant"]
-    assert shown.formats == {"relative_share": "{:.2f}", "market_growth": "{:.1%}"}
+    assert shown.formats is None  # relative share as a ratio (0.39), market growth as a percentage
     assert section.results["bcg"]["quadrant"].tolist() == section.saved["bcg_matrix"].frame["quadrant"].tolist()
 
 
@@ -207,8 +207,75 @@ def test_page_names_the_skipped_sections(orders_only, tmp_path, lang, skipped):
         page.show(build(name, orders_only, env.factor_table(orders_only), lang))
     page.show(sections.objectives(orders_only, data="orders_only", lang=lang))
     page.conclusions("text.nothing_to_read")
-    needs = i18n.t("text.needs", lang, what="orders (product_id); accounts (sector)")
+    needs = i18n.t("text.needs_data", lang, what=i18n.describe_missing("orders (product_id); accounts (sector)", lang))
     assert needs in [o.data for o in shown]
+    assert {"en": "Orders: Product ID; Accounts: Sector", "zh": "订单表：产品编号；客户表：行业"}[lang] in needs
     assert i18n.t("text.env_objectives_missing_file", lang, file="objectives") in [o.data for o in shown]
     assert shown[-1].data == skipped
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
+# ------------------------------------------------------------- every sentence, recomputed from its table
+def _share(x: float) -> str:
+    """A share as the environment sentences write it: whole percent, one decimal below 10 %."""
+    return i18n.format_percent(x, decimals=None)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_market_and_bcg_sentences_recomputed(sample, lang):
+    table = sections.market(sample, lang=lang).saved["market_overview"].frame
+    share = table["our_sales"] / table["market_size"]
+    assert share.tolist() == pytest.approx(table["market_share"].tolist())
+    top = table.loc[share.idxmax(), "segment"]
+    assert sections.market(sample, lang=lang).findings == [i18n.t(
+        "text.env_market_reading", lang, name=i18n.value_label("segment", top, lang), share=_share(share.max()),
+        total=_share(table["our_sales"].sum() / table["market_size"].sum()))]
+
+    placed = sections.bcg(sample, lang=lang).saved["bcg_matrix"].frame
+    relative = placed["our_sales"] / placed["leader_sales"]
+    high_share, high_growth = relative >= 1.0, placed["market_growth"] >= 0.10
+    quadrants = {"star": high_share & high_growth, "question_mark": ~high_share & high_growth,
+                 "cash_cow": high_share & ~high_growth, "dog": ~high_share & ~high_growth}
+    counts = ("，" if lang == "zh" else ", ").join(
+        f"{i18n.value_label('bcg', q, lang)} {int(rows.sum())}" for q, rows in quadrants.items())
+    largest = placed.loc[placed["our_sales"].idxmax()]
+    quadrant = i18n.value_label("bcg", largest["quadrant"], lang)
+    assert sections.bcg(sample, lang=lang).findings == [i18n.t(
+        "text.env_bcg_reading", lang, counts=counts, name=i18n.value_label("segment", largest["segment"], lang),
+        quadrant=quadrant.lower() if lang == "en" else quadrant)]
+
+
+def test_ansoff_swot_coverage_risk_and_objectives_sentences_recomputed(sample, factors):
+    table = sections.ansoff(sample, as_of="2025-12-31", lang="en").saved["ansoff"].frame
+    share = table.set_index("quadrant")["revenue"] / table["revenue"].sum()
+    assert sections.ansoff(sample, as_of="2025-12-31", lang="en").findings == [i18n.t(
+        "text.env_ansoff_reading", "en", share=_share(share.max()),
+        quadrant=i18n.value_label("ansoff", share.idxmax(), "en"), new=_share(1 - share["market_penetration"]))]
+    assert "0.0% comes from new products" in sections.ansoff(sample, as_of="2025-12-31").findings[0]
+
+    kinds = factors["kind"].value_counts()
+    assert sections.swot(factors, lang="zh").findings == [i18n.t(
+        "text.env_swot_reading", "zh", **{k: str(kinds.get(k, 0)) for k in "SWOT"})]
+
+    categories = factors["category"].dropna().unique()
+    coverage = sections.checklist(factors, lang="en").saved["pest_checklist"].frame
+    assert len(coverage) == 12 and set(categories) <= set(coverage["category"])
+    assert sections.checklist(factors, lang="en").findings == [i18n.t("text.env_coverage_full", "en", n="12")]
+
+    scored = factors[factors["kind"].isin(["O", "T"])].dropna(subset=["impact", "probability"])  # outside factors
+    act = scored[(scored["impact"] >= 3) & (scored["probability"] >= 0.5)]
+    first = act.loc[(act["impact"] * act["probability"]).idxmax(), "statement"]
+    assert sections.risk(factors, lang="zh").findings == [i18n.t(
+        "text.env_risk_first", "zh", act=str(len(act)), n=str(len(scored)), first=first.rstrip("。"))]
+    assert sections.risk(factors, lang="zh").findings[0].endswith("货车司机队伍老化。")  # one full stop
+
+    checked = sections.objectives(sample, as_of="2025-12-31", lang="en").saved["objectives_check"].frame
+    flawed = checked.loc[checked["issue"] != "ok", "goal"].nunique()
+    assert sections.objectives(sample, as_of="2025-12-31", lang="en").findings == [i18n.t(
+        "text.env_objectives_reading", "en", bad=str(flawed), n=str(checked["goal"].nunique()))]
+
+
+def test_a_lacking_environment_section_names_what_it_needs_in_labels(orders_only):
+    section = build("ansoff", orders_only, None, "zh")
+    assert section.missing == "orders (product_id); accounts (sector)"
+    assert section.note == "本节需要订单表：产品编号；客户表：行业，数据中没有，已跳过。"

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+import kamlib.i18n
 from kamlib import report
 
 pytestmark = pytest.mark.slow
@@ -51,9 +52,8 @@ def test_runs_on_orders_only(tmp_path, lang, report_html):
     data.mkdir()
     (data / "orders.csv").write_text(ORDERS_ONLY, encoding="utf-8")
     html = report_html(report.run(["02"], data=str(data), lang=lang, out=tmp_path / "out"))
-    needs = {"en": "This section needs {}", "zh": "本节需要数据中的 {}"}[lang]
-    for what in ("accounts", "orders.cost", "leads"):
-        assert needs.format(what) in html, what
+    for what in ("accounts", "orders.cost", "leads"):  # said in labels: 本节需要订单表：成本，…
+        assert kamlib.i18n.needs_note(what, lang) in html, what
     # the ABC and churn sections still run: a1 holds 1,730 of 2,820 = 61 % of revenue
     assert {"en": "The top 20% of accounts (1) bring 61% of revenue", "zh": "前20%的客户（1个）贡献了61%的销售额"}[lang] in html
     assert {"en": "Probability of being active", "zh": "活跃概率"}[lang] in html

@@ -7,6 +7,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
+import kamlib.i18n
 from kamlib import report
 
 pytestmark = pytest.mark.slow
@@ -54,5 +55,6 @@ def test_orders_only_says_what_is_missing(tmp_path, lang):
     text = _text(result.run_dir / f"01_environment_analysis-{lang}" / "01_environment_analysis.ipynb")
     needs = "This section needs" if lang == "en" else "本节需要"
     assert text.count(needs) >= 5
-    assert "orders (product_id)" in text and "factors" in text
+    assert kamlib.i18n.describe_missing("orders (product_id)", lang) in text  # Orders: Product ID / 订单表：产品编号
+    assert kamlib.i18n.t("table.factors", lang) in text
     assert ("No objectives file" if lang == "en" else "没有找到目标文件") in text

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+import kamlib.i18n
 from kamlib import report
 
 pytestmark = pytest.mark.slow
@@ -42,7 +43,6 @@ def test_runs_on_a_minimal_dataset(tmp_path, lang, report_html):
     (data / "opportunities.csv").write_text(MINIMAL, encoding="utf-8")
     html = report_html(report.run(["04"], data=str(data), lang=lang, out=tmp_path / "out"))
     # X: 1 of 2 closed won = 50%; Y: 1 of 3 = 33%; the skipped sections say what they need.
-    needs = {"en": "This section needs opportunities.loss_reason", "zh": "本节需要数据中的 opportunities.loss_reason"}[lang]
-    assert needs in html
+    assert kamlib.i18n.needs_note("opportunities.loss_reason", lang) in html  # 本节需要商机表：战败原因，…
     assert ("50%" in html) and ("33%" in html)
     assert "Traceback" not in html

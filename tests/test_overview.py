@@ -160,7 +160,9 @@ def test_parameter_summary_is_a_two_column_table_in_order():
     table = tables.parameter_summary(data=None, lang="zh", output_dir="out", top_n=5)
     assert table.columns.tolist() == ["parameter", "value"]
     assert table["parameter"].tolist() == ["data", "lang", "output_dir", "top_n"]
-    assert table["value"].tolist() == ["None", "zh", "out", "5"]
+    assert table["value"].tolist() == ["无", "zh", "out", "5"]  # not set, in the report's language
+    assert tables.parameter_summary(data=None, lang="en")["value"].tolist() == ["None", "en"]
+    assert tables.parameter_summary(data=None)["value"].tolist() == ["None"]
 
 
 @pytest.mark.parametrize(
@@ -195,10 +197,10 @@ def test_findings_name_the_largest_region_in_both_languages(tiny_ds):
     en = ov.readings.findings(regions, monthly, lang="en")
     zh = ov.readings.findings(regions, monthly, lang="zh")
     assert en.startswith("- ")
-    assert "Total revenue of 550 from 6 orders, Jan 2024 to Mar 2024." in en
+    assert "Total revenue of 550 from 6 orders, 2024-01 to 2024-03." in en  # months as the tables show them
     assert "is the largest region: 54.5% of revenue (300 from 3 orders)" in en
     assert "9.1% of revenue (50) comes from orders with no region" in en
-    assert "Best month: Mar 2024 with 360." in en
+    assert "Best month: 2024-03 with 360." in en
     assert "2024年1月至2024年3月共6笔订单，销售额合计550。" in zh
     assert "是销售额最大的区域：占总销售额的54.5%" in zh
     assert "销售额最高的月份是2024年3月（360）" in zh
@@ -232,3 +234,29 @@ def test_findings_checks_lang(tiny_ds):
 )
 def test_format_money(value, lang, text):
     assert kamlib.i18n.format_money(value, lang) == text
+
+
+def test_findings_on_the_sample_recomputed_from_the_orders():
+    """Every figure of the closing list, recomputed from the orders and written as kamlib.i18n writes it."""
+    from kamlib import i18n
+
+    ds = kamlib.data.load()
+    orders = ds.table("orders").merge(ds.table("accounts")[["account_id", "region"]], on="account_id", how="left")
+    groups, monthly = ov.sections.revenue_by_group(ds), ov.sections.revenue_per_month(ds)
+    lines = ov.sections.what_this_means(groups, monthly, lang="zh").items[0].splitlines()
+    month = orders["order_date"].dt.to_period("M")
+    per_month = orders.groupby(month)["revenue"].sum()
+    per_region = orders.groupby("region")["revenue"].agg(["sum", "size"]).sort_values("sum", ascending=False)
+    total = orders["revenue"].sum()
+    last12, before = per_month.iloc[-12:].sum(), per_month.iloc[-24:-12].sum()
+    assert lines == ["- " + line for line in [
+        i18n.t("text.total_revenue", "zh", total=i18n.format_money(total, "zh"), orders=i18n.format_count(len(orders)),
+               first="2023年1月", last="2025年12月"),
+        i18n.t("text.largest_group", "zh", name="华北", group="区域", share=i18n.format_percent(per_region["sum"].iloc[0] / total, decimals=1),
+               revenue=i18n.format_money(per_region["sum"].iloc[0], "zh"), orders=i18n.format_count(per_region["size"].iloc[0])),
+        i18n.t("text.top_groups", "zh", n=3, group="区域", share=i18n.format_percent(per_region["sum"].head(3).sum() / total, decimals=1)),
+        i18n.t("text.best_month", "zh", month=i18n.format_month(per_month.idxmax().to_timestamp(), "zh"),
+               revenue=i18n.format_money(per_month.max(), "zh")),
+        i18n.t("text.trend_down" if last12 < before else "text.trend_up", "zh",
+               change=i18n.format_percent(abs(last12 / before - 1), decimals=1), revenue=i18n.format_money(last12, "zh")),
+    ]]

@@ -155,6 +155,24 @@ def test_styled_formats_for_readers():
     assert "00:00:00" not in html
 
 
+def _cells(styler) -> list[str]:
+    return [html.unescape(c) for c in re.findall(r"<td[^>]*>(.*?)</td>", styler.to_html(), re.DOTALL)]
+
+
+def test_styled_shows_every_figure_through_the_shared_formats():
+    frame = pd.DataFrame({
+        "accounts": [20.0, 3.0], "market_growth": [-0.0004, 0.125], "median_days": [35.5, 37.0],
+        "month": pd.to_datetime(["2025-01-01", "2025-02-01"]), "target_met": [True, False],
+        "recognised": pd.Series([True, None], dtype=object), "ci_low": [0.28, 0.3], "relative_share": [0.39, 1.69],
+        "target": [8.5e8, 0.23], "year": [2025, 2024], "visits_per_day": [3.6, 4.0], "profit": [-0.004, 1234.0]})
+    zh = _cells(tables.styled(frame, "zh"))
+    assert zh[:12] == ["20", "0.0%", "35.5", "2025年1月", "是", "是", "28.0%", "0.39", "850,000,000", "2025", "3.60", "0.00"]
+    assert zh[12:] == ["3", "12.5%", "37", "2025年2月", "否", "–", "30.0%", "1.69", "0.23", "2024", "4.00", "1,234"]
+    en = _cells(tables.styled(frame, "en"))
+    assert en[3:6] == ["2025-01", "Yes", "Yes"] and en[16:18] == ["No", "–"]
+    assert frame["accounts"].dtype == "float64" and frame.loc[0, "target_met"]  # only the shown text changes
+
+
 def test_secrets_are_scrubbed_from_an_executed_notebook(tmp_path):
     nb = tmp_path / "x.ipynb"
     content = {

@@ -10,10 +10,21 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from scipy.stats import chi2_contingency
 
 import kamlib.data
+import kamlib.errors
 import kamlib.plots
 import kamlib.winloss as wl
+from kamlib import i18n
+from kamlib.i18n import (
+    format_count,
+    format_days,
+    format_money,
+    format_month,
+    format_number,
+    format_percent,
+)
 from kamlib.sections import Figure, Page, Section, Table
 from kamlib.winloss import plots as charts
 from kamlib.winloss import sections
@@ -51,7 +62,7 @@ def test_win_rates(opps):
     rates = frame(section, f"win_rates_by_{BY}")
     assert list(section.saved) == [f"win_rates_by_{BY}"]
     assert section.findings == _rates_readings(rates, BY) and all(section.findings)
-    assert section.items[0] == " ".join(section.findings)
+    assert section.items[0] == "".join(section.findings)  # Chinese sentences follow one another without a space
     assert rates.attrs["level"] == 0.9
     assert draws(section) == [charts.plot_win_rates]
     assert section.items[-1].size == (8, 1.2 + 0.28 * len(rates))
@@ -61,7 +72,7 @@ def test_win_rates_by_source_is_a_part_without_heading_or_finding(opps):
     section = sections.win_rates_by_source(opps, by=BY, lang="zh")
     assert section.title is None and section.findings == []
     assert list(section.saved) == ["win_rates_by_source"]
-    assert section.items[0] == " ".join(_rates_readings(frame(section, "win_rates_by_source"), "source"))
+    assert section.items[0] == "".join(_rates_readings(frame(section, "win_rates_by_source"), "source"))
     assert draws(section) == [charts.plot_win_rates]
     # the groups already are sources, or there are no sources: nothing to add
     assert not sections.win_rates_by_source(opps, by="source").shows_anything
@@ -86,14 +97,14 @@ def test_loss_pareto_is_a_part_of_the_loss_reasons(opps):
 
 
 ONE_READING = [
-    # builder, saved tables, (kind, saved table the reading reads, by), charts
+    # builder, saved tables, (kind, saved table — or result — the reading reads, by), charts
     (lambda ds, opps: sections.addressable_losses(opps, lang="zh"),
      ["addressable_losses_by_rep", "addressable_losses_by_product"],
      ("addressable", "addressable_losses_by_rep", "rep_id"), [kamlib.plots.plot_bar]),
     (lambda ds, opps: sections.competitors(opps, lang="zh"),
      ["competitors", "competitors_by_product_name", "competitors_by_region"],
      ("competitors", "competitors", None), [kamlib.plots.plot_bar]),
-    (lambda ds, opps: sections.cycle_times(opps, lang="zh"), ["cycle_times"], ("cycle", "cycle_times", None),
+    (lambda ds, opps: sections.cycle_times(opps, lang="zh"), ["cycle_times"], ("cycle", "overall", None),
      [kamlib.plots.plot_bar]),
     (lambda ds, opps: sections.buying_process(opps, lang="zh"), ["funnel"], ("funnel", "funnel", None),
      [charts.plot_funnel]),
@@ -110,7 +121,8 @@ def test_sections_with_one_reading(ds, opps, build, saved, read, charted):
     section = build(ds, opps)
     kind, stem, by = read
     assert list(section.saved) == saved
-    assert section.findings == [reading(kind, frame(section, stem), lang="zh", by=by)]
+    table = frame(section, stem) if stem in section.saved else section.results[stem]
+    assert section.findings == [reading(kind, table, lang="zh", by=by)]
     assert section.items[0] == section.findings[0] and section.findings[0]
     assert draws(section) == charted
 
@@ -223,3 +235,173 @@ def test_notebook_shows_every_section():
         if callable(getattr(sections, name)):
             assert f"kam.winloss.sections.{name}(" in source, name
     assert 'page.conclusions("text.wl_nothing")' in source
+
+
+# --------------------------------------------- every sentence, recomputed from its table
+# Each reading's figures are recomputed here from the table the section shows (or saves)
+# and written with the formats of kamlib.i18n: the sentence must be exactly that.
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_win_rate_sentences_recomputed(opps, lang):
+    section = sections.win_rates(opps, by=BY, level=0.9, lang=lang)
+    rates = section.results["rates"]
+    closed = rates[rates["closed"] > 0]
+    best, worst = closed.loc[closed["win_rate"].idxmax()], closed.loc[closed["win_rate"].idxmin()]
+    assert best["win_rate"] == pytest.approx(best["won"] / best["closed"])
+    expected = i18n.t("text.wl_win_rates_level", lang, overall=format_percent(closed["won"].sum() / closed["closed"].sum()),
+                      closed=format_count(closed["closed"].sum()), best=best[BY], best_rate=format_percent(best["win_rate"]),
+                      level="90%", low=format_percent(best["ci_low"]), high=format_percent(best["ci_high"]),
+                      worst=worst[BY], worst_rate=format_percent(worst["win_rate"]))
+    assert section.findings[0] == expected
+    _, p_value, _, _ = chi2_contingency(closed[["won", "lost"]].to_numpy(dtype=float))
+    key = "text.wl_test_significant" if p_value < 0.05 else "text.wl_test_not_significant"
+    assert section.findings[1] == i18n.t(key, lang, groups=format_count(len(closed)), p=f"{p_value:.3f}",
+                                         test=i18n.t("wl.chi_square", lang))
+
+
+def test_loss_reason_sentences_recomputed(opps):
+    section = sections.loss_reasons(opps, by=BY, lang="zh")
+    counts = section.results["counts"].iloc[:-1].set_index(BY)  # the shown matrix without its total row
+    biggest = counts["total"].idxmax()
+    reasons = counts.loc[biggest].drop(["total", "not_recorded"])
+    expected = i18n.t("text.wl_top_reason", "zh", reason=i18n.value_label("loss_reason", reasons.idxmax(), "zh"),
+                      group=biggest, share=format_percent(reasons.max() / counts.loc[biggest, "total"]),
+                      lost=format_count(counts.loc[biggest, "total"]))
+    assert section.findings == [expected]
+
+    pareto = sections.loss_pareto(opps, lang="zh").results["pareto"]
+    lost = opps[opps["status"] == "lost"]["loss_reason"].value_counts()
+    lost["not_recorded"] = (opps["status"] == "lost").sum() - lost.sum()  # last: the losses without a reason
+    assert pareto["lost"].tolist() == lost.tolist()
+    n = min(3, int((lost.cumsum() / lost.sum() < 0.8).sum()) + 1)
+    expected = i18n.t("text.wl_pareto", "zh", n=n, share=format_percent(lost.head(n).sum() / lost.sum()),
+                      reasons="、".join(i18n.value_label("loss_reason", r, "zh") for r in lost.index[:n]))
+    assert sections.loss_pareto(opps, lang="zh").findings == [expected]
+
+
+def test_addressable_competitor_and_source_sentences_recomputed(opps):
+    table = sections.addressable_losses(opps, lang="en").results["addressable"]
+    top = table.loc[table["sales_side_share"].idxmax()]
+    assert sections.addressable_losses(opps, lang="en").findings == [i18n.t(
+        "text.wl_addressable", "en", share=format_percent(table["sales_side"].sum() / table["recorded"].sum()),
+        group=top["rep_id"], top=format_percent(top["sales_side"] / top["recorded"]),
+        none=format_percent(1 - table["recorded"].sum() / table["lost"].sum()))]
+
+    rivals = sections.competitors(opps, lang="en").results["competitors"]
+    named = opps[(opps["status"] == "lost") & opps["competitor"].notna()]["competitor"].value_counts()
+    assert sections.competitors(opps, lang="en").findings == [i18n.t(
+        "text.wl_competitor", "en", competitor=named.index[0], lost=format_count(named.iloc[0]),
+        share=format_percent(named.iloc[0] / named.sum()))]
+    assert rivals["lost"].sum() == named.sum()
+
+    won = opps[opps["status"] == "won"]["source"].value_counts()
+    assert won.index[0] == "referral"
+    assert sections.won_sources(opps, lang="zh").findings == [i18n.t(
+        "text.wl_sources_referral", "zh", share=format_percent(won["referral"] / won.sum()))]
+
+
+def test_cycle_sentence_is_the_median_of_the_deals(opps):
+    """The sentence says what the chart shows: the median days of the won and of the lost deals —
+    not the median of the medians per stage (on the sample: lost 38 days, not 37)."""
+    section = sections.cycle_times(opps, lang="en")
+    closed = opps[opps["status"].isin(["won", "lost"])]
+    days = (closed["closed_date"] - closed["created_date"]).dt.days
+    median = days.groupby(closed["status"]).median()
+    assert section.findings == [i18n.t("text.wl_cycle", "en", won=format_days(median["won"]), lost=format_days(median["lost"]))]
+    assert "lost deals 38 days" in section.findings[0]
+    charted = section.items[-1].args[0].set_index("status")["median_days"]
+    assert charted.to_dict() == median.to_dict()
+    per_stage = section.results["cycle"].groupby("status")["median_days"].median()
+    assert per_stage["lost"] != median["lost"]  # what the sentence used to say
+
+
+def test_cycle_reading_refuses_a_table_per_stage(opps):
+    with pytest.raises(kamlib.errors.ConfigError, match="one row per status"):
+        reading("cycle", wl.cycle_times(opps, by="stage"))
+
+
+def test_days_in_a_sentence_keep_a_half_day():
+    table = pd.DataFrame({"status": ["lost", "won"], "median_days": [35.5, 37.0]})
+    assert reading("cycle", table, lang="zh") == "赢单商机从创建到关闭的天数中位数为37天，战败商机为35.5天。"
+
+
+def test_funnel_showroom_reps_and_pipeline_sentences_recomputed(ds, opps):
+    stages = sections.buying_process(opps, lang="zh").results["funnel"]
+    leak = stages["conversion_rate"].idxmin()
+    assert sections.buying_process(opps, lang="zh").findings == [i18n.t(
+        "text.wl_funnel", "zh", a=i18n.value_label("stage", stages.loc[leak, "stage"], "zh"),
+        b=i18n.value_label("stage", stages.loc[leak + 1, "stage"], "zh"),
+        rate=format_percent(stages.loc[leak, "conversion_rate"]))]
+
+    section = sections.showroom(ds, lang="zh")
+    shown = section.items[1].frame  # the last 12 months, as the table shows them
+    best = shown.loc[shown["close_rate"].idxmax()]
+    assert section.findings == [i18n.t("text.wl_showroom", "zh", avg=format_percent(shown["close_rate"].mean()),
+                                       month=format_month(best["month"], "zh"), rate=format_percent(best["close_rate"]))]
+
+    mix = sections.rep_performance(ds, opps, lang="en").results["mix"].set_index("performance")
+    reps = ds.table("reps")
+    assert mix["reps"].sum() == len(reps)
+    assert sections.rep_performance(ds, opps, lang="en").findings == [i18n.t(
+        "text.wl_reps", "en", reps=format_count(len(reps)), high=format_percent(mix.loc["high", "reps"] / len(reps)),
+        medium=format_percent(mix.loc["medium", "reps"] / len(reps)), low=format_percent(mix.loc["low", "reps"] / len(reps)))]
+
+    section = sections.win_probability(opps, lang="en")
+    scored = section.results["scored"]
+    assert len(scored) == (opps["status"] == "open").sum()
+    assert section.findings[0] == i18n.t("text.wl_pipeline", "en", deals=format_count(len(scored)),
+                                         wins=format_number(scored["probability"].sum()),
+                                         weighted=format_money((scored["amount"] * scored["probability"]).sum()))
+
+
+def test_backtest_sentence_compares_what_it_shows(opps):
+    section = sections.win_probability(opps, lang="en")
+    scores = section.results["scores"]
+    brier, base = f"{scores['brier']:.3f}", f"{scores['brier_base_rate']:.3f}"
+    assert float(brier) < float(base)
+    assert section.findings[1] == i18n.t("text.wl_backtest_better", "en", brier=brier, base=base,
+                                         test=format_count(scores["test"]), train=format_count(scores["train"]))
+    calibration = section.results["calibration"]
+    assert calibration["deals"].sum() == scores["test"]
+    # two scores that read the same are about the same, whichever is smaller unrounded
+    for brier, base in [(0.24049, 0.23951), (0.23951, 0.24049)]:
+        text = reading("backtest", {"brier": brier, "brier_base_rate": base, "test": 3723, "train": 23570}, lang="en")
+        assert text.startswith("On the 3,723 newest closed deals the model's Brier score is 0.240, about the same as "
+                               "the base rate alone (0.240)"), text
+        assert "better" not in text and "23,570" in text
+    worse = reading("backtest", {"brier": 0.25, "brier_base_rate": 0.24, "test": 9, "train": 21}, lang="zh")
+    assert worse == i18n.t("text.wl_backtest_worse", "zh", brier="0.250", base="0.240", test=9, train=21)
+
+
+def test_a_model_without_inputs_says_every_deal_gets_the_base_rate(opps):
+    bare = opps.drop(columns=[c for c in wl.FEATURES if c in opps.columns])
+    section = sections.win_probability(bare, lang="zh")
+    assert section.results["scored"]["probability"].nunique() == 1  # the base rate, for every open deal
+    assert section.results["scores"]["inputs"] == 0
+    assert section.findings[1] == i18n.t("text.wl_backtest_no_inputs", "zh", inputs="来源、产品编号、区域、金额区间")
+    assert "优于" not in section.findings[1]
+
+
+def test_drivers_and_bands_are_labelled_in_the_report_language(opps):
+    zh = sections.win_probability(opps, lang="zh")
+    drivers = zh.results["scored"]["drivers"]
+    assert drivers.str.contains("来源=转介绍 (+0.72)", regex=False).any()
+    assert not drivers.str.contains(r"source=|product_id=|region=|amount_band=|, ").any()
+    en = sections.win_probability(opps, lang="en").results["scored"]["drivers"]
+    assert en.str.contains("Source=Referral (+0.72), Product ID=P", regex=False).any()
+    assert zh.results["calibration"]["band"].tolist() == ["0–20%", "20–40%", "40–60%", "60–80%"]
+    assert wl.analysis.amount_band_names("zh")["1M–3M"] == "100万–300万"
+
+
+def test_rep_regions_are_labelled(ds, opps):
+    shown = sections.rep_performance(ds, opps, lang="zh").items[1]
+    assert shown.values["region"] == "region"
+
+
+def test_a_lacking_section_names_what_it_needs_in_labels(opps):
+    section = sections.loss_reasons(opps.drop(columns="loss_reason"), by=BY, lang="zh")
+    assert section.missing == "opportunities.loss_reason"
+    assert section.note == "本节需要商机表：战败原因，数据中没有，已跳过。"
+    few = sections.win_probability(opps.head(5), lang="zh")
+    assert few.note == "本节需要至少10个已关闭（赢单或战败）的商机，数据中没有，已跳过。"

@@ -8,13 +8,9 @@ import pandas as pd
 from kamlib import i18n
 from kamlib.churn.bgnbd import BGNBDParams
 from kamlib.churn.signals import SIGNALS, signal_responses
-from kamlib.i18n import format_money
+from kamlib.i18n import format_count, format_money, format_number, format_percent
 
 __all__ = ["at_risk", "clv_note", "fit_notes", "reading", "rule"]
-
-
-def _pct(x: float) -> str:
-    return "–" if x is None or pd.isna(x) else f"{x:.0%}"
 
 
 def rule(kind: str, lang: str = "en", **values: object) -> str:
@@ -36,10 +32,10 @@ def fit_notes(fit: BGNBDParams, lang: str = "en") -> list[str]:
     >>> fit_notes(BGNBDParams(0.5, 5.0, 0.8, 2.5, n_customers=300), "en")
     ['BG/NBD fit on 300 accounts: r = 0.5, α = 5, a = 0.8, b = 2.5.']
     """
-    notes = [i18n.t("text.cc_bgnbd", lang, n=f"{fit.n_customers:,}", r=f"{fit.r:.3g}", alpha=f"{fit.alpha:.3g}",
-                    a=f"{fit.a:.3g}", b=f"{fit.b:.3g}")]
+    fitted = {name: format_number(getattr(fit, name), lang, significant=3) for name in ("r", "alpha", "a", "b")}
+    notes = [i18n.t("text.cc_bgnbd", lang, n=format_count(fit.n_customers, lang), **fitted)]
     if not fit.converged:
-        notes.append(i18n.t("text.cc_bgnbd_not_converged", lang, ll=f"{fit.log_likelihood:,.1f}"))
+        notes.append(i18n.t("text.cc_bgnbd_no_convergence", lang, ll=format_number(fit.log_likelihood, lang, 1)))
     return notes
 
 
@@ -58,8 +54,9 @@ def clv_note(value: pd.DataFrame, lang: str = "en") -> str:
     "Expected value of all accounts over the next 52 weeks (BG/NBD × Gamma-Gamma CLV): 2,000. The spend model's independence assumption holds (correlation of frequency and spend 0.10)."
     """
     corr = value.attrs["spend"].corr_frequency_monetary
-    caveat = i18n.t("text.cc_clv_caution" if abs(corr) >= 0.3 else "text.cc_clv_ok", lang, corr=f"{corr:.2f}")
-    return i18n.t("text.cc_clv", lang, total=format_money(value["clv"].sum(), lang)) + " " + caveat
+    caveat = i18n.t("text.cc_clv_caution" if abs(corr) >= 0.3 else "text.cc_clv_ok", lang, corr=format_number(corr, lang, 2))
+    return i18n.join([i18n.t("text.cc_clv", lang, total=format_money(value["clv"].sum(), lang)), caveat], lang,
+                     sentences=True)
 
 
 def reading(kind: str, table: pd.DataFrame, *, lang: str = "en", **options: object) -> str:
@@ -88,15 +85,17 @@ def reading(kind: str, table: pd.DataFrame, *, lang: str = "en", **options: obje
 def _read_p_alive(table, lang, below=0.5):
     alive = table["p_alive"]
     low = int((alive < below).sum())
-    return i18n.t("text.cc_read_p_alive", lang, low=low, n=len(alive), share=_pct(low / max(len(alive), 1)),
-                  below=_pct(below), median=_pct(alive.median()))
+    return i18n.t("text.cc_read_p_alive", lang, low=format_count(low, lang), n=format_count(len(alive), lang),
+                  share=format_percent(low / max(len(alive), 1), lang), below=format_percent(below, lang),
+                  median=format_percent(alive.median(), lang))
 
 
 def _read_risk(table, lang):
     if table.empty:
         return i18n.t("text.cc_no_risk", lang)
     fired = {s: int(table[s].fillna(False).sum()) for s in SIGNALS if s in table}
-    return i18n.t("text.cc_read_risk", lang, n=len(table), revenue=format_money(table["revenue_at_risk"].sum(), lang),
+    return i18n.t("text.cc_read_risk_signal", lang, n=format_count(len(table), lang),
+                  revenue=format_money(table["revenue_at_risk"].sum(), lang),
                   signal=i18n.t(f"churn_signal.{max(fired, key=fired.get)}", lang))
 
 
@@ -123,8 +122,10 @@ def at_risk(risk: pd.DataFrame, *, lang: str = "en", accounts: pd.DataFrame | No
     table = signal_responses(lang).set_index("signal")
     out = risk.head(top).copy()
     codes = out["signals"].fillna("").str.split(", ")
-    out["signals"] = [("; ".join(table.loc[c, "label"] for c in cs if c in table.index)) for cs in codes]
-    out["response"] = [(" ".join(table.loc[c, "response"] for c in cs if c in table.index)) for cs in codes]
+    out["signals"] = [i18n.join([table.loc[c, "label"] for c in cs if c in table.index], lang, clauses=True)
+                      for cs in codes]
+    out["response"] = [i18n.join([table.loc[c, "response"] for c in cs if c in table.index], lang, sentences=True)
+                       for cs in codes]
     if accounts is not None and "account_name" in accounts:
         out = out.merge(accounts[["account_id", "account_name"]], on="account_id", how="left")
     keep = ["account_id", "account_name", "revenue_at_risk", "p_alive", "signals", "response"]

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from kamlib import i18n
 from kamlib.churn import bgnbd, plots, readings, signals
 from kamlib.sections import Figure, Section, Table, needs
 
@@ -63,7 +64,7 @@ def activity(orders: pd.DataFrame | None, *, as_of: object = None, lang: str = "
     """
     gap = needs(orders, ["account_id", "order_date", "revenue"], "orders")
     if gap:
-        return Section.lacking("title.cc_churn", gap)
+        return Section.lacking("title.cc_churn", gap, note=i18n.needs_note(gap, lang))
     day = str(as_of) if as_of else _last_day(orders)
     summary = signals.rfm_summary(orders, as_of=day)
     fit = bgnbd.bgnbd_fit(summary)

@@ -15,17 +15,15 @@ import pandas as pd
 
 from kamlib import i18n
 from kamlib.classify.grades import LEVEL_QUANTILES, top_share
-from kamlib.i18n import format_money
+from kamlib.i18n import format_count, format_money, format_number, format_percent
 
-__all__ = ["grid_notes", "reading", "rule", "selection_notes", "stage_source",
+__all__ = ["grid_notes", "reading", "rule", "selection_notes", "source_text", "stage_source",
            "weights_text", "with_strategies"]
 
-def _pct(x: float) -> str:
-    return "–" if x is None or pd.isna(x) else f"{x:.0%}"
 
-
-def _counts(series: pd.Series) -> dict[str, int]:
-    return {str(k): int(v) for k, v in series.value_counts().items()}
+def _counts(series: pd.Series, lang: str) -> dict[str, str]:
+    """How many rows hold each value of *series*, as counts are written (``1,234``)."""
+    return {str(k): format_count(v, lang) for k, v in series.value_counts().items()}
 
 
 def rule(kind: str, lang: str = "en", **values: object) -> str:
@@ -66,32 +64,33 @@ def reading(kind: str, table: pd.DataFrame, *, lang: str = "en", **options: obje
 
 def _read_pareto(table, lang, value="revenue", top=0.2):
     n = max(1, math.ceil(top * len(table) - 1e-9))
-    c = _counts(table["abc_class"])
+    c = _counts(table["abc_class"], lang)
     label = i18n.header([value], lang)[0]
-    return i18n.t("text.cc_read_pareto", lang, top=_pct(top), n=n, share=_pct(top_share(table, top)),
-                  value=label.lower() if lang == "en" else label,
-                  na=c.get("A", 0), nb=c.get("B", 0), nc=c.get("C", 0))
+    return i18n.t("text.cc_read_pareto", lang, top=format_percent(top, lang), n=format_count(n, lang),
+                  share=format_percent(top_share(table, top), lang), value=label.lower() if lang == "en" else label,
+                  na=c.get("A", "0"), nb=c.get("B", "0"), nc=c.get("C", "0"))
 
 
 def _read_xy(table, lang):
-    c = _counts(table["xy_class"])
+    c = _counts(table["xy_class"], lang)
     cells = table[table["check"] == "ok"].groupby(["purchase_level", "capacity_level"]).size()
     (x, y), n = (cells.idxmax(), cells.max()) if len(cells) else (("–", "–"), 0)
-    return i18n.t("text.cc_read_xy", lang, na=c.get("A", 0), nb=c.get("B", 0), nc=c.get("C", 0), x=x, y=y, n=n,
-                  errors=int((table["check"] == "x_above_y").sum()))
+    return i18n.t("text.cc_read_xy", lang, na=c.get("A", "0"), nb=c.get("B", "0"), nc=c.get("C", "0"), x=x, y=y,
+                  n=format_count(n, lang), errors=format_count((table["check"] == "x_above_y").sum(), lang))
 
 
 def _read_portfolio(table, lang):
-    c = _counts(table["portfolio"])
-    return i18n.t("text.cc_read_portfolio", lang, **{q: c.get(q, 0) for q in ("invest", "selective", "maintain",
-                                                                               "harvest")})
+    c = _counts(table["portfolio"], lang)
+    return i18n.t("text.cc_read_portfolio", lang, **{q: c.get(q, "0") for q in ("invest", "selective", "maintain",
+                                                                                 "harvest")})
 
 
 def _read_profit(table, lang):
     y = table["cumulative_profit_share"]
     peak = int(y.to_numpy().argmax())
-    return i18n.t("text.cc_read_profit", lang, peak=f"{y.iloc[peak]:.1%}", n=peak + 1,
-                  loss=int((table["profit_segment"] == "loss_making").sum()), drag=f"{y.iloc[peak] - y.iloc[-1]:.1%}")
+    return i18n.t("text.cc_read_profit", lang, peak=format_percent(y.iloc[peak], lang, 1), n=format_count(peak + 1, lang),
+                  loss=format_count((table["profit_segment"] == "loss_making").sum(), lang),
+                  drag=format_percent(y.iloc[peak] - y.iloc[-1], lang, 1))
 
 
 def _read_selection(table, lang):
@@ -100,7 +99,7 @@ def _read_selection(table, lang):
     weights = table.attrs.get("weights", {})
     points = {c: w * table[f"{c}_score"].head(10).sum() for c, w in weights.items()}
     best = max(points, key=points.get) if points else "volume"
-    return i18n.t("text.cc_read_selection", lang, name=name, score=f"{first['ka_score']:.0f}",
+    return i18n.t("text.cc_read_selection", lang, name=name, score=format_number(first["ka_score"], lang),
                   criterion=i18n.t(best, lang))
 
 
@@ -108,21 +107,22 @@ def _read_whitespace(table, lang):
     total = table["headroom"].sum()
     demand = table["potential"].sum()
     return i18n.t("text.cc_read_whitespace", lang, total=format_money(total, lang),
-                  top=_pct(table["headroom"].head(10).sum() / total if total else None),
-                  wallet=_pct(table["current"].sum() / demand if demand else None))
+                  top=format_percent(table["headroom"].head(10).sum() / total if total else None, lang),
+                  wallet=format_percent(table["current"].sum() / demand if demand else None, lang))
 
 
 def _read_man(table, lang):
     c = {str(k): int(v) for k, v in zip(table["man"], table["leads"])}
     n = sum(c.values())
-    return i18n.t("text.cc_read_man", lang, ideal=c.get("MAN", 0), n=n, share=_pct(c.get("MAN", 0) / n if n else None),
-                  stop=c.get("none", 0))
+    return i18n.t("text.cc_read_man", lang, ideal=format_count(c.get("MAN", 0), lang), n=format_count(n, lang),
+                  share=format_percent(c.get("MAN", 0) / n if n else None, lang),
+                  stop=format_count(c.get("none", 0), lang))
 
 
 def _read_temperature(table, lang):
-    c = _counts(table["temperature"])
-    return i18n.t("text.cc_read_temperature", lang, hot=c.get("hot", 0), promising=c.get("promising", 0),
-                  overdue=int(table["overdue"].fillna(False).sum()), n=len(table))
+    c = _counts(table["temperature"], lang)
+    return i18n.t("text.cc_read_temperature", lang, hot=c.get("hot", "0"), promising=c.get("promising", "0"),
+                  overdue=format_count(table["overdue"].fillna(False).sum(), lang), n=format_count(len(table), lang))
 
 
 def _read_stages(table, lang):
@@ -130,8 +130,9 @@ def _read_stages(table, lang):
     share = total / max(total.sum(), 1)
     top = share.idxmax()
     return i18n.t("text.cc_read_stages", lang, stage=i18n.value_label("relationship_stage", top, lang),
-                  share=_pct(share[top]), collab=_pct(share[["partnership", "synergistic"]].sum()),
-                  uncoupling=_pct(share["uncoupling"]))
+                  share=format_percent(share[top], lang),
+                  collab=format_percent(share[["partnership", "synergistic"]].sum(), lang),
+                  uncoupling=format_percent(share["uncoupling"], lang))
 
 
 _READERS = {"pareto": _read_pareto, "xy": _read_xy, "portfolio": _read_portfolio, "profit": _read_profit,
@@ -148,7 +149,7 @@ def weights_text(weights: Mapping[str, float], lang: str = "en") -> str:
     '采购量 50%，长期合作意愿 50%'
     """
     sep = "，" if lang == "zh" else ", "
-    return sep.join(f"{i18n.t(k, lang)} {_pct(w)}" for k, w in weights.items())
+    return sep.join(f"{i18n.t(k, lang)} {format_percent(w, lang)}" for k, w in weights.items())
 
 
 def grid_notes(graded: pd.DataFrame, lang: str = "en", *, grid: str | None = None,
@@ -175,7 +176,7 @@ def grid_notes(graded: pd.DataFrame, lang: str = "en", *, grid: str | None = Non
     source = grid or i18n.t("text.cc_grid_default", lang)
     notes = [rule("xy", lang, source=source, vip="A")]
     if graded.attrs.get("derived"):
-        quantiles = ", ".join(f"{q:.0%}" for q in LEVEL_QUANTILES)
+        quantiles = i18n.join([format_percent(q, lang) for q in LEVEL_QUANTILES], lang)
         notes.append(i18n.t("text.cc_levels_derived", lang, as_of=as_of, quantiles=quantiles))
     return notes
 
@@ -191,11 +192,40 @@ def selection_notes(scores: pd.DataFrame, lang: str = "en") -> list[str]:
     ['Where each criterion comes from: Purchase volume ← orders: revenue.', 'Not in the data and left out (weights renormalised): Wish for partnership.']
     """
     sources = scores.attrs["sources"]
-    found = "; ".join(f"{i18n.t(k, lang)} ← {v}" for k, v in sources.items() if v)
+    found = i18n.join([f"{i18n.t(k, lang)} ← {source_text(v, lang)}" for k, v in sources.items() if v], lang,
+                      clauses=True)
     missing = [i18n.t(k, lang) for k, v in sources.items() if v is None]
     notes = [rule("selection", lang, weights=weights_text(scores.attrs["weights"], lang)),
              i18n.t("text.cc_selection_sources", lang, sources=found)]
-    return notes + ([i18n.t("text.cc_selection_missing", lang, missing=", ".join(missing))] if missing else [])
+    return notes + ([i18n.t("text.cc_selection_missing", lang, missing=i18n.join(missing, lang))] if missing else [])
+
+
+#: What :func:`kamlib.classify.selection_criteria` says a criterion came from, and its label.
+SOURCE_LABELS = {
+    "orders: revenue": "selection_source.revenue",
+    "orders × products: revenue, high-margin weighted": "selection_source.margin_weighted",
+    "orders: revenue per order": "selection_source.revenue_per_order",
+    "visits: count": "selection_source.visits",
+    "orders × products: mean discount": "selection_source.discount",
+}
+
+
+def source_text(source: str, lang: str = "en") -> str:
+    """Where a selection criterion came from, in *lang*: a derivation, or the column it was read from.
+
+    Examples
+    --------
+    >>> source_text("orders: revenue per order", "zh"), source_text("accounts.relationship_stage", "zh")
+    ('订单：每笔订单的平均销售额', '客户表：关系阶段')
+    >>> source_text("somewhere else", "zh")
+    'somewhere else'
+    """
+    if source in SOURCE_LABELS:
+        return i18n.t(SOURCE_LABELS[source], lang)
+    table, _, column = source.partition(".")
+    if column and i18n.has(f"table.{table}"):
+        return i18n.t("text.column_of", lang, table=i18n.t(f"table.{table}", lang), column=i18n.header([column], lang)[0])
+    return source
 
 
 def stage_source(stages: pd.DataFrame, lang: str = "en") -> str:
@@ -208,9 +238,10 @@ def stage_source(stages: pd.DataFrame, lang: str = "en") -> str:
     'scored from trust: the mean of the indicators scaled 0–1, cut at 0.2/0.4/0.6/0.8'
     """
     if stages.attrs["source"] == "column":
-        return i18n.t("text.cc_stage_column", lang)
-    return i18n.t("text.cc_stage_indicators", lang, indicators=", ".join(stages.attrs["indicators"]),
-                  thresholds="0.2/0.4/0.6/0.8")
+        return i18n.t("text.cc_stage_read_from", lang, column=source_text("accounts.relationship_stage", lang))
+    names = i18n.header(stages.attrs["indicators"], lang)
+    return i18n.t("text.cc_stage_indicators", lang, thresholds="0.2/0.4/0.6/0.8",
+                  indicators=i18n.join([n.lower() for n in names] if lang == "en" else names, lang))
 
 
 def with_strategies(totals: pd.DataFrame, lang: str = "en") -> pd.DataFrame:

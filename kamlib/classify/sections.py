@@ -34,10 +34,6 @@ def _paragraphs(*texts: str) -> str:
     return "\n\n".join(texts)
 
 
-def _pct(share: float) -> str:
-    return f"{share:.0%}"
-
-
 # --------------------------------------------------------------------------- Pareto / ABC
 def pareto(orders: Frame, *, cutoffs: Sequence[float] = (0.8, 0.95), lang: str = "en") -> Section:
     """Pareto / ABC: accounts ranked by revenue, split into A / B / C by cumulative share.
@@ -66,10 +62,10 @@ def pareto(orders: Frame, *, cutoffs: Sequence[float] = (0.8, 0.95), lang: str =
     """
     gap = needs(orders, ["account_id", "revenue"], "orders")
     if gap:
-        return Section.lacking("title.cc_pareto", gap)
+        return Section.lacking("title.cc_pareto", gap, note=i18n.needs_note(gap, lang))
     abc = grades.pareto_abc(orders, cutoffs=cutoffs)
     finding = readings.reading("pareto", abc, lang=lang)
-    rule = readings.rule("pareto", lang, value=i18n.t("revenue", lang), a=_pct(cutoffs[0]), b=_pct(cutoffs[1]))
+    rule = readings.rule("pareto", lang, value=i18n.t("revenue", lang), a=i18n.format_percent(cutoffs[0], lang), b=i18n.format_percent(cutoffs[1], lang))
     top = abc.drop(columns="cumulative_accounts").head(10)
     return Section(title="title.cc_pareto", items=[_paragraphs(rule, finding), Table(top),
                                                    Figure(plots.plot_pareto_curve, (abc,))],
@@ -118,7 +114,7 @@ def xy_grid(accounts: Frame, orders: Frame = None, *, grid: str | None = None, a
     """
     gap = _grid_gap(accounts)
     if gap:
-        return Section.lacking("title.cc_xy", gap)
+        return Section.lacking("title.cc_xy", gap, note=i18n.needs_note(gap, lang))
     day = reference_day(orders, as_of)
     cells = grades.load_grid(grid) if grid else grades.DEFAULT_GRID
     graded = grades.xy_grade(accounts, cells, orders=orders, as_of=day)
@@ -157,11 +153,11 @@ def portfolio(accounts: Frame, *, lang: str = "en") -> Section:
     """
     gap = needs(accounts, ["potential", "capability"], "accounts")
     if gap:
-        return Section.lacking("title.cc_portfolio", gap)
+        return Section.lacking("title.cc_portfolio", gap, note=i18n.needs_note(gap, lang))
     port = grades.portfolio(accounts)
     finding = readings.reading("portfolio", port, lang=lang)
     p_cut, c_cut = port.attrs["split"]
-    rule = readings.rule("portfolio", lang, p=f"{p_cut:,.1f}", c=f"{c_cut:,.1f}",
+    rule = readings.rule("portfolio", lang, p=i18n.format_number(p_cut, lang, 1), c=i18n.format_number(c_cut, lang, 1),
                          split=i18n.value_label("split", "median", lang))
     return Section(title="title.cc_portfolio", items=[_paragraphs(rule, finding), Figure(plots.plot_portfolio, (port,))],
                    findings=[finding], saved={"portfolio": Table(port, values={"portfolio": "portfolio"})},
@@ -208,11 +204,11 @@ def profit(orders: Frame, products: Frame = None, *, cutoffs: Sequence[float] = 
     """
     gap = _profit_gap(orders, products)
     if gap:
-        return Section.lacking("title.cc_profit", gap)
+        return Section.lacking("title.cc_profit", gap, note=i18n.needs_note(gap, lang))
     whale = grades.profit_segments(orders, products=products, cutoffs=cutoffs)
     totals = readings.with_strategies(grades.segment_totals(whale), lang)
     finding = readings.reading("profit", whale, lang=lang)
-    rule = readings.rule("profit", lang, a=_pct(cutoffs[0]), b=_pct(cutoffs[1]))
+    rule = readings.rule("profit", lang, a=i18n.format_percent(cutoffs[0], lang), b=i18n.format_percent(cutoffs[1], lang))
     segment = {"profit_segment": "profit_segment"}
     return Section(title="title.cc_profit", items=[_paragraphs(rule, finding), Table(totals, values=segment),
                                                    Figure(plots.plot_whale_curve, (whale,))],
@@ -253,7 +249,7 @@ def selection(accounts: Frame, orders: Frame = None, products: Frame = None, vis
     """
     gap = needs(accounts, ["account_id"], "accounts")
     if gap:
-        return Section.lacking("title.cc_selection", gap)
+        return Section.lacking("title.cc_selection", gap, note=i18n.needs_note(gap, lang))
     scores = choice.selection_score(accounts, weights=weights, orders=orders, products=products, visits=visits,
                                     as_of=reference_day(orders, as_of))
     scores = choice.with_account_names(scores, accounts)
@@ -300,7 +296,7 @@ def whitespace(accounts: Frame, orders: Frame, products: Frame = None, *, as_of:
     """
     gap = needs(accounts, ["annual_demand"], "accounts") or needs(orders, ["order_date", "revenue"], "orders")
     if gap:
-        return Section.lacking("title.cc_whitespace", gap)
+        return Section.lacking("title.cc_whitespace", gap, note=i18n.needs_note(gap, lang))
     day = reference_day(orders, as_of)
     space = choice.with_account_names(choice.whitespace(accounts, orders, as_of=day, products=products), accounts)
     finding = readings.reading("whitespace", space, lang=lang)
@@ -339,10 +335,10 @@ def man(leads: Frame, *, lang: str = "en") -> Section:
     """
     gap = needs(leads, ["lead_id", "money", "authority", "need"], "leads")
     if gap:
-        return Section.lacking("title.cc_man", gap)
+        return Section.lacking("title.cc_man", gap, note=i18n.needs_note(gap, lang))
     summary = prospects.man_summary(prospects.man_qualify(leads))
     finding = readings.reading("man", summary, lang=lang)
-    labels = {"man": "man", "action": "man_action"}
+    labels = {"man": "man_set", "action": "man_action"}  # MAN, MA, …: letters; none: in words
     return Section(title="title.cc_man", items=[_paragraphs(readings.rule("man", lang), finding),
                                                 Table(summary, values=labels)],
                    findings=[finding], saved={"man_qualification": Table(summary, values=labels)},
@@ -381,7 +377,7 @@ def temperature(leads: Frame, *, as_of: object, lang: str = "en") -> Section:
     """
     gap = needs(leads, ["lead_id", "expected_close_date"], "leads") or (None if as_of else "orders.order_date / as_of")
     if gap:
-        return Section.lacking("title.cc_temperature", gap)
+        return Section.lacking("title.cc_temperature", gap, note=i18n.needs_note(gap, lang))
     temps = prospects.prospect_temperature(prospects.open_leads(leads), today=as_of)
     finding = readings.reading("temperature", temps, lang=lang)
     rule = readings.rule("temperature", lang, today=as_of, hot=7, promising=14)
@@ -425,7 +421,7 @@ def stages(accounts: Frame, *, lang: str = "en") -> Section:
     """
     gap = _stage_gap(accounts)
     if gap:
-        return Section.lacking("title.cc_stages", gap)
+        return Section.lacking("title.cc_stages", gap, note=i18n.needs_note(gap, lang))
     group = choice.stage_group(accounts)
     by = group or "all"
     found = choice.relationship_stages(accounts)

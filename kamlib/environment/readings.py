@@ -11,12 +11,14 @@ import pandas as pd
 from kamlib import i18n
 from kamlib.environment.analysis import BCG_QUADRANTS, OBJECTIVE_KINDS, SWOT_KINDS
 from kamlib.errors import ConfigError
+from kamlib.i18n import format_count
 
 __all__ = ["reading"]
 
 
-def _pct(x: float) -> str:
-    return f"{x:.0%}" if abs(x) >= 0.1 else f"{x:.1%}"
+def _pct(x: float, lang: str) -> str:
+    """A share in a sentence: whole percent, a decimal below 10 % (:func:`kamlib.i18n.format_percent`)."""
+    return i18n.format_percent(x, lang, decimals=None)
 
 
 def _mid_sentence(label: str, lang: str) -> str:
@@ -25,8 +27,7 @@ def _mid_sentence(label: str, lang: str) -> str:
 
 
 def _names(values: Sequence[Any], group: str, lang: str, limit: int = 3) -> str:
-    labels = [i18n.value_label(group, v, lang) for v in list(values)[:limit]]
-    return ("、" if lang == "zh" else ", ").join(labels)
+    return i18n.join([i18n.value_label(group, v, lang) for v in list(values)[:limit]], lang)
 
 
 def reading(section: str, table: pd.DataFrame, *, lang: str = "en", by: str = "region") -> str:
@@ -67,12 +68,12 @@ def reading(section: str, table: pd.DataFrame, *, lang: str = "en", by: str = "r
 def _read_market(table: pd.DataFrame, lang: str, by: str) -> str:
     top = table.sort_values("market_share", ascending=False).iloc[0]
     return i18n.t("text.env_market_reading", lang, name=i18n.value_label(by, top[by], lang),
-                  share=_pct(top["market_share"]), total=_pct(table["our_sales"].sum() / table["market_size"].sum()))
+                  share=_pct(top["market_share"], lang), total=_pct(table["our_sales"].sum() / table["market_size"].sum(), lang))
 
 
 def _read_bcg(table: pd.DataFrame, lang: str, by: str) -> str:
     counts = table["quadrant"].value_counts()
-    parts = [f"{i18n.value_label('bcg', q, lang)} {int(counts.get(q, 0))}" for q in BCG_QUADRANTS.values()]
+    parts = [f"{i18n.value_label('bcg', q, lang)} {format_count(counts.get(q, 0), lang)}" for q in BCG_QUADRANTS.values()]
     top = table.iloc[0]
     return i18n.t("text.env_bcg_reading", lang, counts=("，" if lang == "zh" else ", ").join(parts),
                   name=i18n.value_label(by, top[by], lang), quadrant=_mid_sentence(i18n.value_label("bcg", top["quadrant"], lang), lang))
@@ -83,35 +84,38 @@ def _read_ansoff(table: pd.DataFrame, lang: str, by: str) -> str:
     top = known.sort_values("revenue", ascending=False).iloc[0]
     new = known.loc[known["quadrant"] != "market_penetration", "share"].sum()
     return i18n.t("text.env_ansoff_reading", lang, quadrant=i18n.value_label("ansoff", top["quadrant"], lang),
-                  share=_pct(top["share"] if pd.notna(top["share"]) else 0), new=_pct(new if pd.notna(new) else 0))
+                  share=_pct(top["share"] if pd.notna(top["share"]) else 0, lang),
+                  new=_pct(new if pd.notna(new) else 0, lang))
 
 
 def _read_swot(table: pd.DataFrame, lang: str, by: str) -> str:
     counts = table["kind"].value_counts()
-    parts = {k: int(counts.get(k, 0)) for k in SWOT_KINDS}
+    parts = {k: format_count(counts.get(k, 0), lang) for k in SWOT_KINDS}
     return i18n.t("text.env_swot_reading", lang, **parts)
 
 
 def _read_coverage(table: pd.DataFrame, lang: str, by: str) -> str:
     empty = table[table["coverage"] == "empty"]["category"].tolist()
     if not empty:
-        return i18n.t("text.env_coverage_full", lang, n=len(table))
-    return i18n.t("text.env_coverage_reading", lang, covered=len(table) - len(empty), n=len(table),
-                  empty=_names(empty, "category", lang, limit=len(empty)))
+        return i18n.t("text.env_coverage_full", lang, n=format_count(len(table), lang))
+    return i18n.t("text.env_coverage_reading", lang, covered=format_count(len(table) - len(empty), lang),
+                  n=format_count(len(table), lang), empty=_names(empty, "category", lang, limit=len(empty)))
 
 
 def _read_risk(table: pd.DataFrame, lang: str, by: str) -> str:
     act = table[table["quadrant"] == "act_now"].sort_values("score", ascending=False)
     if act.empty:
-        return i18n.t("text.env_risk_none", lang, n=len(table))
-    return i18n.t("text.env_risk_reading", lang, act=len(act), n=len(table), first=str(act.iloc[0]["statement"]).rstrip("。.；;"))
+        return i18n.t("text.env_risk_none", lang, n=format_count(len(table), lang))
+    return i18n.t("text.env_risk_first", lang, act=format_count(len(act), lang), n=format_count(len(table), lang),
+                  first=str(act.iloc[0]["statement"]).rstrip("。.；;"))
 
 
 def _read_objectives(table: pd.DataFrame, lang: str, by: str) -> str:
     goals = table.drop_duplicates("goal")
     flawed = table.loc[table["issue"] != "ok", "goal"].drop_duplicates()
     missing = [k for k in OBJECTIVE_KINDS if k not in set(goals["kind"].dropna())]
-    text = i18n.t("text.env_objectives_reading", lang, bad=len(flawed), n=len(goals))
+    text = i18n.t("text.env_objectives_reading", lang, bad=format_count(len(flawed), lang), n=format_count(len(goals), lang))
     if missing:
-        text += " " + i18n.t("text.env_objectives_missing", lang, kinds=_names(missing, "objective_kind", lang, 5))
+        kinds = i18n.t("text.env_objectives_missing", lang, kinds=_names(missing, "objective_kind", lang, 5))
+        text = i18n.join([text, kinds], lang, sentences=True)
     return text

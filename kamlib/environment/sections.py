@@ -95,15 +95,15 @@ def market(ds: Dataset, *, by: str = "segment", region: str | None = None, year:
     """
     gap = analysis.needs(ds, "bcg", by=by)
     if gap:
-        return Section.lacking("title.env_market", gap)
+        return Section.lacking("title.env_market", gap, note=i18n.needs_note(gap, lang))
     placed = _placed(ds, by=by, region=region, year=year)
     table = placed.drop(columns=["year", "relative_share", "quadrant"], errors="ignore")
-    shown = Table(table, {by: by}, {"market_growth": "{:.1%}"})
+    shown = Table(table, {by: by})
     shown_year = int(placed["year"].iloc[0]) if "year" in placed else "–"
     reading = readings.reading("market", placed, lang=lang, by=by)
     bars = Figure(plots.plot_bar, (placed,), {"x": by, "y": "market_share", "title": "title.env_market"}, percent="y")
     return Section("title.env_market",
-                   items=[i18n.t("text.env_explain_market", lang, group=_group(by, lang), year=shown_year),
+                   items=[i18n.t("text.env_explain_market_value", lang, group=_group(by, lang), year=shown_year),
                           shown, reading, bars],
                    findings=[reading], saved={"market_overview": Table(table, {by: by})}, results={"bcg": placed})
 
@@ -138,12 +138,12 @@ def bcg(ds: Dataset, *, by: str = "segment", region: str | None = None, year: in
     """
     gap = analysis.needs(ds, "bcg", by=by)
     if gap:
-        return Section.lacking("title.env_bcg", gap)
+        return Section.lacking("title.env_bcg", gap, note=i18n.needs_note(gap, lang))
     placed = _placed(ds, by=by, region=region, year=year, share_split=share_split, growth_split=growth_split)
     values = {by: by, "quadrant": "bcg"}
-    shown = Table(placed[[by, *_BCG_SHOWN]], values, {"relative_share": "{:.2f}", "market_growth": "{:.1%}"})
-    rule = i18n.t("text.env_explain_bcg", lang, group=_group(by, lang), share_split=f"{share_split:g}",
-                  growth_split=f"{growth_split:.0%}")
+    shown = Table(placed[[by, *_BCG_SHOWN]], values)
+    rule = i18n.t("text.env_explain_bcg_value", lang, group=_group(by, lang), share_split=f"{share_split:g}",
+                  growth_split=i18n.format_percent(growth_split, lang))
     reading = readings.reading("bcg", placed, lang=lang, by=by)
     chart = Figure(env_plots.plot_bcg, (placed,), {"by": by, "share_split": share_split, "growth_split": growth_split})
     return Section("title.env_bcg", items=[rule, shown, reading, chart], findings=[reading],
@@ -184,11 +184,12 @@ def ansoff(ds: Dataset, *, as_of: str | pd.Timestamp | None, market: str = "sect
     """
     gap = analysis.needs(ds, "ansoff", market=market)
     if gap or as_of is None:
-        return Section.lacking("title.env_ansoff", gap or "orders (order_date)")
+        gap = gap or "orders (order_date)"
+        return Section.lacking("title.env_ansoff", gap, note=i18n.needs_note(gap, lang))
     accounts = ds.table("accounts") if "accounts" in ds.names else None
     table = analysis.ansoff(ds.table("orders"), accounts, as_of=as_of, market=market, region=region)
     start, end = analysis.period(as_of)
-    rule = i18n.t("text.env_explain_ansoff", lang, start=f"{start:%Y-%m-%d}", end=f"{end:%Y-%m-%d}",
+    rule = i18n.t("text.env_explain_ansoff", lang, start=i18n.format_date(start, lang), end=i18n.format_date(end, lang),
                   market=i18n.header([market], lang)[0])
     reading = readings.reading("ansoff", table, lang=lang)
     return Section("title.env_ansoff",
@@ -225,7 +226,7 @@ def swot(factors: pd.DataFrame | None, *, lang: str = "en") -> Section:
     """
     gap = _lacks(factors, ["statement", "kind"], "factors")
     if gap:
-        return Section.lacking("title.env_swot", gap)
+        return Section.lacking("title.env_swot", gap, note=i18n.needs_note(gap, lang))
     table = analysis.swot(factors)
     reading = readings.reading("swot", table, lang=lang)
     return Section("title.env_swot",
@@ -262,7 +263,7 @@ def checklist(factors: pd.DataFrame | None, *, lang: str = "en") -> Section:
     """
     gap = _lacks(factors, ["statement", "kind", "category"], "factors")
     if gap:
-        return Section.lacking("title.env_coverage", gap)
+        return Section.lacking("title.env_coverage", gap, note=i18n.needs_note(gap, lang))
     table = analysis.pest_coverage(factors)
     reading = readings.reading("coverage", table, lang=lang)
     return Section("title.env_coverage",
@@ -309,11 +310,11 @@ def risk(factors: pd.DataFrame | None, *, impact_split: float = 3.0, probability
     """
     gap = _lacks(factors, ["statement", "kind", "impact", "probability"], "factors")
     if gap:
-        return Section.lacking("title.env_risk", gap)
+        return Section.lacking("title.env_risk", gap, note=i18n.needs_note(gap, lang))
     table = analysis.risk_matrix(factors, impact_split=impact_split, probability_split=probability_split)
     splits = {"impact_split": impact_split, "probability_split": probability_split}
     rule = i18n.t("text.env_explain_risk", lang, impact_split=f"{impact_split:g}",
-                  probability_split=f"{probability_split:.0%}")
+                  probability_split=i18n.format_percent(probability_split, lang))
     act_now = table[table["quadrant"] == "act_now"].drop(columns="quadrant")
     reading = readings.reading("risk", table, lang=lang)
     return Section("title.env_risk",

@@ -9,8 +9,9 @@ from kamlib import i18n
 __all__ = ["findings"]
 
 
-def _percent(x: float) -> str:
-    return f"{x:.1%}"
+def _percent(x: float, lang: str) -> str:
+    """A share of revenue in a sentence, with the one decimal the tables show (:func:`kamlib.i18n.format_percent`)."""
+    return i18n.format_percent(x, lang, 1)
 
 
 def _group_label(by: str, lang: str) -> str:
@@ -66,7 +67,7 @@ def findings(
             "text.total_revenue",
             lang,
             total=i18n.format_money(total, lang),
-            orders=f"{int(monthly['orders'].sum()):,}",
+            orders=i18n.format_count(monthly["orders"].sum(), lang),
             first=i18n.format_month(monthly["month"].min(), lang),
             last=i18n.format_month(monthly["month"].max(), lang),
         )
@@ -82,7 +83,7 @@ def findings(
         if prev12 > 0:
             change = last12 / prev12 - 1
             key = "text.trend_up" if change >= 0 else "text.trend_down"
-            lines.append(t(key, lang, change=_percent(abs(change)), revenue=i18n.format_money(last12, lang)))
+            lines.append(t(key, lang, change=_percent(abs(change), lang), revenue=i18n.format_money(last12, lang)))
     return "\n".join(f"- {line}" for line in lines)
 
 
@@ -99,15 +100,15 @@ def _group_lines(regions: pd.DataFrame, by: str, lang: str) -> list[str]:
                 lang,
                 name=i18n.value_label(by, top[by], lang),
                 group=group_label,
-                share=_percent(top["share"]),
+                share=_percent(top["share"], lang),
                 revenue=i18n.format_money(top["revenue"], lang),
-                orders=f"{int(top['orders']):,}",
+                orders=i18n.format_count(top["orders"], lang),
             )
         )
         if len(known) >= 3:
             top_n = 3 if len(known) > 4 else 2
             lines.append(
-                t("text.top_groups", lang, n=top_n, group=group_label, share=_percent(known["share"].head(top_n).sum()))
+                t("text.top_groups", lang, n=top_n, group=group_label, share=_percent(known["share"].head(top_n).sum(), lang))
             )
     missing = regions[regions[by].isna()]
     if len(missing) and missing["revenue"].sum() > 0:
@@ -116,7 +117,7 @@ def _group_lines(regions: pd.DataFrame, by: str, lang: str) -> list[str]:
                 "text.unassigned",
                 lang,
                 group=_group_label(by, lang),
-                share=_percent(missing["share"].sum()),
+                share=_percent(missing["share"].sum(), lang),
                 revenue=i18n.format_money(missing["revenue"].sum(), lang),
             )
         )

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from kamlib.data import Dataset
 
 __all__ = [
+    "AMOUNT_EDGES",
     "GROUP_COLUMNS",
     "PERFORMANCE",
     "REASON_CAUSES",
@@ -38,6 +39,7 @@ __all__ = [
     "GroupTest",
     "add_context",
     "addressable_losses",
+    "amount_band_names",
     "canonical_reasons",
     "competitors",
     "cycle_times",
@@ -122,13 +124,16 @@ def status_codes(status: pd.Series) -> np.ndarray:
 
 
 # ---------------------------------------------------------------- preparing the table
+#: Edges of the ``amount_band`` of :func:`add_context`: below 500K, 500K–1M, 1M–3M, 3M and more.
+AMOUNT_EDGES: tuple[float, ...] = (0, 5e5, 1e6, 3e6, math.inf)
+
 def add_context(
     opportunities: pd.DataFrame,
     *,
     accounts: pd.DataFrame | None = None,
     reps: pd.DataFrame | None = None,
     products: pd.DataFrame | None = None,
-    amount_edges: Sequence[float] = (0, 5e5, 1e6, 3e6, math.inf),
+    amount_edges: Sequence[float] = AMOUNT_EDGES,
 ) -> pd.DataFrame:
     """Add ``region``/``sector`` (accounts, else the rep's region), ``product_name``/``family`` and ``amount_band``.
 
@@ -164,8 +169,10 @@ def add_context(
     return out
 
 
-def _band_labels(edges: Sequence[float]) -> list[str]:
+def _band_labels(edges: Sequence[float], lang: str = "en") -> list[str]:
     def short(x: float) -> str:
+        if lang != "en":
+            return i18n.format_money(x, lang, trim=True)
         for scale, unit in ((1e9, "B"), (1e6, "M"), (1e3, "K")):
             if x >= scale:
                 return f"{x / scale:g}{unit}"
@@ -175,6 +182,18 @@ def _band_labels(edges: Sequence[float]) -> list[str]:
     labels[0] = f"<{short(edges[1])}" if edges[0] <= 0 else labels[0]
     labels[-1] = f"≥{short(edges[-2])}" if math.isinf(edges[-1]) else labels[-1]
     return labels
+
+
+def amount_band_names(lang: str = "en", edges: Sequence[float] = AMOUNT_EDGES) -> dict[str, str]:
+    """The ``amount_band`` values of :func:`add_context` (*edges*) as a reader of *lang* says them.
+
+    Examples
+    --------
+    >>> amount_band_names("zh")
+    {'<500K': '<50万', '500K–1M': '50万–100万', '1M–3M': '100万–300万', '≥3M': '≥300万'}
+    """
+    i18n.check_lang(lang)
+    return dict(zip(_band_labels(edges), _band_labels(edges, lang), strict=True))
 
 
 def load_opportunities(

@@ -8,13 +8,15 @@ log-odds step per feature, and the steps are the explanation (``drivers``).
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from itertools import pairwise
 
 import numpy as np
 import pandas as pd
 
 from kamlib.errors import DataError, require_columns
 from kamlib.grouping import column_codes
+from kamlib.i18n import format_number
 from kamlib.winloss.analysis import COLUMN_FIX, status_codes
 
 __all__ = [
@@ -90,12 +92,17 @@ def _log_ratios(
     return np.log(p_won / p_lost), unseen
 
 
+def _code_name(feature: str, value: str) -> str:
+    """How :func:`win_probability` names a feature value in ``drivers`` by default: ``source=referral``."""
+    return f"{feature}={value}"
+
+
 def _contributions(
-    deals: pd.DataFrame, model: pd.DataFrame, features: Sequence[str]
+    deals: pd.DataFrame, model: pd.DataFrame, features: Sequence[str], name: Callable[[str, str], str] = _code_name
 ) -> tuple[pd.DataFrame, dict[str, tuple[np.ndarray, np.ndarray]]]:
     """Each deal's log-odds step per feature, and the texts :func:`_drivers` names the steps by.
 
-    Per feature: the deals' value codes (−1 missing) and the ``feature=value (+0.42)``
+    Per feature: the deals' value codes (−1 missing) and the ``name(feature, value) (+0.42)``
     text of each value, "" where the step is zero, the last entry for a missing value.
     """
     steps, terms = {}, {}
@@ -107,7 +114,7 @@ def _contributions(
         per_value = lookup.reindex([str(u) for u in uniques]).fillna(unseen).to_numpy(dtype=float)
         steps[feature] = np.where(codes >= 0, per_value[codes] if len(per_value) else 0.0, 0.0)
         texts = pd.Series(uniques).astype("string").fillna("–")
-        named = [feature + "=" + text + f" ({step:+.2f})" if step != 0 else "" for text, step in zip(texts, per_value, strict=True)]
+        named = [f"{name(feature, text)} ({step:+.2f})" if step != 0 else "" for text, step in zip(texts, per_value, strict=True)]
         terms[feature] = codes, np.array([*named, ""], dtype=object)
     return pd.DataFrame(steps, index=deals.index), terms
 
@@ -120,6 +127,8 @@ def win_probability(
     alpha: float = 1.0,
     clip: float = 0.02,
     top: int = 2,
+    name: Callable[[str, str], str] | None = None,
+    separator: str = ", ",
 ) -> pd.DataFrame:
     """Probability that each open deal is won: naive Bayes on closed deals.
 
@@ -137,6 +146,12 @@ def win_probability(
         Probabilities are kept within ``[clip, 1 − clip]``.
     top : int, default 2
         How many features to name in ``drivers`` (0: leave ``drivers`` empty, faster).
+    name : callable, optional
+        ``name(feature, value)``: how ``drivers`` names a feature value (the value as
+        text, ``–`` when missing); None = ``feature=value``. A report passes one that
+        labels both in its language (``来源=转介绍``).
+    separator : str, default ", "
+        What joins the named steps in ``drivers`` (``；`` in a Chinese report).
 
     Returns
     -------
@@ -151,23 +166,26 @@ def win_probability(
     >>> deals = pd.DataFrame({"opportunity_id": ["o1", "o2"], "source": ["ref", "web"]})
     >>> win_probability(deals, history, features=["source"])[["probability", "drivers"]].round(3).values.tolist()
     [[0.6, 'source=ref (+0.41)'], [0.333, 'source=web (-0.69)']]
+    >>> win_probability(deals, history, features=["source"], name=lambda f, v: f"{f.title()}: {v}")["drivers"][0]
+    'Source: ref (+0.41)'
     """
     require_columns(history, ["status"], purpose="win_probability", table="opportunities", fix=COLUMN_FIX)
     used = _features(history, open_deals, features)
     model = fit_counts(history, used, alpha=alpha)
-    steps, terms = _contributions(open_deals, model, used)
+    steps, terms = _contributions(open_deals, model, used, name or _code_name)
     log_odds = model.attrs["prior"] + steps.sum(axis=1)
     out = pd.DataFrame({"opportunity_id": open_deals.get("opportunity_id", pd.Series(open_deals.index, index=open_deals.index))})
     out["probability"] = (1 / (1 + np.exp(-log_odds))).clip(clip, 1 - clip)
-    out["drivers"] = _drivers(steps, terms, top) if used and top > 0 else ""
+    out["drivers"] = _drivers(steps, terms, top, separator) if used and top > 0 else ""
     if "amount" in open_deals.columns:
         out["amount"] = open_deals["amount"]
         out["weighted_amount"] = out["amount"] * out["probability"]
     return out.reset_index(drop=True)
 
 
-def _drivers(steps: pd.DataFrame, terms: dict[str, tuple[np.ndarray, np.ndarray]], top: int) -> pd.Series:
-    """``feature=value (+0.42), …`` for the *top* largest steps of each deal.
+def _drivers(steps: pd.DataFrame, terms: dict[str, tuple[np.ndarray, np.ndarray]], top: int,
+             separator: str = ", ") -> pd.Series:
+    """``feature=value (+0.42), …`` for the *top* largest steps of each deal, joined by *separator*.
 
     A deal's text depends only on which feature values its top steps are, so each
     text is built once per distinct combination of values (far fewer than deals).
@@ -183,7 +201,8 @@ def _drivers(steps: pd.DataFrame, terms: dict[str, tuple[np.ndarray, np.ndarray]
     ids, joined = term[rows, order[:, 0]], texts
     for k in range(1, order.shape[1]):
         ids, pairs = pd.factorize(ids * len(texts) + term[rows, order[:, k]])
-        joined = np.array([(joined[p // len(texts)] + ", " + texts[p % len(texts)]).strip(", ") for p in pairs], dtype=object)
+        joined = np.array([separator.join(filter(None, (joined[p // len(texts)], texts[p % len(texts)]))) for p in pairs],
+                          dtype=object)
     return pd.Series(joined[ids], index=steps.index)
 
 
@@ -208,16 +227,30 @@ def weighted_pipeline(scored: pd.DataFrame, open_deals: pd.DataFrame, *, date: s
     return table.astype({"deals": "float64"})
 
 
-def calibration(probability: pd.Series, won: pd.Series, *, bins: int = 5) -> pd.DataFrame:
-    """Predicted vs observed win rate in equal-width probability bins.
+def _band_names(edges: np.ndarray) -> list[str]:
+    """``0–20%``, ``20–40%`` …: the probability bands as a reader says them (the same in every language).
 
     Examples
     --------
-    >>> calibration(pd.Series([0.1, 0.15, 0.9]), pd.Series([0, 0, 1]), bins=2)[["deals", "predicted", "observed"]].values.tolist()
-    [[2.0, 0.125, 0.0], [1.0, 0.9, 1.0]]
+    >>> _band_names(np.linspace(0, 1, 4))
+    ['0–33.3%', '33.3–66.7%', '66.7–100%']
+    """
+    def percent(x: float) -> str:  # whole percents without a decimal, others with one
+        return format_number(x, decimals=0 if round(x, 1) == round(x) else 1)
+
+    return [f"{percent(low)}–{percent(high)}%" for low, high in pairwise(edges * 100)]
+
+
+def calibration(probability: pd.Series, won: pd.Series, *, bins: int = 5) -> pd.DataFrame:
+    """Predicted vs observed win rate in equal-width probability bins (``band``: ``0–20%`` …).
+
+    Examples
+    --------
+    >>> calibration(pd.Series([0.1, 0.15, 0.9]), pd.Series([0, 0, 1]), bins=2)[["band", "deals", "predicted", "observed"]].values.tolist()
+    [['0–50%', 2.0, 0.125, 0.0], ['50–100%', 1.0, 0.9, 1.0]]
     """
     edges = np.linspace(0, 1, bins + 1)
-    band = pd.cut(probability, edges, include_lowest=True)
+    band = pd.cut(probability, edges, include_lowest=True, labels=_band_names(edges))
     table = pd.DataFrame({"p": probability, "won": won.astype(float), "band": band}).groupby("band", observed=True)
     out = table.agg(deals=("p", "size"), predicted=("p", "mean"), observed=("won", "mean")).reset_index()
     out["band"] = out["band"].astype(str)

@@ -5,14 +5,19 @@ from __future__ import annotations
 import pandas as pd
 
 from kamlib import i18n
-from kamlib.i18n import format_money, format_month
+from kamlib.errors import ConfigError
+from kamlib.i18n import (
+    format_count,
+    format_days,
+    format_money,
+    format_month,
+    format_number,
+    format_percent,
+)
 from kamlib.winloss.analysis import GroupTest
+from kamlib.winloss.model import FEATURES
 
 __all__ = ["reading"]
-
-
-def _pct(x: float) -> str:
-    return "–" if x is None or pd.isna(x) else f"{x:.0%}"
 
 
 def _label(group: str, value: object, lang: str) -> str:
@@ -24,7 +29,13 @@ def reading(kind: str, table: pd.DataFrame | GroupTest | dict, *, lang: str = "e
 
     *kind* names the table: ``win_rates, test, loss_table, pareto, competitors,
     cycle, funnel, showroom, sources, reps, addressable, backtest, pipeline``.
-    *by* is the grouping column where the table has one.
+    *by* is the grouping column where the table has one. ``cycle`` reads
+    :func:`~kamlib.winloss.cycle_times` per status (``by=None``): its medians are those
+    of the deals, which the medians of the stages do not give. ``backtest`` reads the
+    scores of :func:`~kamlib.winloss.backtest`, with ``inputs``, the number of model
+    inputs the deals have (none: every deal gets the base rate), when known.
+
+    Every figure is written as :mod:`kamlib.i18n` formats it, as the tables show it.
 
     Examples
     --------
@@ -44,9 +55,11 @@ def _read_win_rates(rates: pd.DataFrame, lang: str, by: str | None) -> str:
     best, worst = rated.iloc[0], rated.iloc[-1]
     return i18n.t(
         "text.wl_win_rates_level", lang,
-        overall=_pct(rated["won"].sum() / rated["closed"].sum()), closed=f"{int(rated['closed'].sum()):,}",
-        best=_label(by, best[by], lang), best_rate=_pct(best["win_rate"]), low=_pct(best["ci_low"]),
-        high=_pct(best["ci_high"]), level=_pct(rates.attrs.get("level", 0.95)), worst=_label(by, worst[by], lang), worst_rate=_pct(worst["win_rate"]),
+        overall=format_percent(rated["won"].sum() / rated["closed"].sum(), lang),
+        closed=format_count(rated["closed"].sum(), lang), best=_label(by, best[by], lang),
+        best_rate=format_percent(best["win_rate"], lang), low=format_percent(best["ci_low"], lang),
+        high=format_percent(best["ci_high"], lang), level=format_percent(rates.attrs.get("level", 0.95), lang),
+        worst=_label(by, worst[by], lang), worst_rate=format_percent(worst["win_rate"], lang),
     )
 
 
@@ -54,7 +67,8 @@ def _read_test(test: GroupTest, lang: str, by: str | None) -> str:
     if test.test == "none":
         return i18n.t("text.wl_test_none", lang)
     key = "text.wl_test_significant" if test.p_value < 0.05 else "text.wl_test_not_significant"
-    text = i18n.t(key, lang, p=f"{test.p_value:.3f}", test=i18n.t(f"wl.{test.test}", lang), groups=test.groups)
+    text = i18n.t(key, lang, p=format_number(test.p_value, lang, 3), test=i18n.t(f"wl.{test.test}", lang),
+                  groups=format_count(test.groups, lang))
     return text + (" " + i18n.t("text.wl_test_small", lang) if test.small_expected else "")
 
 
@@ -66,7 +80,8 @@ def _read_loss_table(reasons: pd.DataFrame, lang: str, by: str | None) -> str:
     rows = recorded[recorded[by] == biggest].sort_values("lost", ascending=False)
     top = rows.iloc[0]
     return i18n.t("text.wl_top_reason", lang, reason=_label("loss_reason", top["loss_reason"], lang),
-                  group=_label(by, biggest, lang), share=_pct(top["share"]), lost=int(top["group_lost"]))
+                  group=_label(by, biggest, lang), share=format_percent(top["share"], lang),
+                  lost=format_count(top["group_lost"], lang))
 
 
 def _read_pareto(pareto: pd.DataFrame, lang: str, by: str | None) -> str:
@@ -74,26 +89,24 @@ def _read_pareto(pareto: pd.DataFrame, lang: str, by: str | None) -> str:
         return i18n.t("text.wl_no_losses", lang)
     n = int((pareto["cumulative_share"] < 0.8).sum()) + 1 if len(pareto) > 1 else 1
     n = min(n, 3, len(pareto))
-    names = "、".join if lang == "zh" else ", ".join
-    return i18n.t("text.wl_pareto", lang, n=n, share=_pct(pareto["share"].head(n).sum()),
-                  reasons=names([_label("loss_reason", r, lang) for r in pareto["loss_reason"].head(n)]))
+    return i18n.t("text.wl_pareto", lang, n=format_count(n, lang), share=format_percent(pareto["share"].head(n).sum(), lang),
+                  reasons=i18n.join([_label("loss_reason", r, lang) for r in pareto["loss_reason"].head(n)], lang))
 
 
 def _read_competitors(table: pd.DataFrame, lang: str, by: str | None) -> str:
     if table.empty:
         return i18n.t("text.wl_no_competitor", lang)
     top = table.sort_values("lost", ascending=False).iloc[0]
-    return i18n.t("text.wl_competitor", lang, competitor=top["competitor"], lost=int(top["lost"]),
-                  share=_pct(top["lost"] / table["lost"].sum()))
+    return i18n.t("text.wl_competitor", lang, competitor=top["competitor"], lost=format_count(top["lost"], lang),
+                  share=format_percent(top["lost"] / table["lost"].sum(), lang))
 
 
 def _read_cycle(table: pd.DataFrame, lang: str, by: str | None) -> str:
-    med = table.groupby("status")["median_days"].median()
-    return i18n.t("text.wl_cycle", lang, won=_days(med.get("won")), lost=_days(med.get("lost")))
-
-
-def _days(value: float | None) -> str:
-    return "–" if value is None or pd.isna(value) else f"{value:.0f}"
+    if table["status"].duplicated().any():
+        raise ConfigError("reading('cycle'): pass cycle_times(opportunities, by=None), one row per status; the "
+                          "median of the deals is not the median of the medians per stage.")
+    med = table.set_index("status")["median_days"]
+    return i18n.t("text.wl_cycle", lang, won=format_days(med.get("won"), lang), lost=format_days(med.get("lost"), lang))
 
 
 def _read_funnel(table: pd.DataFrame, lang: str, by: str | None) -> str:
@@ -102,16 +115,18 @@ def _read_funnel(table: pd.DataFrame, lang: str, by: str | None) -> str:
         return i18n.t("text.wl_no_closed", lang)
     i = steps["conversion_rate"].idxmin()
     return i18n.t("text.wl_funnel", lang, a=_label("stage", table.loc[i, "stage"], lang),
-                  b=_label("stage", table.loc[i + 1, "stage"], lang), rate=_pct(table.loc[i, "conversion_rate"]))
+                  b=_label("stage", table.loc[i + 1, "stage"], lang),
+                  rate=format_percent(table.loc[i, "conversion_rate"], lang))
 
 
 def _read_showroom(kpis: pd.DataFrame, lang: str, by: str | None) -> str:
     rated = kpis.dropna(subset=["close_rate"]) if "close_rate" in kpis.columns else kpis.iloc[0:0]
     if rated.empty:
         return i18n.t("text.wl_no_showroom", lang)
-    last12, best = rated.tail(12), rated.loc[rated["close_rate"].idxmax()]
-    return i18n.t("text.wl_showroom", lang, avg=_pct(last12["close_rate"].mean()),
-                  month=format_month(best["month"], lang), rate=_pct(best["close_rate"]))
+    last12 = rated.tail(12)  # the months the table shows: the average and the best month are of these
+    best = last12.loc[last12["close_rate"].idxmax()]
+    return i18n.t("text.wl_showroom", lang, avg=format_percent(last12["close_rate"].mean(), lang),
+                  month=format_month(best["month"], lang), rate=format_percent(best["close_rate"], lang))
 
 
 def _read_sources(table: pd.DataFrame, lang: str, by: str | None) -> str:
@@ -120,35 +135,43 @@ def _read_sources(table: pd.DataFrame, lang: str, by: str | None) -> str:
     top = table.iloc[0]
     referral = float(table.loc[table["source"] == "referral", "share"].sum())
     if top["source"] == "referral":
-        return i18n.t("text.wl_sources_referral", lang, share=_pct(referral))
+        return i18n.t("text.wl_sources_referral", lang, share=format_percent(referral, lang))
     return i18n.t("text.wl_sources", lang, source=_label("source", top["source"], lang),
-                  share=_pct(top["share"]), referral=_pct(referral))
+                  share=format_percent(top["share"], lang), referral=format_percent(referral, lang))
 
 
 def _read_reps(mix: pd.DataFrame, lang: str, by: str | None) -> str:
     share = mix.set_index("performance")["share"]
-    return i18n.t("text.wl_reps", lang, high=_pct(share.get("high")), medium=_pct(share.get("medium")),
-                  low=_pct(share.get("low")), reps=int(mix["reps"].sum()))
+    return i18n.t("text.wl_reps", lang, high=format_percent(share.get("high"), lang),
+                  medium=format_percent(share.get("medium"), lang), low=format_percent(share.get("low"), lang),
+                  reps=format_count(mix["reps"].sum(), lang))
 
 
 def _read_addressable(table: pd.DataFrame, lang: str, by: str | None) -> str:
     if table.empty or table["recorded"].sum() == 0:
         return i18n.t("text.wl_no_losses", lang)
     top = table.dropna(subset=["sales_side_share"]).iloc[0]
-    return i18n.t("text.wl_addressable", lang, share=_pct(table["sales_side"].sum() / table["recorded"].sum()),
-                  group=_label(by, top[by], lang), top=_pct(top["sales_side_share"]),
-                  none=_pct(1 - table["recorded"].sum() / table["lost"].sum()))
+    return i18n.t("text.wl_addressable", lang,
+                  share=format_percent(table["sales_side"].sum() / table["recorded"].sum(), lang),
+                  group=_label(by, top[by], lang), top=format_percent(top["sales_side_share"], lang),
+                  none=format_percent(1 - table["recorded"].sum() / table["lost"].sum(), lang))
 
 
 def _read_backtest(scores: dict, lang: str, by: str | None) -> str:
-    key = "text.wl_backtest_better" if scores["brier"] < scores["brier_base_rate"] else "text.wl_backtest_worse"
-    return i18n.t(key, lang, brier=f"{scores['brier']:.3f}", base=f"{scores['brier_base_rate']:.3f}",
-                  test=int(scores["test"]), train=int(scores["train"]))
+    if scores.get("inputs", 1) == 0:
+        return i18n.t("text.wl_backtest_no_inputs", lang, inputs=i18n.join(i18n.header(FEATURES, lang), lang))
+    brier, base = format_number(scores["brier"], lang, 3), format_number(scores["brier_base_rate"], lang, 3)
+    # compared as shown: two scores that read the same are the same to the reader
+    key = ("text.wl_backtest_same" if brier == base else
+           "text.wl_backtest_better" if scores["brier"] < scores["brier_base_rate"] else "text.wl_backtest_worse")
+    return i18n.t(key, lang, brier=brier, base=base, test=format_count(scores["test"], lang),
+                  train=format_count(scores["train"], lang))
 
 
 def _read_pipeline(scored: pd.DataFrame, lang: str, by: str | None) -> str:
     weighted = format_money(scored["weighted_amount"].sum(), lang) if "weighted_amount" in scored.columns else "–"
-    return i18n.t("text.wl_pipeline", lang, deals=len(scored), wins=f"{scored['probability'].sum():.0f}", weighted=weighted)
+    return i18n.t("text.wl_pipeline", lang, deals=format_count(len(scored), lang),
+                  wins=format_number(scored["probability"].sum(), lang), weighted=weighted)
 
 
 _READERS = {

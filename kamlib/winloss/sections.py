@@ -14,6 +14,7 @@ which shows nothing.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from kamlib import i18n, plots
@@ -60,6 +61,7 @@ def _table(ds: Dataset, name: str) -> pd.DataFrame | None:
     return ds.table(name) if name in ds.names else None
 
 
+
 # ------------------------------------------------------------------------ win rates
 def _rate_readings(rates: pd.DataFrame, by: str, lang: str) -> list[str]:
     """The win rates read, then whether the groups differ."""
@@ -92,11 +94,11 @@ def win_rates(opps: pd.DataFrame | None, *, by: str, level: float = 0.95, lang: 
     title = "title.wl_win_rates"
     gap = needs(opps, ["status", by], _OPPORTUNITIES)
     if gap:
-        return Section.lacking(title, gap)
+        return Section.lacking(title, gap, note=i18n.needs_note(gap, lang))
     rates = analysis.win_rates(opps, by=by, level=level)
     findings = _rate_readings(rates, by, lang)
     chart = Figure(charts.plot_win_rates, (rates,), {"by": by}, size=_size_for_rows(len(rates)))
-    return Section(title, items=[" ".join(findings), Table(rates, {by: by}), chart], findings=findings,
+    return Section(title, items=[i18n.join(findings, lang, sentences=True), Table(rates, {by: by}), chart], findings=findings,
                    saved={f"win_rates_by_{by}": Table(rates, {by: by})}, results={"rates": rates})
 
 
@@ -118,7 +120,7 @@ def win_rates_by_source(opps: pd.DataFrame | None, *, by: str, level: float = 0.
         return Section()
     rates = analysis.win_rates(opps, by="source", level=level)
     chart = Figure(charts.plot_win_rates, (rates,), {"by": "source"})
-    return Section(items=[" ".join(_rate_readings(rates, "source", lang)), chart],
+    return Section(items=[i18n.join(_rate_readings(rates, "source", lang), lang, sentences=True), chart],
                    saved={"win_rates_by_source": Table(rates, {"source": "source"})}, results={"rates": rates})
 
 
@@ -140,7 +142,7 @@ def loss_reasons(opps: pd.DataFrame | None, *, by: str, lang: str = "en") -> Sec
     title = "title.wl_loss_reasons"
     gap = needs(opps, ["status", "loss_reason", by], _OPPORTUNITIES)
     if gap:
-        return Section.lacking(title, gap)
+        return Section.lacking(title, gap, note=i18n.needs_note(gap, lang))
     reasons = analysis.loss_reasons(opps, by=by)
     total = i18n.t("total", lang)
     counts = analysis.loss_matrix(reasons, by=by, total=total).reset_index()
@@ -194,7 +196,7 @@ def addressable_losses(opps: pd.DataFrame | None, *, lang: str = "en") -> Sectio
     title = "title.wl_addressable"
     gap = needs(opps, ["status", "loss_reason", "rep_id"], _OPPORTUNITIES)
     if gap:
-        return Section.lacking(title, gap)
+        return Section.lacking(title, gap, note=i18n.needs_note(gap, lang))
     by_rep = analysis.addressable_losses(opps, by="rep_id")
     saved = {"addressable_losses_by_rep": Table(by_rep)}
     if "product_id" in opps.columns:
@@ -223,7 +225,7 @@ def competitors(opps: pd.DataFrame | None, *, lang: str = "en") -> Section:
     title = "title.wl_competitors"
     gap = needs(opps, ["status", "competitor"], _OPPORTUNITIES)
     if gap:
-        return Section.lacking(title, gap)
+        return Section.lacking(title, gap, note=i18n.needs_note(gap, lang))
     rivals = analysis.competitors(opps)
     saved = {"competitors": Table(rivals)} | {
         f"competitors_by_{column}": Table(analysis.competitors(opps, by=column), {column: column})
@@ -242,18 +244,19 @@ def cycle_times(opps: pd.DataFrame | None, *, lang: str = "en") -> Section:
     >>> import kamlib.data
     >>> from kamlib.winloss import load_opportunities
     >>> section = cycle_times(load_opportunities(kamlib.data.load()))
-    >>> list(section.saved), section.items[-1].options
-    (['cycle_times'], {'x': 'status', 'y': 'median_days'})
+    >>> list(section.saved), section.items[-1].options, section.items[-1].args[0] is section.results["overall"]
+    (['cycle_times'], {'x': 'status', 'y': 'median_days'}, True)
     """
     title = "title.wl_cycle"
     gap = needs(opps, ["status", "created_date", "closed_date"], _OPPORTUNITIES)
     if gap:
-        return Section.lacking(title, gap)
+        return Section.lacking(title, gap, note=i18n.needs_note(gap, lang))
     cycle = analysis.cycle_times(opps, by="stage" if "stage" in opps.columns else None)
-    finding = reading("cycle", cycle, lang=lang)
-    bars = Figure(plots.plot_bar, (analysis.cycle_times(opps, by=None),), {"x": "status", "y": "median_days"})
+    overall = analysis.cycle_times(opps, by=None)
+    finding = reading("cycle", overall, lang=lang)  # the medians of the deals, as the chart shows them
+    bars = Figure(plots.plot_bar, (overall,), {"x": "status", "y": "median_days"})
     return Section(title, items=[finding, Table(cycle, _CYCLE_VALUES), bars], findings=[finding],
-                   saved={"cycle_times": Table(cycle, _CYCLE_VALUES)}, results={"cycle": cycle})
+                   saved={"cycle_times": Table(cycle, _CYCLE_VALUES)}, results={"cycle": cycle, "overall": overall})
 
 
 def buying_process(opps: pd.DataFrame | None, *, lang: str = "en") -> Section:
@@ -270,7 +273,7 @@ def buying_process(opps: pd.DataFrame | None, *, lang: str = "en") -> Section:
     title = "title.wl_funnel"
     gap = needs(opps, ["status", "stage"], _OPPORTUNITIES)
     if gap:
-        return Section.lacking(title, gap)
+        return Section.lacking(title, gap, note=i18n.needs_note(gap, lang))
     stages = analysis.funnel(opps)
     finding = reading("funnel", stages, lang=lang)
     return Section(title, items=[finding, Table(stages, {"stage": "stage"}), Figure(charts.plot_funnel, (stages,))],
@@ -292,7 +295,7 @@ def showroom(ds: Dataset, *, lang: str = "en") -> Section:
     rooms = _table(ds, "showroom")
     gap = needs(rooms, ["month"], "showroom")
     if gap:
-        return Section.lacking(title, gap)
+        return Section.lacking(title, gap, note=i18n.needs_note(gap, lang))
     kpis = analysis.showroom_kpis(rooms)
     finding = reading("showroom", kpis, lang=lang)
     return Section(title, items=[finding, Table(kpis.tail(12)), Figure(charts.plot_showroom_kpis, (kpis,))],
@@ -313,7 +316,7 @@ def won_sources(opps: pd.DataFrame | None, *, lang: str = "en") -> Section:
     title = "title.wl_sources"
     gap = needs(opps, ["status", "source"], _OPPORTUNITIES)
     if gap:
-        return Section.lacking(title, gap)
+        return Section.lacking(title, gap, note=i18n.needs_note(gap, lang))
     sources = analysis.won_sources(opps)
     finding = reading("sources", sources, lang=lang)
     bars = Figure(plots.plot_bar, (sources.dropna(subset=["source"]),), {"x": "source", "y": "share"}, percent="y")
@@ -347,11 +350,11 @@ def rep_performance(ds: Dataset, opps: pd.DataFrame | None = None, *, level: flo
     reps = _table(ds, "reps")
     gap = needs(reps, ["rep_id", "target_met", "recognised"], "reps")
     if gap:
-        return Section.lacking(title, gap)
+        return Section.lacking(title, gap, note=i18n.needs_note(gap, lang))
     performance = _with_win_rates(analysis.rep_performance(reps), opps, level)
     mix = analysis.performance_mix(performance)
     finding = reading("reps", mix, lang=lang)
-    values = {"performance": "performance"}
+    values = {"performance": "performance", "region": "region"}
     shown = Table(performance.sort_values(["performance", "rep_id"]), values)
     return Section(title, items=[finding, shown, Figure(charts.plot_performance_mix, (mix,))], findings=[finding],
                    saved={"rep_performance": Table(performance, values)},
@@ -359,11 +362,28 @@ def rep_performance(ds: Dataset, opps: pd.DataFrame | None = None, *, level: flo
 
 
 # ------------------------------------------------------------------ win probability
-def _model_gap(opps: pd.DataFrame, lang: str) -> str | None:
-    """What the model lacks: enough closed deals to learn from, or an open deal to score."""
+def _model_gap(opps: pd.DataFrame, lang: str) -> tuple[str, str] | None:
+    """What the model lacks — enough closed deals to learn from, or an open deal to score — as
+    ``(missing, what the reader is told)``."""
     if int(opps["status"].isin(["won", "lost"]).sum()) < MIN_CLOSED:
-        return f"opportunities ({MIN_CLOSED}+ closed deals)"
-    return None if (opps["status"] == "open").any() else i18n.t("status.open", lang)
+        return f"opportunities ({MIN_CLOSED}+ closed deals)", i18n.t("text.wl_needs_closed", lang, n=MIN_CLOSED)
+    return None if (opps["status"] == "open").any() else (i18n.t("status.open", lang), i18n.t("text.wl_needs_open", lang))
+
+
+def _driver_name(lang: str) -> Callable[[str, str], str]:
+    """How the drivers of a deal name a feature value in *lang*: ``来源=转介绍``, ``Amount band=500K–1M``."""
+    bands = analysis.amount_band_names(lang)
+
+    def name(feature: str, value: str) -> str:
+        shown = bands.get(value, value) if feature == "amount_band" else i18n.value_label(feature, value, lang)
+        return f"{i18n.header([feature], lang)[0]}={shown}"
+
+    return name
+
+
+def _model_inputs(opps: pd.DataFrame) -> int:
+    """How many of the model's inputs (:data:`kamlib.winloss.FEATURES`) the deals have values of."""
+    return sum(feature in opps.columns and bool(opps[feature].notna().any()) for feature in model.FEATURES)
 
 
 def win_probability(opps: pd.DataFrame | None, *, lang: str = "en") -> Section:
@@ -381,18 +401,22 @@ def win_probability(opps: pd.DataFrame | None, *, lang: str = "en") -> Section:
     (['win_probability', 'backtest_calibration', 'weighted_pipeline'], 'plot_calibration')
     """
     title = "title.wl_model"
-    gap = needs(opps, ["status", "opportunity_id"], _OPPORTUNITIES) or _model_gap(opps, lang)
+    gap = needs(opps, ["status", "opportunity_id"], _OPPORTUNITIES)
     if gap:
-        return Section.lacking(title, gap)
+        return Section.lacking(title, gap, note=i18n.needs_note(gap, lang))
+    lack = _model_gap(opps, lang)
+    if lack:
+        return Section.lacking(title, lack[0], note=i18n.t("text.needs_data", lang, what=lack[1]))
     open_deals = opps[opps["status"] == "open"]
-    scored = model.win_probability(open_deals, opps)
+    scored = model.win_probability(open_deals, opps, name=_driver_name(lang), separator=i18n.separator(lang))
     scores, calibration = model.backtest(opps)
+    scores["inputs"] = _model_inputs(opps)
     findings = [reading("pipeline", scored, lang=lang), reading("backtest", scores, lang=lang)]
     saved = {"win_probability": Table(scored), "backtest_calibration": Table(calibration)}
     if "created_date" in open_deals.columns:
         saved["weighted_pipeline"] = Table(model.weighted_pipeline(scored, open_deals))
     top = Table(scored.sort_values("probability", ascending=False).head(10))
     pipeline = [saved["weighted_pipeline"]] if "weighted_pipeline" in saved else []
-    items = [" ".join(findings), top, *pipeline, Table(calibration), Figure(charts.plot_calibration, (calibration,))]
+    items = [i18n.join(findings, lang, sentences=True), top, *pipeline, Table(calibration), Figure(charts.plot_calibration, (calibration,))]
     return Section(title, items=items, findings=findings, saved=saved,
                    results={"scored": scored, "scores": scores, "calibration": calibration})
