@@ -20,6 +20,7 @@ http://brucehardie.com/notes/025/
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -31,11 +32,13 @@ from kamlib.errors import DataError
 __all__ = [
     "BGNBDParams",
     "GammaGammaParams",
+    "SummaryFit",
     "bgnbd_fit",
     "bgnbd_loglik",
     "expected_purchases",
     "expected_purchases_path",
     "expected_spend",
+    "fit_summary",
     "gamma_gamma_fit",
     "gamma_gamma_loglik",
     "maximise",
@@ -157,6 +160,52 @@ def maximise(objective, start: np.ndarray) -> tuple[np.ndarray, bool]:
     return res.x, bool(res.success)
 
 
+@dataclass(frozen=True)
+class SummaryFit:
+    """A maximum-likelihood fit of a purchase model on an RFM summary (see :func:`fit_summary`).
+
+    ``params`` are the model's four parameters with times in units of ``scale`` periods;
+    ``data`` is ``(x, t_x, T, weights)`` of the distinct rows, in periods.
+    """
+
+    params: np.ndarray
+    scale: float
+    data: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+    converged: bool
+    n_customers: int
+
+
+def fit_summary(summary: pd.DataFrame, purpose: str, objective: Any, starts: Any) -> SummaryFit:
+    """Fit a four-parameter purchase model (BG/NBD, Pareto/NBD) to an RFM summary.
+
+    Repeated rows are grouped, times are divided by the median ``T`` during the search,
+    and ``objective(theta, x, t_x, T, weights, by_x) -> (value, gradient)`` is minimised
+    over log-parameters from each start in turn until one converges; the best is kept.
+
+    Examples
+    --------
+    >>> s = simulate_bgnbd(BGNBDParams(r=0.5, alpha=5.0, a=0.8, b=2.5), 500, T=52, seed=2)
+    >>> fit = fit_summary(s, "demo", _bgnbd_objective, _STARTS)
+    >>> fit.n_customers, len(fit.params), fit.scale
+    (500, 4, 52.0)
+    """
+    x, t_x, T = rfm_arrays(summary, purpose)
+    if len(x) == 0:
+        raise DataError(f"{purpose}: the summary has no rows; it needs accounts with orders.", code="empty")
+    (ux, ut, uT), w, _ = weighted_unique(x, t_x, T)
+    scale = float(np.median(uT[uT > 0])) if (uT > 0).any() else 1.0
+    args = (ux, ut / scale, uT / scale, w, np.unique(ux, return_inverse=True))
+    best = None
+    for start in starts:  # the next start only when the previous one did not converge
+        theta, ok = maximise(lambda th: objective(th, *args), np.array(start))
+        value = objective(theta, *args)[0]
+        if best is None or value < best[0]:
+            best = (value, theta, ok)
+        if ok:
+            break
+    return SummaryFit(np.exp(best[1]), scale, (ux, ut, uT, w), best[2], len(x))
+
+
 # --------------------------------------------------------------------------- BG/NBD
 def _bgnbd_terms(r, alpha, a, b, x, t_x, T, by_x=None):
     """Log pieces of the BG/NBD likelihood: ``ln A1``, alive term, drop-out-at-t_x term.
@@ -274,25 +323,12 @@ def bgnbd_fit(summary: pd.DataFrame) -> BGNBDParams:
     >>> fit.converged, fit.n_customers, 0.3 < fit.r < 0.8
     (True, 2000, True)
     """
-    x, t_x, T = rfm_arrays(summary, "bgnbd_fit")
-    if len(x) == 0:
-        raise DataError("bgnbd_fit: the summary has no rows; it needs accounts with orders.", code="empty")
-    (ux, ut, uT), w, _ = weighted_unique(x, t_x, T)
-    scale = float(np.median(uT[uT > 0])) if (uT > 0).any() else 1.0
-    args = (ux, ut / scale, uT / scale, w, np.unique(ux, return_inverse=True))
-    best = None
-    for start in _STARTS:  # the next start only when the previous one did not converge
-        theta, ok = maximise(lambda th: _bgnbd_objective(th, *args), np.array(start))
-        value = _bgnbd_objective(theta, *args)[0]
-        if best is None or value < best[0]:
-            best = (value, theta, ok)
-        if ok:
-            break
-    r, alpha, a, b = np.exp(best[1])
-    alpha *= scale
+    fit = fit_summary(summary, "bgnbd_fit", _bgnbd_objective, _STARTS)
+    r, alpha, a, b = fit.params
+    alpha *= fit.scale
     return BGNBDParams(float(r), float(alpha), float(a), float(b),
-                       log_likelihood=bgnbd_loglik((r, alpha, a, b), ux, ut, uT, w),
-                       n_customers=len(x), converged=best[2])
+                       log_likelihood=bgnbd_loglik((r, alpha, a, b), *fit.data),
+                       n_customers=fit.n_customers, converged=fit.converged)
 
 
 def p_alive(params: BGNBDParams, summary: pd.DataFrame) -> pd.Series:

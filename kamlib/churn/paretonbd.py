@@ -30,8 +30,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import gammaln, hyp2f1, logsumexp
 
-from kamlib.churn.bgnbd import maximise, rfm_arrays, weighted_unique
-from kamlib.errors import DataError
+from kamlib.churn.bgnbd import fit_summary, rfm_arrays
 
 __all__ = [
     "ParetoNBDParams",
@@ -244,25 +243,12 @@ def pareto_nbd_fit(summary: pd.DataFrame) -> ParetoNBDParams:
     >>> fit.converged, fit.n_customers, 0.3 < fit.r < 0.8
     (True, 2000, True)
     """
-    x, t_x, T = rfm_arrays(summary, "pareto_nbd_fit")
-    if len(x) == 0:
-        raise DataError("pareto_nbd_fit: the summary has no rows; it needs accounts with orders.", code="empty")
-    (ux, ut, uT), w, _ = weighted_unique(x, t_x, T)
-    scale = float(np.median(uT[uT > 0])) if (uT > 0).any() else 1.0
-    args = (ux, ut / scale, uT / scale, w, np.unique(ux, return_inverse=True))
-    best = None
-    for start in _STARTS:  # the next start only when the previous one did not converge
-        theta, ok = maximise(lambda th: _pnbd_objective(th, *args), np.array(start))
-        value = _pnbd_objective(theta, *args)[0]
-        if best is None or value < best[0]:
-            best = (value, theta, ok)
-        if ok:
-            break
-    r, alpha, s, beta = np.exp(best[1])
-    alpha, beta = alpha * scale, beta * scale
+    fit = fit_summary(summary, "pareto_nbd_fit", _pnbd_objective, _STARTS)
+    r, alpha, s, beta = fit.params
+    alpha, beta = alpha * fit.scale, beta * fit.scale
     return ParetoNBDParams(float(r), float(alpha), float(s), float(beta),
-                           log_likelihood=pareto_nbd_loglik((r, alpha, s, beta), ux, ut, uT, w),
-                           n_customers=len(x), converged=best[2])
+                           log_likelihood=pareto_nbd_loglik((r, alpha, s, beta), *fit.data),
+                           n_customers=fit.n_customers, converged=fit.converged)
 
 
 def pareto_nbd_p_alive(params: ParetoNBDParams | tuple, summary: pd.DataFrame) -> pd.Series:
