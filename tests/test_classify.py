@@ -1,6 +1,6 @@
 """Tests of kamlib.classify (grades, selection, prospects, readings).
 
-Worked examples come from domain.md §2.3 (the purchase-state grid) and §2.7 (MAN);
+Worked examples come from docs/classification.md (purchase-state grid; MAN qualification);
 hypothesis checks the properties of the issue: one class per account, row-order
 invariance, cumulative share non-decreasing to 1, monotone cut-offs, X > Y never
 classified.
@@ -91,7 +91,7 @@ def test_raising_cutoffs_never_lowers_a_class(values, a, step, raise_by):
     ((2, 3), "A"), ((3, 3), "A"), ((0, 4), "A"), ((2, 2), "B"), ((0, 0), "C"),
 ])
 def test_grid_worked_examples(cell, expected):
-    """domain.md §2.3: A = (1,4) (0,3) (1,3) (4,4) (3,4); B = (2,4) (0,2); C = (0,1) (1,2) (1,1);
+    """docs/classification.md#purchase-state-grid: A = (1,4) (0,3) (1,3) (4,4) (3,4); B = (2,4) (0,2); C = (0,1) (1,2) (1,1);
     default completion (2,3) (3,3) (0,4) → A, (2,2) → B, (0,0) → C."""
     acc = pd.DataFrame({"account_id": ["x"], "purchase_level": [cell[0]], "capacity_level": [cell[1]]})
     assert cl.xy_grade(acc)["xy_class"].iloc[0] == expected
@@ -331,7 +331,7 @@ def test_relationship_stages_from_column_and_indicators():
     (False, False, False, "none", "stop"),
 ])
 def test_man_worked_examples(m, a, n, combo, action):
-    """domain.md §2.7: M+A+N ideal target; M+A winnable with skilled selling; M+N contact, find the
+    """docs/classification.md#man-qualification: M+A+N ideal target; M+A winnable with skilled selling; M+N contact, find the
     person with authority; A+N contact, check credit, consider financing; one → nurture; none → stop."""
     out = cl.man_qualify(pd.DataFrame({"lead_id": ["x"], "money": [m], "authority": [a], "need": [n]}))
     assert (out["man"].iloc[0], out["action"].iloc[0]) == (combo, action)
@@ -345,7 +345,7 @@ def test_man_missing_flag_counts_as_not_established():
 
 
 def test_prospect_temperature_boundaries():
-    """Within 1 week → hot, within 2 weeks → promising, later → potential (domain.md §2.7)."""
+    """Within 1 week → hot, within 2 weeks → promising, later → potential (docs/classification.md#prospect-temperature)."""
     leads = pd.DataFrame({"lead_id": list("abcde"), "expected_close_date": pd.to_datetime(
         ["2025-06-08", "2025-06-09", "2025-06-15", "2025-06-16", None]), "importance": ["important"] * 5})
     out = cl.prospect_temperature(leads, today="2025-06-01")

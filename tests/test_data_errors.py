@@ -2,8 +2,8 @@
 
 Each case is a folder written by ``tests/data/make_bad.py``; its expected outcome is
 written down here by hand (row numbers as a spreadsheet shows them, header = row 1).
-design.md: "the error names the file, the column, the offending rows (first few) and
-what to do", never a traceback into pandas / DuckDB / openpyxl internals.
+The rule (docs/data.md, README "Your own data"): the error names the file, the column,
+the offending rows and what to do, never a traceback into pandas / DuckDB / openpyxl internals.
 """
 
 from __future__ import annotations

@@ -155,11 +155,13 @@ def test_kamlib_citations_name_existing_pages_and_headings():
 
 
 def test_nothing_points_outside_the_workbook():
-    """The workbook stands alone: no file names planning notes kept outside it."""
-    outside = ("domain.md", "design.md", "training-material", "../shared", "shared/docs")
-    found = [(str(path.relative_to(ROOT)), word) for path in project_files()
-             for word in outside if word in path.read_text(encoding="utf-8")]
-    assert not found, f"mentions of files outside the workbook: {found}"
+    """The workbook stands alone: every Markdown file a project file names is in the project."""
+    ours = {p.name for p in ROOT.rglob("*.md") if ".venv" not in p.parts}
+    named = [(str(path.relative_to(ROOT)), name) for path in project_files()
+             for name in re.findall(r"[\w.-]+\.md\b", path.read_text(encoding="utf-8"))]
+    assert named, "expected project files to name the docs"
+    outside = [(where, name) for where, name in named if name not in ours]
+    assert not outside, f"Markdown files named but not in the workbook: {outside}"
     sections = [str(path.relative_to(ROOT)) for path in project_files()
                 if path.suffix != ".ipynb" and "§" in path.read_text(encoding="utf-8")]
     assert not sections, f"section signs (§) citing an outside document: {sections}"

@@ -1,6 +1,6 @@
 """kamlib.environment: quadrant boundaries, Ansoff on hand-built histories, SWOT/PEST, risk, objectives.
 
-Rules from domain.md §1: BCG split at relative share 1.0 and growth 10 % (value at the
+Rules from docs/environment.md: BCG split at relative share 1.0 and growth 10 % (value at the
 split counts as high); Ansoff "new" = not sold before the period.
 """
 

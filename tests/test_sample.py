@@ -223,7 +223,7 @@ def test_orders(sample):
 
 
 def test_pareto_share_of_top_fifth(sample):
-    """domain.md §2.2: about 20 % of customers bring about 80 %."""
+    """docs/classification.md#pareto--abc: about 20 % of customers bring about 80 %."""
     revenue = sample["orders"].groupby("account_id")["revenue"].sum()
     revenue = revenue.reindex(sample["accounts"]["account_id"], fill_value=0).sort_values(ascending=False)
     top = revenue.iloc[: int(0.2 * len(revenue))].sum() / revenue.sum()
@@ -248,7 +248,7 @@ def test_opportunities(sample):
     assert lost["competitor"].notna().mean() > 0.7
     assert lost["loss_reason"].value_counts().index[0] == "price"
     share = (won["source"] == "referral").mean()
-    assert 0.4 <= share <= 0.65, "referrals bring about half of won deals (domain.md §4)"
+    assert 0.4 <= share <= 0.65, "referrals bring about half of won deals (docs/win-loss.md#sources-of-won-deals)"
     # no account wins without ever ordering
     assert set(won["account_id"]) <= set(sample["orders"]["account_id"])
 

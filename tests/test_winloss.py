@@ -1,7 +1,7 @@
 """kamlib.winloss (analysis, model, readings): worked numbers on tiny hand-checked tables.
 
-Rules from domain.md §4 (loss reasons, buying process, showroom ratios) and §6
-(rep performance). Every expected number below is computed by hand in the comment
+Rules from docs/win-loss.md (loss reasons, funnel stages, showroom KPIs, rep
+performance). Every expected number below is computed by hand in the comment
 next to it.
 """
 
@@ -111,7 +111,7 @@ CHINESE = {
 
 
 def test_chinese_reason_labels_map_to_canonical_codes():
-    """The thirteen loss reasons of domain.md §4, as written in the source."""
+    """The thirteen loss reasons of docs/win-loss.md#loss-reasons, as written in the source."""
     assert wl.canonical_reasons(pd.Series(list(CHINESE))).tolist() == list(CHINESE.values())
 
 
@@ -267,7 +267,7 @@ def test_referral_share_of_won_deals():
 
 
 def test_rep_performance_levels_and_mix():
-    """domain.md §6: target met and recognised -> high; one -> medium; neither -> low."""
+    """docs/win-loss.md#rep-performance: target met and recognised -> high; one -> medium; neither -> low."""
     reps = pd.DataFrame({
         "rep_id": ["R1", "R2", "R3", "R4", "R5"],
         "target_met": pd.array([True, True, False, False, None], dtype="boolean"),
