@@ -266,6 +266,17 @@ def format_days(value: float, lang: str = "en") -> str:
     return format_number(value, lang, 0 if round(value, 1) == round(value) else 1)
 
 
+def rule(key: str, lang: str = "en", **values: object) -> str:
+    """The rule a section applied: the sentence labelled *key*, filled with *values*, in italics.
+
+    Examples
+    --------
+    >>> rule("text.cc_rule_pareto", "en", value="revenue", a="80%", b="95%")
+    '*Rule: accounts ranked by revenue; cumulative share up to 80% → A, up to 95% → B, the rest → C.*'
+    """
+    return f"*{t(key, lang, **values)}*"
+
+
 def format_money(value: float, lang: str = "en", *, trim: bool = False) -> str:
     """A revenue figure as a reader says it, with the units of :func:`kamlib.plots.money_axis`.
 

@@ -10,18 +10,7 @@ from kamlib.churn.bgnbd import BGNBDParams
 from kamlib.churn.signals import SIGNALS, signal_responses
 from kamlib.i18n import format_count, format_money, format_number, format_percent
 
-__all__ = ["at_risk", "clv_note", "fit_notes", "reading", "rule"]
-
-
-def rule(kind: str, lang: str = "en", **values: object) -> str:
-    """The rule a churn section applied, as one sentence (label ``text.cc_rule_<kind>``), in italics.
-
-    Examples
-    --------
-    >>> rule("churn", "en", as_of="2025-12-31")[:34]
-    '*Rule: the BG/NBD model (Fader, Ha'
-    """
-    return f"*{i18n.t(f'text.cc_rule_{kind}', lang, **values)}*"
+__all__ = ["at_risk", "clv_note", "fit_notes", "reading"]
 
 
 def fit_notes(fit: BGNBDParams, lang: str = "en") -> list[str]:

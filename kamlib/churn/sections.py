@@ -70,7 +70,7 @@ def activity(orders: pd.DataFrame | None, *, as_of: object = None, lang: str = "
     fit = bgnbd.bgnbd_fit(summary)
     alive = summary.assign(p_alive=bgnbd.p_alive(fit, summary).to_numpy())
     finding = readings.reading("p_alive", alive, lang=lang)
-    text = "\n\n".join([readings.rule("churn", lang, as_of=day), *readings.fit_notes(fit, lang), finding])
+    text = "\n\n".join([i18n.rule("text.cc_rule_churn", lang, as_of=day), *readings.fit_notes(fit, lang), finding])
     return Section(title="title.cc_churn", items=[text, Figure(plots.plot_p_alive, (alive["p_alive"],))],
                    findings=[finding], results={"as_of": day, "summary": summary, "fit": fit, "alive": alive})
 

@@ -34,7 +34,7 @@ def rule(kind: str, lang: str = "en", **values: object) -> str:
     >>> rule("pareto", "en", value="revenue", a="80%", b="95%")
     '*Rule: accounts ranked by revenue; cumulative share up to 80% → A, up to 95% → B, the rest → C.*'
     """
-    return f"*{i18n.t(f'text.cc_rule_{kind}', lang, **values)}*"
+    return i18n.rule(f"text.cc_rule_{kind}", lang, **values)
 
 
 def reading(kind: str, table: pd.DataFrame, *, lang: str = "en", **options: object) -> str:
