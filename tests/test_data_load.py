@@ -145,10 +145,11 @@ def test_sql(zh: kd.Dataset) -> None:
 
 def test_summary(zh: kd.Dataset) -> None:
     summary = zh.summary()
-    assert list(summary.columns) == ["table", "rows", "columns", "date_column", "first_date", "last_date", "excluded"]
+    assert list(summary.columns) == ["table", "rows", "columns", "date_column", "first_date", "last_date", "excluded",
+                                     "unused_columns"]
     rows = summary.set_index("table").to_dict("index")
     assert rows["orders"] == {"rows": 5, "columns": 5, "date_column": "order_date", "first_date": T("2024-03-05"),
-                              "last_date": T("2024-12-31"), "excluded": 0}
+                              "last_date": T("2024-12-31"), "excluded": 0, "unused_columns": ""}
     assert rows["opportunities"]["date_column"] == "created_date"
     assert (rows["opportunities"]["first_date"], rows["opportunities"]["last_date"]) == (T("2024-03-05"),
                                                                                           T("2024-03-06"))

@@ -1,11 +1,18 @@
-"""Details of the loader's messages: ignored files, empty folders, how values are shown."""
+"""Details of the loader's messages: ignored files, empty folders, how values are shown, and their language."""
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import duckdb
 import pytest
+from click.testing import CliRunner
 
 import kamlib.data as kd
+from kamlib.cli import main
+from kamlib.data.aliases import SECTIONS
+from kamlib.data.schema import READING_KEYS
 from kamlib.errors import DataError
 
 
@@ -51,3 +58,82 @@ def test_progress_reports_one_line_per_table_and_nothing_from_the_cache(tmp_path
     again: list[str] = []
     kd.load(data, progress=again.append)
     assert again == []
+
+
+# ------------------------------------------------------------------ messages in the reader's language
+
+BAD = Path(__file__).parent / "data" / "bad"
+#: Codes whose messages come from reading a file (encodings, sheets, header lines): English only so far.
+READING_CODES = {"empty_file", "no_sheet", "permission_denied", "second_header", "unknown_encoding",
+                 "unknown_time_zone", "unreadable", "unreadable_excel", "duplicate_column"}
+#: Words a Chinese message may show: names of formats and products, and code a reader types.
+NAMES = {"Excel", "CSV", "XLSX", "Parquet", "DuckDB", "UTF", "NaN", "nan", "inf", "None", "data", "kam", "yml", "Dataset", "excluded",
+         "reason", "total_row", "Total"}
+
+
+def _english_words(text: str, names: set[str]) -> set[str]:
+    """Latin words of *text* that are not quoted values, file names, paths, YAML lines or *names*."""
+    text = text.split("\n", 1)[0]  # the YAML lines a fix shows come after the first line
+    text = re.sub(r"'(?:[^']|'')*'", "", text)  # quoted values and headers
+    text = re.sub(r"[\w./\\:+-]*\.(?:csv|xlsx|parquet|duckdb|json|txt)\b(?:!\w+)?", "", text)  # file names
+    text = re.sub(r"(?:/[\w.+-]+)+", "", text)  # paths
+    words = set(re.findall(r"[A-Za-z][A-Za-z_]+", text))  # single letters name axes (X, Y) and sheet columns
+    return {w for w in words if w not in names}
+
+
+def _problems_of_every_bad_case() -> list[kd.Problem]:
+    return [p for case in sorted(BAD.iterdir()) for p in kd.validate(case, cache=False).problems]
+
+
+def _contract_names() -> set[str]:
+    """Tables, columns, status values and the keys of kam.yml: names a reader types as they are."""
+    return (set(kd.TABLES) | {c.name for t in kd.TABLES.values() for c in t.columns} | {"won", "lost", "open"}
+            | set(READING_KEYS) | set(SECTIONS) | {"reading", "aliases"})
+
+
+def test_a_chinese_message_shows_no_english_words_but_names():
+    problems = _problems_of_every_bad_case()
+    assert all(p.code in READING_CODES for p in problems if not p.zh), [p.message for p in problems if not p.zh]
+    translated = [p for p in problems if p.zh]
+    assert len({p.code for p in translated}) >= 15
+    names = NAMES | _contract_names()
+    for p in translated:
+        stem = set(re.findall(r"[A-Za-z][A-Za-z_]+", Path(p.source).stem))  # a file's name, as a YAML key
+        assert not _english_words(p.text("zh"), names | stem), (p.code, p.text("zh"))
+
+
+def test_the_english_check_finds_english():
+    assert _english_words("orders.csv：列 'x' 中有 negative values", set()) == {"negative", "values"}
+
+
+def test_validate_speaks_the_language_asked_for(tmp_path):
+    (tmp_path / "orders.csv").write_text("account_id,order_date,revenue\nA1,someday,10\nA2,2024-01-05,-3\n",
+                                         encoding="utf-8")
+    lines: list[str] = []
+    report = kd.validate(tmp_path, cache=False, progress=lines.append, lang="zh")
+    assert lines[0].startswith("orders.csv：已读取并检查 2 行，用时 ")
+    zh = report.format("zh")
+    assert zh.startswith(f"已检查 {tmp_path}") and "错误：orders.csv：列 'order_date' 中有不是日期" in zh
+    assert zh.endswith("2 个错误，0 个警告。")
+    assert "ERROR: orders.csv: column 'order_date' holds values that are not a date" in report.format("en")
+    result = CliRunner().invoke(main, ["validate", str(tmp_path), "--lang", "zh"])
+    assert result.exit_code == 1 and "列 'revenue' 中有负值" in result.output
+
+
+def test_load_raises_in_the_language_asked_for(tmp_path):
+    (tmp_path / "orders.csv").write_text("account_id,order_date,revenue\nA1,2024-01-05,-3\n", encoding="utf-8")
+    with pytest.raises(DataError, match=r"^orders\.csv：列 'revenue' 中有负值，共 1 行（第 2 行：-3）。") as info:
+        kd.load(tmp_path, cache=False, lang="zh")
+    assert info.value.code == "negative"
+    with pytest.raises(DataError, match=r"^orders\.csv: column 'revenue' holds negative values in 1 row"):
+        kd.load(tmp_path, cache=False)
+
+
+def test_a_cached_report_keeps_both_languages(tmp_path, monkeypatch):
+    monkeypatch.setenv("KAM_CACHE", str(tmp_path / "cache"))
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "orders.csv").write_text("account_id,order_date,revenue,备注栏\nA1,2024-01-05,10,x\n", encoding="utf-8")
+    first = kd.validate(data).format("zh")
+    again = kd.validate(data).format("zh")
+    assert first == again and "有 1 列没有任何分析使用：'备注栏'" in again

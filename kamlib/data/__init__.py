@@ -3,6 +3,8 @@
 >>> import kamlib.data as kd
 >>> ds = kd.load()          # the embedded sample
 >>> orders = ds.table("orders")
+>>> orders.columns[:3].tolist()
+['account_id', 'order_date', 'revenue']
 """
 
 from kamlib.data.dataset import Dataset, load, sample_dir, validate

@@ -18,9 +18,10 @@ from typing import Any
 
 import yaml
 
+from kamlib.data.schema import TABLES, Reading
 from kamlib.errors import ConfigError
 
-SECTIONS = ("files", "columns", "tables", "values")
+SECTIONS = ("files", "columns", "tables", "values", "stand_ins")
 #: Traditional characters of common export headers, values and total labels, each followed by
 #: its Simplified form: Taiwan and Hong Kong exports (客戶編號, 訂單日期, 合計) match the
 #: aliases written in Simplified characters.
@@ -32,22 +33,40 @@ TRADITIONAL_PAIRS = (
     "資资 際际 組组 統统"
 )
 _TO_SIMPLIFIED = str.maketrans({pair[0]: pair[1] for pair in TRADITIONAL_PAIRS.split()})
+#: Characters that separate the words of a header or value: any run of them counts as one ``_``.
+SEPARATORS = r"[\s\-_]+"
 
 
 def normalise(name: object) -> str:
     """Normalise a header or file stem for comparison.
 
-    Trims, lower-cases, turns spaces and hyphens into ``_`` and drops a BOM.
+    Trims, lower-cases, turns every run of spaces, hyphens and underscores into one
+    ``_``, reads Traditional characters as Simplified and drops a BOM. Headers and
+    category values are compared this way (:func:`kamlib.data.parse.value_key` is the
+    same rule in SQL).
 
     Examples
     --------
-    >>> normalise(" Order Date ")
-    'order_date'
+    >>> normalise(" Order Date "), normalise("Closed-Won"), normalise("closed _ won")
+    ('order_date', 'closed_won', 'closed_won')
     >>> normalise("\\ufeff客户编号"), normalise("客戶編號")
     ('客户编号', '客户编号')
     """
     text = str(name).replace("\ufeff", "").strip().lower().translate(_TO_SIMPLIFIED)
-    return re.sub(r"[\s\-]+", "_", text)
+    return re.sub(SEPARATORS, "_", text)
+
+
+def simplified_pairs() -> tuple[str, str]:
+    """The Traditional characters :func:`normalise` reads as Simplified, and their Simplified forms.
+
+    Examples
+    --------
+    >>> old, new = simplified_pairs()
+    >>> new[old.index("贏")]
+    '赢'
+    """
+    pairs = TRADITIONAL_PAIRS.split()
+    return "".join(p[0] for p in pairs), "".join(p[1] for p in pairs)
 
 
 def traditional(text: str) -> list[str]:
@@ -67,6 +86,73 @@ def traditional(text: str) -> list[str]:
 def _builtin() -> dict[str, Any]:
     text = resources.files("kamlib.data").joinpath("aliases.yml").read_text(encoding="utf-8")
     return yaml.safe_load(text)
+
+
+#: What each alias section looks like, for the messages that name a section of the wrong shape.
+SHAPES = {"files": "{订单明细: orders}", "columns": "{金额: revenue}", "tables": "{orders: {金额: revenue}}",
+          "values": "{status: {赢单: won}}", "stand_ins": "{account_id: account_name}"}
+
+
+def found(value: object) -> str:
+    """What a configuration value is, for a message: ``a list (['a', 'b'])``.
+
+    Examples
+    --------
+    >>> found(["a"]), found(3), found(None)
+    ("a list (['a'])", 'a number (3)', 'nothing')
+    """
+    if value is None:
+        return "nothing"
+    kind = ("a mapping" if isinstance(value, Mapping) else "a list" if isinstance(value, (list, tuple))
+            else "a number" if isinstance(value, (int, float)) else "text")
+    text = repr(value)
+    return f"{kind} ({text[:60] + '…' if len(text) > 60 else text})"
+
+
+def _expect_mapping(value: object, where: str, example: str) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise ConfigError(f"{where}: expected a mapping such as {example}, found {found(value)}. Write one "
+                          f"'key: value' per line below {where.rsplit('.', 1)[-1]}:, indented.")
+    return value
+
+
+def _expect_word(value: object, where: str, example: str) -> None:
+    if value is None or isinstance(value, (Mapping, list, tuple)):
+        raise ConfigError(f"{where}: expected a single name such as {example}, found {found(value)}.")
+
+
+def check_aliases(layer: object, where: str = "aliases") -> Mapping[str, Any]:
+    """Check that an alias table has the shape ``docs/data.md`` gives, naming the key path of what does not.
+
+    Raises
+    ------
+    ConfigError
+        Naming the key path (``aliases.tables.orders``), what was found and the shape expected.
+
+    Examples
+    --------
+    >>> check_aliases({"tables": {"orders": {"金额": "revenue"}}})["tables"]["orders"]
+    {'金额': 'revenue'}
+    >>> check_aliases({"tables": {"orders": ["金额"]}})
+    Traceback (most recent call last):
+    ...
+    kamlib.errors.ConfigError: aliases.tables.orders: expected a mapping such as {金额: revenue}, found a list \
+(['金额']). Write one 'key: value' per line below orders:, indented.
+    """
+    layer = _expect_mapping(layer, where, "{columns: {金额: revenue}}")
+    unknown = set(map(str, layer)) - set(SECTIONS)
+    if unknown:
+        raise ConfigError(f"{where}: unknown section(s) {sorted(unknown)}; allowed: {', '.join(SECTIONS)}.")
+    for section, value in layer.items():
+        inner = SHAPES[section][SHAPES[section].index(":") + 2:-1]
+        for key, item in _expect_mapping(value or {}, f"{where}.{section}", SHAPES[section]).items():
+            if section in ("tables", "values"):
+                for word, name in _expect_mapping(item or {}, f"{where}.{section}.{key}", inner).items():
+                    _expect_word(name, f"{where}.{section}.{key}.{word}", inner[1:-1].split(": ")[1])
+            else:  # a stand-in may be one column or a list of them, the first found serving
+                for word in item if section == "stand_ins" and isinstance(item, list) else [item]:
+                    _expect_word(word, f"{where}.{section}.{key}", inner)
+    return layer
 
 
 def _norm_map(mapping: Mapping[str, str]) -> dict[str, str]:
@@ -90,6 +176,7 @@ class Aliases:
     columns: dict[str, str] = field(default_factory=dict)
     tables: dict[str, dict[str, str]] = field(default_factory=dict)
     values: dict[str, dict[str, str]] = field(default_factory=dict)
+    stand_ins: dict[str, list[str]] = field(default_factory=dict)
 
     @classmethod
     def build(cls, *extra: Mapping[str, Any] | None) -> Aliases:
@@ -100,17 +187,15 @@ class Aliases:
         return merged
 
     def _add(self, layer: Mapping[str, Any]) -> None:
-        unknown = set(layer) - set(SECTIONS)
-        if unknown:
-            raise ConfigError(
-                f"aliases: unknown section(s) {sorted(unknown)}; allowed: {', '.join(SECTIONS)}."
-            )
+        check_aliases(layer)
         self.files.update(_norm_map(layer.get("files") or {}))
         self.columns.update(_norm_map(layer.get("columns") or {}))
         for table, mapping in (layer.get("tables") or {}).items():
             self.tables.setdefault(table, {}).update(_norm_map(mapping))
         for column, mapping in (layer.get("values") or {}).items():
             self.values.setdefault(column, {}).update(_norm_map(mapping))
+        self.stand_ins.update({str(k): [str(x) for x in (v if isinstance(v, list) else [v])]
+                               for k, v in (layer.get("stand_ins") or {}).items()})
 
     def table(self, stem: str) -> str:
         """Table name for a file stem (unchanged when there is no alias)."""
@@ -123,8 +208,61 @@ class Aliases:
         return self.tables.get(table, {}).get(key) or self.columns.get(key, key)
 
     def value_map(self, column: str) -> dict[str, str]:
-        """``{alias: canonical}`` for the values of an enum column."""
+        """``{alias: canonical}`` for the values of an enum column (aliases normalised)."""
         return dict(self.values.get(column, {}))
+
+    def stand_in(self, table: str, names: Mapping[str, str]) -> dict[str, str]:
+        """Columns *table* lacks that another mapped column stands in for: ``{column: header}``.
+
+        *names* maps the contract names found to their headers. An export that names
+        accounts, products or reps only by name (``Account Name``, ``产品``, ``负责人``)
+        uses the name as the id: the ``stand_ins`` section says which columns serve
+        for which, the first found serving.
+
+        Examples
+        --------
+        >>> Aliases.build().stand_in("opportunities", {"account_name": "客户名称", "status": "状态"})
+        {'account_id': '客户名称'}
+        >>> Aliases.build().stand_in("opportunities", {"stage": "Stage", "deal_stage": "销售阶段"})
+        {'status': '销售阶段'}
+        """
+        spec = TABLES[table]
+        found = {}
+        for column, others in self.stand_ins.items():
+            given = [names[o] for o in others if o in names]
+            if spec.column(column) and column not in names and given:
+                found[column] = given[0]
+        return found
+
+
+def suggest_table(headers: list[str], aliases: Aliases) -> tuple[str, list[str]] | None:
+    """The contract table a file with *headers* holds, judged by its columns; None when none stands out.
+
+    A table qualifies when the headers, read through the aliases, give all its required
+    columns and at least two of its columns; the one given the most columns wins, and
+    a tie suggests nothing. Returns the table and the headers that matched.
+
+    Examples
+    --------
+    >>> suggest_table(["Opportunity ID", "Stage", "Amount", "Close Date"], Aliases.build())
+    ('opportunities', ['Opportunity ID', 'Stage', 'Amount', 'Close Date'])
+    >>> suggest_table(["Table", "Field", "Description"], Aliases.build()) is None
+    True
+    """
+    fits = []
+    for name, spec in TABLES.items():
+        found: dict[str, str] = {}
+        for header in headers:
+            found.setdefault(aliases.column(name, header), header)
+        found |= aliases.stand_in(name, found)
+        given = {column: header for column, header in found.items() if spec.column(column)}
+        groups = all(any(g in given for g in group) for group in spec.required_any)
+        if all(r in given for r in spec.required) and groups and len(given) >= 2:
+            fits.append((len(given), name, [h for h in headers if h in given.values()]))
+    fits.sort(reverse=True)
+    if not fits or (len(fits) > 1 and fits[0][0] == fits[1][0]):
+        return None
+    return fits[0][1], fits[0][2]
 
 
 def _kam_yml(folder: Path) -> dict[str, Any]:
@@ -136,7 +274,11 @@ def _kam_yml(folder: Path) -> dict[str, Any]:
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: not valid YAML in UTF-8 ({exc}). Fix the file or remove it.") from None
     if not isinstance(config, dict):
-        raise ConfigError(f"{path}: expected a mapping with an 'aliases' key at the top.")
+        raise ConfigError(f"{path}: expected a mapping with an 'aliases' key at the top, found {found(config)}.")
+    for section in ("aliases", "reading"):
+        if config.get(section) is not None and not isinstance(config[section], Mapping):
+            raise ConfigError(f"{path}: {section}: expected a mapping (its settings indented below '{section}:'), "
+                              f"found {found(config[section])}.")
     return config
 
 
@@ -148,9 +290,15 @@ def read_config(folder: Path) -> dict[str, Any]:
     ConfigError
         When the file is not valid YAML or has no mapping at the top.
     """
-    return _kam_yml(folder).get("aliases") or {}
+    aliases = _kam_yml(folder).get("aliases") or {}
+    return check_aliases(aliases, f"{folder / 'kam.yml'}: aliases")
 
 
 def read_reading(folder: Path) -> dict[str, Any]:
     """The ``reading`` section of ``kam.yml`` (see :class:`~kamlib.data.schema.Reading`), as :func:`read_config`."""
-    return _kam_yml(folder).get("reading") or {}
+    section = _kam_yml(folder).get("reading") or {}
+    try:
+        Reading.build(section)
+    except ConfigError as exc:
+        raise ConfigError(f"{folder / 'kam.yml'}: {exc}") from None
+    return section

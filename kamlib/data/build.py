@@ -11,17 +11,17 @@ column statistics when there are none (so they cost next to nothing): total rows
 are left out and counted with a note, never read as an account.
 
 One aggregate query then counts the cells that break each rule. Clean data is done
-at that point. Otherwise the rows are numbered as in the file, up to five examples
-per rule are fetched, and the rows that break a rule are deleted from the typed
-table and counted by reason — never dropped silently. The rules are explained in
-``docs/data.md``.
+at that point. Otherwise the rows are numbered as in the file, the values that break
+each rule are fetched (every distinct bad value with its count and first rows), and
+the rows that break a rule are deleted from the typed table and counted by reason —
+never dropped silently. The rules are explained in ``docs/data.md``.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import duckdb
 
@@ -41,17 +41,32 @@ from kamlib.data.parse import (
     present,
     quote,
 )
-from kamlib.data.problems import MAX_ROWS, Problem, row_list, shown
+from kamlib.data.problems import (
+    MAX_ROWS,
+    MAX_VALUES,
+    VALUE_ROWS,
+    Problem,
+    Text,
+    join,
+    problem,
+    quoted,
+    rows_text,
+    say,
+    shown_text,
+    value_list,
+)
 from kamlib.data.read import (
     Source,
     csv_relation,
     file_rows,
+    long_line,
     second_header,
     unreadable_csv,
 )
 from kamlib.data.schema import Column, Reading, Table
+from kamlib.i18n import LANGS
 
-FIX_CELLS = "Correct these cells in the file, or load with errors='exclude' to leave these rows out (they are counted)."
+FIX_CELLS = say("data.fix.cells")
 FLOAT_TYPES = ("FLOAT", "DOUBLE", "REAL")
 #: Text columns where a total row puts its label, besides the id columns and the file's first column.
 LABEL_COLUMNS = ("account_name", "product_name", "rep_name", "name", "region", "segment", "family", "month")
@@ -66,6 +81,8 @@ KEEP_TYPES = {
 
 
 RAW = "__raw_"
+#: A date that day-first and month-first could both read (03/05/2024), with or without a time.
+DAY_MONTH = re.compile(r"\s*\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}(\s.*)?")
 #: Names given to columns without a header (DuckDB: column0; a sheet: column E), after :func:`normalise`.
 UNNAMED = re.compile(r"column_?[a-z]{0,3}\d*")
 
@@ -77,12 +94,14 @@ class Check:
     code: str
     header: str
     predicate: str
-    what: str
-    fix: str = FIX_CELLS
+    what: Text
+    fix: Text = field(default_factory=lambda: FIX_CELLS)
     value: str = "NULL"
     severity: str = "error"
     letter: str | None = None  # Excel column letter: values are shown with their cell address
     clears: str | None = None  # a column whose cells that break the rule are read as empty (rows kept)
+    name: str = ""  # the contract column of a bad value (its fix may be an alias of the value)
+    allowed: tuple[str, ...] = ()  # the values an enum column takes
 
 
 @dataclass
@@ -99,6 +118,7 @@ class Built:
     blank_lines: tuple[int, ...] = ()
     numbered: bool = False
     first_row: int = 1
+    unused: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -125,33 +145,46 @@ def map_headers(source: Source, spec: Table, aliases: Aliases) -> tuple[dict[str
     for header in source.headers:
         name = aliases.column(spec.name, header)
         if name in mapping:
-            problems.append(Problem(
-                "error", "duplicate_column", source.label,
-                f"{source.label}: columns {mapping[name]!r} and {header!r} both mean {name!r}. "
-                f"Remove or rename one of them (aliases map 客户编号/客户ID and similar headers to the same column).",
-                column=header,
-            ))
+            problems.append(problem("error", "duplicate_column", source.label, "data.msg.duplicate_column",
+                                    column=header, file=source.label, first=repr(mapping[name]),
+                                    second=repr(header), name=repr(name)))
             continue
         mapping[name] = header
-    shown = ", ".join(source.headers)
+    mapping |= aliases.stand_in(spec.name, mapping)
+    shown = {"en": ", ".join(source.headers), "zh": "、".join(source.headers)}
     for name in spec.required:
         if name not in mapping:
-            problems.append(Problem(
-                "error", "missing_column", source.label,
-                f"{source.label}: required column {name!r} not found (columns: {shown}). "
-                f"Rename the column to {name!r}, or add an alias in kam.yml beside the data "
-                f"(aliases: {{columns: {{<your header>: {name}}}}}).",
-                column=name,
-            ))
+            problems.append(problem("error", "missing_column", source.label, "data.msg.missing_column", column=name,
+                                    file=source.label, name=repr(name), columns=shown, bare=name))
     for group in spec.required_any:
         if not any(g in mapping for g in group):
-            names = " or ".join(repr(g) for g in group)
-            problems.append(Problem(
-                "error", "missing_column", source.label,
-                f"{source.label}: needs a column {names} (columns: {shown}). Add one of them, or map yours in kam.yml.",
-                column=group[0],
-            ))
+            names = join([{"en": repr(g), "zh": repr(g)} for g in group], {"en": " or ", "zh": " 或 "})
+            problems.append(problem("error", "missing_column", source.label, "data.msg.missing_any", column=group[0],
+                                    file=source.label, names=names, columns=shown))
     return mapping, problems
+
+
+def unused_columns(headers: list[str], spec: Table, mapping: dict[str, str]) -> list[str]:
+    """The headers of a file that no contract column of *spec* is read from (blank, unnamed columns aside).
+
+    Examples
+    --------
+    >>> from kamlib.data.schema import TABLES
+    >>> unused_columns(["商机编号", "状态", "manager", "column7"], TABLES["opportunities"],
+    ...                {"opportunity_id": "商机编号", "status": "状态", "manager": "manager", "column7": "column7"})
+    ['manager']
+    """
+    used = {header for name, header in mapping.items() if spec.column(name)}
+    return [h for h in headers if h not in used and h.strip() and not UNNAMED.fullmatch(normalise(h))]
+
+
+def unused_note(label: str, spec: Table, unused: list[str], mapping: dict[str, str]) -> Problem:
+    """The note naming the columns of a file that no analysis uses, with the contract columns it lacks."""
+    lacking = [c.name for c in spec.columns if c.name not in mapping]
+    key = "data.msg.unused_columns" if lacking else "data.msg.unused_columns_all"
+    return problem("note", "unused_columns", label, key, column=unused[0], file=label, columns=quoted(unused),
+                   n=len(unused), table=spec.name,
+                   lacking={"en": ", ".join(lacking), "zh": "、".join(lacking)})
 
 
 def _read_types(source: Source, mapping: dict[str, str], spec: Table, decimal: str = ".") -> dict[str, str]:
@@ -183,18 +216,10 @@ def choose_decimal(source: Source, spec: Table, mapping: dict[str, str], reading
     mark, examples = decimal_mark(numbers, source.delim)
     if mark in (".", ","):
         return mark, None
-    cells = "; ".join(f"column {h!r}: {', '.join(map(repr, v))}" for h, v in examples.items())
+    cells = join([say("data.column_cells", column=repr(h), values=shown_text(v)) for h, v in examples.items()])
     setting = f"reading: {{decimal: {{{source.name}: ','}}}}"
-    if mark == "mixed":
-        what = f"numbers are written with a decimal point and with a decimal comma ({cells})"
-        fix = (f"Write every number the same way, or declare the mark in kam.yml beside the data ({setting}, or "
-               f"'.'): numbers written the other way are then reported as bad values")
-    else:
-        what = (f"numbers such as {cells} read as thousands with a decimal point (1,234 = 1234) or as fractions "
-                f"with a decimal comma (1,234 = 1.234), and nothing else in the file tells which")
-        fix = f"Declare the decimal mark in kam.yml beside the data: {setting} for a decimal comma, or '.'"
-    return ".", Problem("error", f"{mark}_decimal", source.label, f"{source.label}: {what}. {fix}.",
-                        column=next(iter(examples)))
+    return ".", problem("error", f"{mark}_decimal", source.label, f"data.msg.{mark}_decimal",
+                        column=next(iter(examples)), file=source.label, cells=cells, setting=setting)
 
 
 def exact(column: Column, dtype: str) -> bool:
@@ -218,13 +243,14 @@ def exact(column: Column, dtype: str) -> bool:
 
 
 def _select(source: Source, spec: Table, mapping: dict[str, str], types: dict[str, str], aliases: Aliases,
-            decimal: str) -> str:
+            decimal: str, reading: Reading) -> str:
     columns = []
     for name, header in mapping.items():
         column = spec.column(name) or Column(name)
         ref = quote(header)
         parsed = expression(column, ref, types[header], aliases.value_map(name), decimal=decimal,
-                            zone=source.zones.get(header))
+                            zone=source.zones.get(header),
+                            date_format=reading.date_format_for(name, source.name, spec.name))
         columns.append(f"{parsed} AS {quote(name)}")
         if not exact(column, types[header]):
             columns.append(f"{ref} AS {quote(RAW + name)}")
@@ -232,28 +258,31 @@ def _select(source: Source, spec: Table, mapping: dict[str, str], types: dict[st
 
 
 def read_typed(con: duckdb.DuckDBPyConnection, source: Source, mapping: dict[str, str], spec: Table,
-               aliases: Aliases, decimal: str = ".") -> dict[str, str]:
+               aliases: Aliases, decimal: str = ".", reading: Reading | None = None) -> dict[str, str]:
     """Read the source once into ``_t_<table>``; return the DuckDB type each header was read as.
 
     CSV columns are read as text except where the sniffed type already is the
     contract type; if DuckDB then meets a value it cannot convert, the file is
     read again with every column as text, so the checks can name the cell.
     """
-    target = quote("_t_" + spec.name)
+    target, reading = quote("_t_" + spec.name), reading or Reading()
     if source.csv_path is None:
         types = dict(zip(source.headers, source.types))
         con.execute(f"CREATE OR REPLACE TABLE {target} AS SELECT "
-                    f"{_select(source, spec, mapping, types, aliases, decimal)} FROM {source.relation}")
+                    f"{_select(source, spec, mapping, types, aliases, decimal, reading)} FROM {source.relation}")
         return types
     attempts = [_read_types(source, mapping, spec, decimal), {h: "VARCHAR" for h in source.headers}]
     for types in attempts:
         try:
             con.execute(f"CREATE OR REPLACE TABLE {target} AS SELECT "
-                        f"{_select(source, spec, mapping, types, aliases, decimal)} "
-                        f"FROM {csv_relation(source.csv_path, types, source.delim, source.skip)}")
+                        f"{_select(source, spec, mapping, types, aliases, decimal, reading)} "
+                        f"FROM {csv_relation(source.csv_path, types, source.delim, source.skip, source.max_line)}")
             return types
         except duckdb.Error as exc:
             error = exc
+            if source.max_line is None and (wide := long_line(source.csv_path)):  # a long cell below the sample
+                source.max_line = wide
+                return read_typed(con, source, mapping, spec, aliases, decimal, reading)
     raise unreadable_csv(source.csv_path, source.label, source.delim, error, source.offset) from None
 
 
@@ -304,58 +333,55 @@ def column_checks(spec: Table, mapping: dict[str, str], types: dict[str, str], r
         clean = ""
         if header in excel:
             errors = _in(f"trim({raw})" if raw else value, EXCEL_ERRORS)
-            fix = "Correct the formulas of these cells (or replace them with values) and export the table again. "
+            what = say("data.what.excel_error", column=repr(label))
             if spec.column(name) is None:  # a column the analyses do not use: the rows are kept, without the value
-                first.append(Check("excel_error", header, errors, f"column {label!r} holds Excel error values in",
-                                   fix + "They are read as empty (the analyses do not use this column).",
+                first.append(Check("excel_error", header, errors, what,
+                                   say("data.fix.excel_error", then=say("data.fix.excel_unused")),
                                    shown_value, "warning", excel[header], name))
             else:
-                first.append(Check("excel_error", header, errors, f"column {label!r} holds Excel error values in",
-                                   fix + FIX_CELLS, shown_value, letter=excel[header]))
+                first.append(Check("excel_error", header, errors, what, say("data.fix.excel_error", then=FIX_CELLS),
+                                   shown_value, letter=excel[header]))
             clean = f" AND NOT {errors}"
         if spec.column(name) is None:
             continue
         stop = no_date(value, raw, reading.no_dates) if column.kind == "date" else None
         unset = f" AND NOT {stop}" if stop else ""
+        no_dates = ", ".join(reading.no_dates)
         if column.required:
             empty = f"(NOT {present(raw)})" if raw else f"({value} IS NULL)"
-            what = f"column {label!r} is empty in"
+            what = say("data.what.empty", column=repr(label))
             if stop:
-                empty, what = f"({empty} OR {stop})", (f"column {label!r} is empty or holds a \"no date\" value "
-                                                       f"({', '.join(reading.no_dates)}) in")
-            checks.append(Check("empty_value", header, empty, what, f"Fill in {name} for these rows. " + FIX_CELLS,
+                empty, what = f"({empty} OR {stop})", say("data.what.empty_or_no_date", column=repr(label),
+                                                          no_dates=no_dates)
+            checks.append(Check("empty_value", header, empty, what, say("data.fix.empty", name=name, cells=FIX_CELLS),
                                 shown_value))
         elif stop:
-            checks.append(Check("no_date", header, stop, f"column {label!r} holds \"no date\" values "
-                                f"({', '.join(reading.no_dates)}) in", "They are read as empty: the rows are kept, "
-                                "without this date.", shown_value, "note", clears=name))
+            checks.append(Check("no_date", header, stop, say("data.what.no_date", column=repr(label), no_dates=no_dates),
+                                say("data.fix.no_date"), shown_value, "note", clears=name))
         if raw:
+            expects = {lang: expected(column, lang) for lang in LANGS}
             checks.append(Check(_bad_code(column), header, f"({present(raw)} AND {value} IS NULL{clean}{unset})",
-                                f"column {label!r} holds values that are not {expected(column)} in",
-                                value=shown_value))
+                                say("data.what.bad_value", column=repr(label), expected=expects),
+                                value=shown_value, name=name, allowed=column.allowed))
         if column.kind in ("number", "count") and types[header] in FLOAT_TYPES:
             checks.append(Check("bad_number", header, not_finite(value),
-                                f"column {label!r} holds values that are not numbers (NaN or infinite) in",
-                                value=shown_value))
+                                say("data.what.not_finite", column=repr(label)), value=shown_value))
         if column.kind == "date":
             checks.append(Check("date_out_of_range", header, f"({outside(value, reading.dates)}{unset})",
-                                f"column {label!r} holds dates outside {reading.dates[0]} – {reading.dates[1]} in",
-                                "A two-digit year (25/3/5), or a number such as 202403 that is not a date? Write "
-                                "dates such as 2024-03-05, or widen the range in kam.yml beside the data (reading: "
-                                "{dates: [1980-01-01, 2100-12-31]}). " + FIX_CELLS, shown_value))
+                                say("data.what.out_of_range", column=repr(label), low=reading.dates[0],
+                                    high=reading.dates[1]),
+                                say("data.fix.out_of_range", cells=FIX_CELLS), shown_value))
         if column.nonnegative:
             finite = f" AND isfinite({value})" if types[header] in FLOAT_TYPES else ""  # -inf: not a number
             checks.append(Check("negative", header, f"({value} < 0{finite})",
-                                f"column {label!r} holds negative values in",
-                                "Amounts and counts cannot be negative: enter returns or credit notes as their own "
-                                "records, or correct the sign. " + FIX_CELLS, shown_value))
+                                say("data.what.negative", column=repr(label)),
+                                say("data.fix.negative", cells=FIX_CELLS), shown_value))
     if {"purchase_level", "capacity_level"} <= set(mapping):
         hx, hy = mapping["purchase_level"], mapping["capacity_level"]
         checks.append(Check("level_conflict", hx, "(purchase_level > capacity_level)",
-                            f"column {_label(hx, 'purchase_level')!r} (X) is greater than column "
-                            f"{_label(hy, 'capacity_level')!r} (Y) in",
-                            "An account cannot buy more from us than it buys in all. " + FIX_CELLS,
-                            "purchase_level"))
+                            say("data.what.level_conflict", x=repr(_label(hx, "purchase_level")),
+                                y=repr(_label(hy, "capacity_level"))),
+                            say("data.fix.level_conflict", cells=FIX_CELLS), "purchase_level"))
     return first + checks
 
 
@@ -366,9 +392,8 @@ def _duplicate_check(spec: Table, mapping: dict[str, str]) -> Check | None:
     later = (f"(_row IN (SELECT _row FROM (SELECT _row, row_number() OVER (PARTITION BY {key} ORDER BY _row) AS k "
              f"FROM {table} WHERE {key} IS NOT NULL) WHERE k > 1))")
     return Check("duplicate_id", mapping[spec.key], later,
-                 f"column {mapping[spec.key]!r} repeats an id already used above in",
-                 f"Each {spec.key} must be unique: remove the repeated rows or give them their own ids. " + FIX_CELLS,
-                 key)
+                 say("data.what.duplicate_id", column=repr(mapping[spec.key])),
+                 say("data.fix.duplicate_id", name=spec.key, cells=FIX_CELLS), key)
 
 
 def _counts(con: duckdb.DuckDBPyConnection, spec: Table, checks: list[Check]) -> list[int]:
@@ -403,6 +428,21 @@ def _examples(con: duckdb.DuckDBPyConnection, name: str, check: Check) -> list[t
     ).fetchall()
 
 
+def _groups(con: duckdb.DuckDBPyConnection, name: str, check: Check) -> tuple[list[tuple[object, int, list[int]]], int]:
+    """The distinct values that break *check*, in order of first appearance: ``(value, rows, first rows)``.
+
+    Returns the first :data:`MAX_VALUES` of them and the number of distinct values.
+    """
+    table = quote("_t_" + name)
+    groups = con.execute(
+        f"SELECT v, count(*), list(_row ORDER BY _row)[1:{VALUE_ROWS}] FROM (SELECT _row, {check.value} AS v "
+        f"FROM {table} WHERE {check.predicate}) GROUP BY v ORDER BY min(_row) LIMIT {MAX_VALUES}"
+    ).fetchall()
+    distinct = con.execute(f"SELECT count(DISTINCT v) + coalesce(max(CASE WHEN v IS NULL THEN 1 ELSE 0 END), 0) "
+                           f"FROM (SELECT {check.value} AS v FROM {table} WHERE {check.predicate})").fetchall()[0][0]
+    return [(v, n, list(rows)) for v, n, rows in groups], distinct
+
+
 def _label(header: str, name: str) -> str:
     return header if normalise(header) == name else f"{header} ({name})"
 
@@ -412,14 +452,75 @@ def _bad_code(column: Column) -> str:
             "level": "bad_level", "bool": "bad_bool", "enum": "not_allowed"}[column.kind]
 
 
-def _problem(source: Source, check: Check, count: int, examples: list[tuple[int, object]]) -> Problem:
+def _problem(source: Source, check: Check, count: int, examples: list[tuple[int, object]],
+             groups: list[tuple[object, int, list[int]]], distinct: int) -> Problem:
+    """The problem of the rows that break *check*: every distinct value (up to :data:`MAX_VALUES`) with its count
+    and first rows, and for a word an enum column does not know, the ``values:`` lines of ``kam.yml`` to add."""
     rows = file_rows([int(r) for r, _ in examples], source.blank_lines)
-    values = [v for _, v in examples]
-    if check.letter:  # an Excel cell: orders.xlsx!D7
-        values = [f"{source.label}!{check.letter}{r}: {v}" for r, v in zip(rows, values)]
-    message = (f"{source.label}: {check.what} {count:,} row{'s' if count > 1 else ''} "
-               f"({row_list(rows, count)}: {shown(values)}). {check.fix}")
-    return Problem(check.severity, check.code, source.label, message, column=check.header, rows=rows, count=count)
+    count_text = say("data.count_row" if count == 1 else "data.count_rows", n=f"{count:,}")
+    listed = distinct == count <= MAX_ROWS  # a few values, each once: the rows and their values say it all
+    fix = check.fix
+    if check.code == "bad_date" and any(DAY_MONTH.fullmatch(str(v)) for v, _, _ in groups):
+        fix = join([say("data.fix.date_order", setting=f"{source.name}.{check.name}"), fix], {"en": " ", "zh": ""})
+    if check.allowed:
+        words = [str(v) for v, _, _ in groups if v is not None]
+        allowed = join([{"en": a, "zh": a} for a in check.allowed], {"en": ", ", "zh": "、"})
+        yaml = value_aliases(check.name, words, check.allowed)
+        fix = join([say("data.fix.values", allowed=allowed), {"en": yaml, "zh": yaml}], {"en": "\n", "zh": "\n"})
+    if check.code not in BAD_VALUES or listed:  # values that differ row by row (negative amounts): rows first
+        values = [v for _, v in examples]
+        if check.letter:
+            values = [f"{source.label}!{check.letter}{r}: {v}" for r, v in zip(rows, values)]
+        return problem(check.severity, check.code, source.label, "data.msg.cells_rows", column=check.header,
+                       rows=rows, count=count, file=source.label, what=check.what, n=count_text,
+                       where=rows_text(rows, count), values=shown_text(values), fix=fix)
+    shown_groups = []
+    for value, n, numbers in groups:
+        lines = file_rows(numbers, source.blank_lines)
+        if check.letter:  # an Excel cell: orders.xlsx!D7
+            value = f"{source.label}!{check.letter}{lines[0]}: {value}"
+        shown_groups.append((value, n, lines))
+    return problem(check.severity, check.code, source.label, "data.msg.cells", column=check.header, rows=rows,
+                   count=count, file=source.label, what=check.what, n=count_text,
+                   values=value_list(shown_groups, distinct, count), fix=fix)
+
+
+#: Codes of values that are not of their column's kind: each distinct value is listed with its count and rows.
+BAD_VALUES = ("bad_date", "bad_number", "bad_level", "bad_bool", "not_allowed", "excel_error")
+#: Words that say a deal was won or lost, for the lines of ``kam.yml`` a message suggests.
+WON_WORDS = ("won", "win", "closed_won", "赢", "成交", "签约", "成功")
+LOST_WORDS = ("lost", "lose", "loss", "closed_lost", "输", "败", "丢", "失")
+
+
+def value_aliases(name: str, words: list[str], allowed: tuple[str, ...]) -> str:
+    """The ``values:`` section of ``kam.yml`` that maps *words* onto *allowed* values of column *name*.
+
+    Each word is given the allowed value its letters suggest (won, lost, else the last
+    allowed value, ``open``), with the others in a comment, for the reader to confirm.
+
+    Examples
+    --------
+    >>> print(value_aliases("status", ["Verloren", "签约成功", "Engaging"], ("won", "lost", "open")))
+    aliases:
+      values:
+        status:
+          'Verloren': open   # or won, lost
+          '签约成功': won   # or lost, open
+          'Engaging': open   # or won, lost
+    """
+    lines = ["aliases:", "  values:", f"    {name}:"]
+    for word in words:
+        key = normalise(word)
+        guess = ("won" if any(w in key for w in WON_WORDS) else "lost" if any(w in key for w in LOST_WORDS)
+                 else allowed[-1])
+        guess = guess if guess in allowed else allowed[-1]
+        others = ", ".join(a for a in allowed if a != guess)
+        lines.append(f"      {_yaml_key(word)}: {guess}   # or {others}")
+    return "\n".join(lines)
+
+
+def _yaml_key(word: str) -> str:
+    return "'" + word.replace("'", "''") + "'"
 
 
 # ------------------------------------------------------------------------ rows that are not records
@@ -562,12 +663,10 @@ def _leave_out(con: duckdb.DuckDBPyConnection, name: str, rows: list[int]) -> No
     con.execute(f"DELETE FROM {quote('_t_' + name)} WHERE _row IN (SELECT unnest(?::BIGINT[]))", [rows])
 
 
-def _note(source: Source, code: str, header: str | None, rows: list[int], values: list[str], text: str) -> Problem:
+def _note(source: Source, code: str, at: str | None, rows: list[int], key: str, **values: object) -> Problem:
     lines = file_rows(rows[:MAX_ROWS], source.blank_lines)
-    where = row_list(lines, len(rows))
-    return Problem("note", code, source.label, text.format(where=where, values=shown(values[:MAX_ROWS]),
-                                                           n=len(rows), s="s" if len(rows) > 1 else ""),
-                   column=header, rows=lines, count=len(rows))
+    return problem("note", code, source.label, key, column=at, rows=lines, count=len(rows), file=source.label,
+                   where=rows_text(lines, len(rows)), **values)
 
 
 def not_records(con: duckdb.DuckDBPyConnection, source: Source, spec: Table, cols: list[Field], found: Found,
@@ -584,33 +683,28 @@ def not_records(con: duckdb.DuckDBPyConnection, source: Source, spec: Table, col
         elif repeated:
             _leave_out(con, spec.name, repeated)
             built.excluded[f"repeated_header:{cols[0].header}"] = len(repeated)
-            built.problems.append(_note(
-                source, "repeated_header", cols[0].header, repeated, [],
-                f"{source.label}: the header comes again on {{where}} (another export appended below the first, "
-                f"with the same columns); {'these rows are' if len(repeated) > 1 else 'this row is'} left out and "
-                f"the rows of every part are loaded."))
+            these = {"en": "these rows are" if len(repeated) > 1 else "this row is",
+                     "zh": "这些行" if len(repeated) > 1 else "该行"}
+            built.problems.append(_note(source, "repeated_header", cols[0].header, repeated,
+                                        "data.msg.repeated_header", these=these))
     if found.totals:
         totals, others = _totals(con, spec, cols, found.totals, reading)
         for header, rows in totals.items():
             numbers = [r for r, _ in rows]
             _leave_out(con, spec.name, numbers)
             built.excluded[f"total_row:{header}"] = len(numbers)
-            built.problems.append(_note(
-                source, "total_row", header, numbers, [v for _, v in rows],
-                f"{source.label}: {{where}} ({{values}} in column {header!r}) "
-                f"{'are total rows' if len(rows) > 1 else 'is a total row'} of the export; left out, so that no "
-                f"total is counted as a record (Dataset.excluded, reason total_row)."))
+            are = {"en": "are total rows" if len(rows) > 1 else "is a total row", "zh": "是"}
+            built.problems.append(_note(source, "total_row", header, numbers, "data.msg.total_row",
+                                        values=shown_text([v for _, v in rows][:MAX_ROWS]), header=repr(header),
+                                        are=are))
         if others:
             name = f"_not_total_{spec.name}"
             con.execute(f"CREATE OR REPLACE TEMP TABLE {quote(name)} AS SELECT unnest(?::BIGINT[]) AS _row", [others])
             label = found.totals[0]
             checks.append(Check(
                 "total_label", label.header, f"(_row IN (SELECT _row FROM {quote(name)}))",
-                f"column {_label(label.header, label.name)!r} holds a total label (合计, Total …) on rows that are not "
-                f"totals of the rows above (their other key columns are filled in, and none of their numbers is a "
-                f"sum of the rows above) in",
-                "If these are total rows, delete them from the file; if they are records, give them their real "
-                "names. " + FIX_CELLS, f"coalesce({', '.join(f.text for f in found.totals)})"))
+                say("data.what.total_label", column=repr(_label(label.header, label.name))),
+                say("data.fix.total_label", cells=FIX_CELLS), f"coalesce({', '.join(f.text for f in found.totals)})"))
     return checks
 
 
@@ -629,12 +723,15 @@ def build(con: duckdb.DuckDBPyConnection, source: Source, spec: Table, aliases: 
     mapping, built.problems = map_headers(source, spec, aliases)
     if built.problems and not built.ok:
         return built
-    decimal, problem = choose_decimal(source, spec, mapping, reading)
-    if problem:
-        built.problems.append(problem)
+    decimal, mark_error = choose_decimal(source, spec, mapping, reading)
+    if mark_error:
+        built.problems.append(mark_error)
         return built
     built.columns = dict(mapping)
-    types = read_typed(con, source, mapping, spec, aliases, decimal)
+    built.unused = unused_columns(source.headers, spec, mapping)
+    if built.unused:
+        built.problems.append(unused_note(source.label, spec, built.unused, mapping))
+    types = read_typed(con, source, mapping, spec, aliases, decimal, reading)
     cols = fields(spec, mapping, types)
     found = _probe(con, spec, cols, aliases, reading)
     checks: list[Check] = []
@@ -651,23 +748,61 @@ def build(con: duckdb.DuckDBPyConnection, source: Source, spec: Table, aliases: 
     rows, *counts = _counts(con, spec, checks)
     built.rows_in = rows + sum(built.excluded.values())
     failing = [(c, n) for c, n in zip(checks, counts) if n]
+    if any(c.code == "empty_value" for c, _ in failing):  # a total row the label search missed is no gap to fill
+        if not built.numbered:
+            _number_rows(con, spec.name, source.offset)
+            built.numbered = True
+        like = total_like(con, spec, cols, [c for c, _ in failing if c.code == "empty_value"], reading)
+        if like:
+            checks = [like] + [replace(c, predicate=f"({c.predicate} AND NOT {like.predicate})")
+                               if c.code == "empty_value" else c for c in checks]
+            _, *counts = _counts(con, spec, checks)
+            failing = [(c, n) for c, n in zip(checks, counts) if n]
     if failing:
         if not built.numbered:
             _number_rows(con, spec.name, source.offset)
             built.numbered = True
-        built.problems += [_problem(source, c, n, _examples(con, spec.name, c)) for c, n in failing]
+        built.problems += [_problem(source, c, n, _examples(con, spec.name, c), *_groups(con, spec.name, c))
+                           for c, n in failing]
         built.excluded |= _exclude(con, spec.name, [c for c, _ in failing if c.severity == "error"])
         for check in (c for c, _ in failing if c.clears):
             con.execute(f"UPDATE {quote('_t_' + spec.name)} SET {quote(check.clears)} = NULL WHERE {check.predicate}")
     if built.rows_in == 0:
-        built.problems.append(Problem("warning", "no_rows", source.label,
-                                      f"{source.label}: the file has a header but no rows; analyses that need "
-                                      f"{spec.name} will say so."))
+        built.problems.append(problem("warning", "no_rows", source.label, "data.msg.no_rows", file=source.label,
+                                      table=spec.name))
     built.rows_loaded = built.rows_in - sum(built.excluded.values())
     for name in mapping:
         if not exact(spec.column(name) or Column(name), types[mapping[name]]):
             con.execute(f"ALTER TABLE {quote('_t_' + spec.name)} DROP COLUMN {quote(RAW + name)}")
     return built
+
+
+def total_like(con: duckdb.DuckDBPyConnection, spec: Table, cols: list[Field], empty: list[Check],
+               reading: Reading) -> Check | None:
+    """The check for rows that lack a required value and look like total rows, or None when there are none.
+
+    Such a row holds a total label (合计, Total …) in a column where the search for total
+    rows does not look (a remark, a city), or amounts while every required key column is
+    empty. Its message says to delete the row rather than to fill in the gap. Only run
+    when a required value is missing (*empty*: those checks), so clean data never pays for it.
+    """
+    table, words = quote("_t_" + spec.name), label_variants(reading.total_labels)
+    texts = [f for f in cols if f.text]
+    keys = [f for f in cols if f.column.required and f.column.kind not in ("number", "count", "level")]
+    amounts = [f for f in cols if f.column.kind in ("number", "count") and spec.column(f.name)]
+    label = "coalesce(" + ", ".join([f"CASE WHEN {_in(f.text, words)} THEN {f.text} END" for f in texts]
+                                    + ["NULL"]) + ")"
+    blank = " AND ".join(f"NOT {present(f.text)}" if f.text else f"({f.value} IS NULL)" for f in keys) or "FALSE"
+    filled = " OR ".join(f"({f.value} IS NOT NULL)" for f in amounts) or "FALSE"
+    where = f"(({' OR '.join(c.predicate for c in empty)}) AND ({label} IS NOT NULL OR ({blank} AND ({filled}))))"
+    if not con.execute(f"SELECT 1 FROM {table} WHERE {where} LIMIT 1").fetchall():
+        return None
+    rows = quote(f"_total_like_{spec.name}")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {rows} AS SELECT _row FROM {table} WHERE {where}")
+    shown_value = f"coalesce({label}, CAST({amounts[0].value} AS VARCHAR))" if amounts else label
+    names = ", ".join(f.name for f in keys)
+    return Check("total_like", keys[0].header if keys else cols[0].header, f"(_row IN (SELECT _row FROM {rows}))",
+                 say("data.what.total_like", keys=names), say("data.fix.total_like"), shown_value)
 
 
 def _exclude(con: duckdb.DuckDBPyConnection, name: str, failing: list[Check]) -> dict[str, int]:

@@ -44,7 +44,7 @@ from kamlib.data.build import Built
 from kamlib.data.parse import quote
 from kamlib.data.problems import Problem, ValidationReport
 
-FORMAT = 6  # 6: total rows, repeated headers, dates in their own time zone, finite numbers
+FORMAT = 7  # 7: sheets, date formats, DuckDB schemas and views, rows that look like totals
 TABLE_SUFFIX = ".arrow"
 REPORT_FILE = "report.json"
 BATCH_ROWS = 1 << 17
@@ -127,8 +127,14 @@ def open_tables(con: duckdb.DuckDBPyConnection, folder: Path, names: list[str]) 
     Examples
     --------
     >>> import duckdb, tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> writer = duckdb.connect()
+    >>> _ = writer.execute("CREATE TABLE _t_visits AS SELECT range AS n FROM range(4)")
+    >>> write_tables(writer, folder, ["visits"])
     >>> con = duckdb.connect()
-    >>> open_tables(con, Path(tempfile.mkdtemp()), [])  # see write_tables for a round trip
+    >>> open_tables(con, folder, ["visits"])
+    >>> con.execute("SELECT count(*), max(n) FROM _t_visits").fetchall()
+    [(4, 3)]
     """
     for name in names:
         table = ipc.open_file(pa.memory_map(str(folder / (name + TABLE_SUFFIX)))).read_all()

@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 import shutil
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -13,11 +14,25 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
+from kamlib import i18n
 from kamlib.data import cache, read
-from kamlib.data.aliases import Aliases, read_config, read_reading
+from kamlib.data.aliases import Aliases, read_config, read_reading, suggest_table
 from kamlib.data.build import Built, build
 from kamlib.data.parse import quote
-from kamlib.data.problems import MAX_ROWS, Problem, ValidationReport, row_list, shown
+from kamlib.data.problems import (
+    MAX_ROWS,
+    MAX_VALUES,
+    VALUE_ROWS,
+    Problem,
+    ValidationReport,
+    problem,
+    quoted,
+    rows_text,
+    say,
+    shown_text,
+    value_list,
+    with_text,
+)
 from kamlib.data.schema import TABLES, Reading
 from kamlib.errors import ConfigError, DataError
 
@@ -171,13 +186,16 @@ class Dataset:
         return pd.DataFrame(records, columns=["table", "source", "reason", "column", "rows"])
 
     def summary(self) -> pd.DataFrame:
-        """One row per table: rows, columns, first date column and its range, rows excluded.
+        """One row per table: rows, columns, first date column and its range, rows excluded, unused columns.
+
+        ``unused_columns`` names the file's columns that no analysis uses (as the note
+        ``unused_columns`` of :attr:`report` does), ``""`` when there are none.
 
         Examples
         --------
         >>> s = load().summary()
         >>> list(s.columns)
-        ['table', 'rows', 'columns', 'date_column', 'first_date', 'last_date', 'excluded']
+        ['table', 'rows', 'columns', 'date_column', 'first_date', 'last_date', 'excluded', 'unused_columns']
         """
         rows = []
         for name, built in self._built.items():
@@ -188,9 +206,9 @@ class Dataset:
                     f"SELECT min({quote(dates[0])}), max({quote(dates[0])}) FROM {quote(name)}").fetchall()[0]
             rows.append({"table": name, "rows": built.rows_loaded, "columns": len(built.columns),
                          "date_column": dates[0] if dates else None, "first_date": first, "last_date": last,
-                         "excluded": built.rows_in - built.rows_loaded})
+                         "excluded": built.rows_in - built.rows_loaded, "unused_columns": ", ".join(built.unused)})
         frame = pd.DataFrame(rows, columns=["table", "rows", "columns", "date_column", "first_date", "last_date",
-                                            "excluded"])
+                                            "excluded", "unused_columns"])
         for column in ("first_date", "last_date"):
             frame[column] = pd.to_datetime(frame[column])
         return frame
@@ -198,6 +216,37 @@ class Dataset:
     def close(self) -> None:
         """Release the DuckDB connection."""
         self.con.close()
+
+
+@dataclass(frozen=True)
+class Wanted:
+    """The tables a load reads: *tables* (None = all) and those of them it can do without (*optional*)."""
+
+    tables: frozenset[str] | None = None
+    optional: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(cls, tables: Collection[str] | None, optional: Collection[str] = ()) -> Wanted:
+        """Check the names against the data contract.
+
+        Examples
+        --------
+        >>> Wanted.of(["orders"], ["accounts"]).reads("accounts"), Wanted.of(None).reads("visits")
+        (True, True)
+        """
+        for name in [*(tables or ()), *optional]:
+            if name not in TABLES:
+                raise ConfigError(f"tables: {name!r} is not a table of the data contract ({', '.join(TABLES)}).")
+        everything = None if tables is None else frozenset(tables) | frozenset(optional)
+        return cls(everything, frozenset(optional))
+
+    def reads(self, table: str) -> bool:
+        """Whether a file for *table* is read."""
+        return self.tables is None or table in self.tables
+
+    def key(self) -> list[list[str]]:
+        """What the cache key adds for this selection (nothing when every table is read)."""
+        return [] if self.tables is None else [sorted(self.tables), sorted(self.optional)]
 
 
 def sample_dir() -> Path:
@@ -221,51 +270,144 @@ def sample_dir() -> Path:
     return cache
 
 
-def _sources(con: duckdb.DuckDBPyConnection, path: Path, aliases: Aliases, workdir: Path, reading: Reading
-             ) -> tuple[dict[str, read.Source], list[Problem]]:
+def _not_read(label: str, tables: Collection[str]) -> Problem:
+    return problem("note", "not_read", label, "data.msg.not_read", file=label,
+                   tables=", ".join(n for n in TABLES if n in tables))
+
+
+def _left_out(problem: Problem, table: str) -> Problem:
+    """An error in a table the analysis can do without, as a warning: the table is left out."""
+    return replace(with_text(problem, say("data.msg.left_out", table=table)), severity="warning")
+
+
+def _database(con: duckdb.DuckDBPyConnection, path: Path, aliases: Aliases, wanted: Wanted
+              ) -> tuple[list[tuple[read.Source, str]], list[Problem]]:
+    """The contract tables of a DuckDB database (tables or views, in any schema), and notes on the rest.
+
+    A table in two schemas is read from ``main`` (else the first schema by name), with a
+    note; tables and views the data contract does not know are listed in one note.
+    """
+    found: list[tuple[read.Source, str]] = []
+    problems: list[Problem] = []
+    schemas: dict[str, tuple[str, str]] = {}
+    unrelated: list[str] = []
+    for schema, name in read.read_database(con, path):
+        table, label = aliases.table(name), name if schema == "main" else f"{schema}.{name}"
+        if table not in TABLES:
+            unrelated.append(label)
+            continue
+        if table in schemas and schemas[table][0] != schema:
+            problems.append(problem("note", "other_schema", f"{path.name}:{label}", "data.msg.other_schema",
+                                    file=path.name, table=table, read=schemas[table][1], other=label))
+            continue
+        schemas.setdefault(table, (schema, label))
+        if not wanted.reads(table):
+            problems.append(_not_read(f"{path.name}:{label}", wanted.tables))
+            continue
+        try:
+            source = read.database_source(con, path, schema, name)
+            found.append((source, source.label))
+        except DataError as exc:
+            found_error = Problem("error", exc.code, exc.source or path.name, str(exc))
+            problems.append(_left_out(found_error, table) if table in wanted.optional else found_error)
+    if unrelated:
+        problems.append(problem("note", "not_contract", path.name, "data.msg.not_contract", file=path.name,
+                                n=len(unrelated), names=quoted(unrelated), tables=", ".join(TABLES)))
+    return found, problems
+
+
+def _fits(spec_name: str, headers: list[str], aliases: Aliases) -> bool:
+    """Whether *headers* hold every required column of table *spec_name* (aliases applied)."""
+    return set(TABLES[spec_name].required) <= {aliases.column(spec_name, h) for h in headers}
+
+
+def _fitting_sheet(con: duckdb.DuckDBPyConnection, file: Path, source: read.Source, table: str, aliases: Aliases,
+                   reading: Reading) -> tuple[read.Source, list[Problem]]:
+    """The sheet to read of a workbook whose sheet kam.yml does not name.
+
+    When the first sheet is empty or lacks the required columns of *table* and exactly
+    one other sheet has them, that sheet, with a note saying so; otherwise *source* as it is.
+    """
+    first = source.sheets[0] if source.sheets else None
+    if table not in TABLES or len(source.sheets) < 2 or reading.sheet_for(file.stem, table) is not None \
+            or (source.sheet == first and _fits(table, source.headers, aliases)):
+        return source, []
+    fitting = [s for s in source.sheets[1:] if _fits(table, source.headers if s == source.sheet
+                                                     else read.sheet_header(file, s), aliases)]
+    if len(fitting) != 1:
+        return source, []
+    note = problem("note", "sheet_chosen", file.name, "data.msg.sheet_chosen", file=file.name, sheet=repr(fitting[0]),
+                   first=repr(first), table=table, required=", ".join(TABLES[table].required), stem=file.stem)
+    return source if source.sheet == fitting[0] else read.read_excel(con, file, fitting[0]), [note]
+
+
+def _sheet_hint(problems: list[Problem], source: read.Source) -> list[Problem]:
+    """Say, after the first missing column of a workbook with several sheets, how to read another sheet."""
+    missing = next((i for i, p in enumerate(problems) if p.code == "missing_column"), None)
+    if missing is None or len(source.sheets) < 2:
+        return problems
+    others = [s for s in source.sheets if s != source.sheet]
+    hint = say("data.msg.sheet_hint", sheet=repr(source.sheet), others=", ".join(map(repr, others)),
+               stem=source.name, other=others[0])
+    return [with_text(p, hint) if i == missing else p for i, p in enumerate(problems)]
+
+
+def _sources(con: duckdb.DuckDBPyConnection, path: Path, aliases: Aliases, workdir: Path, reading: Reading,
+             wanted: Wanted) -> tuple[dict[str, read.Source], list[Problem]]:
     if path.is_file() and path.suffix.lower() in read.DUCKDB_SUFFIXES:
-        found = [(s, s.label) for s in read.read_database(con, path)]
-        problems: list[Problem] = []
+        found, problems = _database(con, path, aliases, wanted)
     elif path.is_dir():
         found, problems = [], []
         if not read.data_files(path):
-            raise DataError(f"{path}: no data files in this folder (expected <table>.csv, .xlsx or .parquet files "
-                            f"such as orders.csv; for a DuckDB database pass the .duckdb file itself). Check the path, or put the "
-                            f"exported tables in it.",
-                            source=str(path), code="no_data")
+            raise problem("error", "no_data", str(path), "data.msg.no_data", path=path).error()
         problems += [
-            Problem("warning", "ignored_file", file.name,
-                    f"{file.name}: not a data file ({', '.join(read.DATA_SUFFIXES)}); it is not read.")
+            problem("warning", "ignored_file", file.name, "data.msg.ignored_file", file=file.name,
+                    suffixes=", ".join(read.DATA_SUFFIXES))
             for file in read.other_files(path)
         ]
         for file in read.data_files(path):
+            table = aliases.table(file.stem)
+            if not wanted.reads(table):
+                problems.append(_not_read(file.name, wanted.tables))
+                continue
             try:
-                found.append((read.read_file(con, file, workdir, reading, aliases.table(file.stem)), file.name))
+                source, chosen = _fitting_sheet(con, file, read.read_file(con, file, workdir, reading, table),
+                                                table, aliases, reading)
+                found.append((source, file.name))
+                problems += chosen
             except DataError as exc:
-                problems.append(Problem("error", exc.code, file.name, str(exc), column=exc.column, rows=exc.rows))
+                found_error = Problem("error", exc.code, file.name, str(exc), column=exc.column, rows=exc.rows)
+                problems.append(_left_out(found_error, table) if table in wanted.optional else found_error)
     else:
-        raise DataError(
-            f"{path}: expected a folder of CSV / XLSX / Parquet files or a DuckDB database file "
-            f"({', '.join(read.DUCKDB_SUFFIXES)}). Put the single file in a folder named after the data and pass the "
-            f"folder.", source=str(path), code="bad_path")
+        raise problem("error", "bad_path", str(path), "data.msg.bad_path", path=path,
+                      suffixes=", ".join(read.DUCKDB_SUFFIXES)).error()
     sources: dict[str, read.Source] = {}
     for source, label in found:
         table = aliases.table(source.name)
         if table not in TABLES:
-            problems.append(Problem(
-                "error", "unknown_table", label,
-                f"{label}: no table of the data contract is called {source.name!r} (tables: {', '.join(TABLES)}). "
-                f"Rename the file to <table>{Path(label).suffix or ''}, map it in kam.yml "
-                f"(aliases: {{files: {{{source.name}: orders}}}}), or move it out of the folder.",
-            ))
+            problems.append(_unknown_table(source, label, aliases))
         elif table in sources:
-            problems.append(Problem(
-                "error", "duplicate_table", label,
-                f"{label}: table {table!r} is already read from {sources[table].label}. Keep one of the two files.",
-            ))
+            problems.append(problem("error", "duplicate_table", label, "data.msg.duplicate_table", file=label,
+                                    table=repr(table), other=sources[table].label))
         else:
             sources[table] = source
     return sources, problems
+
+
+def _first(group: tuple[object, int, list[int]]) -> int:
+    return group[2][0]
+
+
+def _unknown_table(source: read.Source, label: str, aliases: Aliases) -> Problem:
+    """A file named after no table: the table its columns fit, if one does (see :func:`suggest_table`)."""
+    values = {"file": label, "name": repr(source.name), "tables": {"en": ", ".join(TABLES), "zh": "、".join(TABLES)},
+              "stem": source.name,
+              "suffix": Path(label).suffix or ""}
+    fit = suggest_table(source.headers, aliases)
+    if fit is None:
+        return problem("error", "unknown_table", label, "data.msg.unknown_table", **values)
+    return problem("error", "unknown_table", label, "data.msg.unknown_table_like", table=fit[0],
+                   matched=quoted(fit[1]), **values)
 
 
 def _reference_problems(con: duckdb.DuckDBPyConnection, built: dict[str, Built]) -> list[Problem]:
@@ -280,18 +422,21 @@ def _reference_problems(con: duckdb.DuckDBPyConnection, built: dict[str, Built])
             count = con.execute(f"SELECT count(*) FROM {quote('_t_' + name)} WHERE {where}").fetchall()[0][0]
             if not count:
                 continue
-            examples = con.execute(f"SELECT r, {quote(column)} FROM (SELECT {b.row_number} AS r, * "
-                                   f"FROM {quote('_t_' + name)}) WHERE {where} ORDER BY r LIMIT {MAX_ROWS}").fetchall()
-            rows = read.file_rows([int(r) for r, _ in examples], b.blank_lines)
-            values = shown([v for _, v in examples])
+            numbered = f"(SELECT {b.row_number} AS r, * FROM {quote('_t_' + name)}) WHERE {where}"
+            groups = con.execute(f"SELECT {quote(column)}, count(*), list(r ORDER BY r)[1:{VALUE_ROWS}] FROM "
+                                 f"{numbered} GROUP BY 1 ORDER BY min(r) LIMIT {MAX_VALUES}").fetchall()
+            distinct = con.execute(f"SELECT count(DISTINCT {quote(column)}) FROM {numbered}").fetchall()[0][0]
+            shown_groups = [(v, n, read.file_rows(list(rs), b.blank_lines)) for v, n, rs in groups]
+            rows = sorted(r for _, _, rs in shown_groups for r in rs)[:MAX_ROWS]
             header = b.columns[column]
-            problems.append(Problem(
-                "warning", "unknown_reference", b.label,
-                f"{b.label}: column {header!r} refers to {count:,} {'rows' if count > 1 else 'row'} with "
-                f"{column} values not in {built[target].label} ({row_list(rows, count)}: {values}). "
-                f"They are kept and counted here; add the missing {target} or correct the ids.",
-                column=header, rows=rows, count=count,
-            ))
+            if distinct == count <= MAX_ROWS:  # a few values, each once: the rows and their values say it all
+                key, values = "data.msg.unknown_reference", shown_text([v for v, _, _ in sorted(groups, key=_first)])
+            else:
+                key, values = "data.msg.unknown_reference_values", value_list(shown_groups, distinct, count)
+            problems.append(problem(
+                "warning", "unknown_reference", b.label, key, column=header, rows=rows, count=count, file=b.label,
+                header=repr(header), n=say("data.count_row" if count == 1 else "data.count_rows", n=f"{count:,}"),
+                name=column, other=built[target].label, where=rows_text(rows, count), values=values, target=target))
     return problems
 
 
@@ -314,18 +459,22 @@ def _input_files(path: Path) -> list[Path]:
 
 
 def _build_all(con: duckdb.DuckDBPyConnection, path: Path, aliases: Aliases, label: str, progress: Progress,
-               reading: Reading) -> tuple[dict[str, Built], ValidationReport]:
+               reading: Reading, wanted: Wanted, lang: str = "en") -> tuple[dict[str, Built], ValidationReport]:
     built = {}
     with read.new_workdir() as workdir:
-        sources, problems = _sources(con, path, aliases, Path(workdir), reading)
+        sources, problems = _sources(con, path, aliases, Path(workdir), reading, wanted)
         for name in (n for n in TABLES if n in sources):
             start = time.perf_counter()
             built[name] = build(con, sources[name], TABLES[name], aliases, reading)
+            built[name].problems = _sheet_hint(built[name].problems, sources[name])
             rows = built[name].rows_in
-            progress(f"{sources[name].label}: {rows:,} row{'' if rows == 1 else 's'} read and checked "
-                     f"in {time.perf_counter() - start:.1f} s")
+            progress(i18n.t("data.progress_one" if rows == 1 else "data.progress", lang, file=sources[name].label,
+                            rows=f"{rows:,}", seconds=f"{time.perf_counter() - start:.1f}"))
+    left_out = {n for n, b in built.items() if n in wanted.optional and any(p.severity == "error" for p in b.problems)}
+    for name in left_out:
+        built[name].problems = [_left_out(p, name) if p.severity == "error" else p for p in built[name].problems]
     problems += [p for b in built.values() for p in b.problems]
-    usable = {n: b for n, b in built.items() if b.ok}
+    usable = {n: b for n, b in built.items() if b.ok and n not in left_out}
     problems += _reference_problems(con, usable)
     return usable, ValidationReport(label, problems, {n: (b.rows_in, b.rows_loaded) for n, b in usable.items()})
 
@@ -345,14 +494,14 @@ def _cached(folder: Path, label: str) -> Dataset:
     return Dataset(con, label, built, report)
 
 
-def _build_into(where: Path, folder: Path, aliases: Aliases, label: str, progress: Progress, reading: Reading
-                ) -> None:
+def _build_into(where: Path, folder: Path, aliases: Aliases, label: str, progress: Progress, reading: Reading,
+                wanted: Wanted, lang: str = "en") -> None:
     staging = where.with_name(f"{where.name}.{os.getpid()}.partial")
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     try:
         with _connect() as con:
-            built, report = _build_all(con, folder, aliases, label, progress, reading)
+            built, report = _build_all(con, folder, aliases, label, progress, reading, wanted, lang)
             cache.write_tables(con, staging, list(built))
         cache.save(staging, built, report)
     except BaseException:
@@ -363,33 +512,35 @@ def _build_into(where: Path, folder: Path, aliases: Aliases, label: str, progres
 
 
 def _open(path: str | os.PathLike[str] | None, aliases: Mapping[str, Any] | None, use_cache: bool,
-          progress: Progress | None, reading: Mapping[str, Any] | None = None) -> Dataset:
+          progress: Progress | None, reading: Mapping[str, Any] | None = None, wanted: Wanted | None = None,
+          lang: str = "en") -> Dataset:
+    wanted = wanted or Wanted()
     progress = progress or _quiet
     folder = sample_dir() if path is None else Path(path).expanduser()
     if not folder.exists():
-        raise DataError(f"{folder}: no such file or folder. Check the path (data=...), or pass None for the "
-                        f"embedded sample.", source=str(folder), code="bad_path")
+        raise problem("error", "bad_path", str(folder), "data.msg.no_path", path=folder).error()
     config = read_config(folder) if folder.is_dir() else {}
     rules = Reading.build(read_reading(folder) if folder.is_dir() else {}, reading)
     label = "embedded sample" if path is None else str(folder)
     if use_cache:
-        where = cache.entry(cache.key(folder, _input_files(folder), [config, aliases, rules.key()]))
+        where = cache.entry(cache.key(folder, _input_files(folder), [config, aliases, rules.key(), *wanted.key()]))
         try:
             cache.prune_partials()  # what killed loads left behind
             if not cache.usable(where, label):  # none yet (or only for other aliases), or damaged
-                _build_into(where, folder, Aliases.build(config, aliases), label, progress, rules)
+                _build_into(where, folder, Aliases.build(config, aliases), label, progress, rules, wanted, lang)
             return _cached(where, label)
         except OSError:
             pass  # the cache folder is not writable: build in memory instead
     con = _connect()
-    built, report = _build_all(con, folder, Aliases.build(config, aliases), label, progress, rules)
+    built, report = _build_all(con, folder, Aliases.build(config, aliases), label, progress, rules, wanted, lang)
     _views(con, built)
     return Dataset(con, label, built, report)
 
 
 def load(path: str | os.PathLike[str] | None = None, *, aliases: Mapping[str, Any] | None = None,
          errors: str = "raise", cache: bool = True, progress: Progress | None = None,
-         reading: Mapping[str, Any] | None = None) -> Dataset:
+         reading: Mapping[str, Any] | None = None, tables: Collection[str] | None = None,
+         optional: Collection[str] = (), lang: str = "en") -> Dataset:
     """Load a dataset: a folder of CSV / XLSX / Parquet files or a DuckDB database file.
 
     Parameters
@@ -410,8 +561,19 @@ def load(path: str | os.PathLike[str] | None = None, *, aliases: Mapping[str, An
         Called with one line of text per table read (e.g. ``print``); silent by default.
     reading : mapping, optional
         How files are read (``decimal``, ``encoding``, ``dates``, ``no_dates``,
-        ``total_labels``; see :class:`~kamlib.data.schema.Reading` and ``docs/data.md``),
+        ``total_labels``, ``sheets``, ``date_formats``; see :class:`~kamlib.data.schema.Reading`
+        and ``docs/data.md``),
         over the ``reading`` section of the folder's ``kam.yml``.
+    tables : collection of str, optional
+        The contract tables an analysis reads; only these (and *optional*) are built
+        and checked. Every other file is listed as a note ("not read by this
+        analysis") and never opened. None (the default) reads every table.
+    optional : collection of str
+        Tables an analysis uses when they are sound and can do without: one with an
+        error is left out, its problems reported as warnings saying so.
+    lang : {"en", "zh"}
+        Language of the error raised (``Dataset.report`` holds every message in both:
+        ``report.format(lang)``, ``problem.text(lang)``).
 
     Returns
     -------
@@ -421,26 +583,36 @@ def load(path: str | os.PathLike[str] | None = None, *, aliases: Mapping[str, An
     ------
     DataError
         Naming the file, column, up to five rows and the fix, for every error found.
+    ConfigError
+        When *tables* or *optional* names a table the data contract does not have.
 
     Examples
     --------
     >>> ds = load()
     >>> ds.table("orders")["order_date"].dtype
     dtype('<M8[ns]')
+    >>> load(tables=["opportunities"], optional=["accounts"]).names
+    ['accounts', 'opportunities']
     """
     if errors not in ERRORS:
         raise ConfigError(f"errors must be one of 'raise', 'exclude', but {errors!r} was passed.")
-    ds = _open(path, aliases, cache, progress, reading)
+    i18n.check_lang(lang)
+    try:
+        ds = _open(path, aliases, cache, progress, reading, Wanted.of(tables, optional), lang)
+    except DataError as exc:
+        if exc.problems and lang != "en":  # a problem with the whole path, said in the reader's language
+            raise exc.problems[0].error(lang) from None
+        raise
     blocking = [p for p in ds.report.errors if errors == "raise" or not p.count]
     if blocking:
         ds.close()
-        ValidationReport(ds.report.source, blocking).raise_errors()
+        ValidationReport(ds.report.source, blocking).raise_errors(lang)
     return ds
 
 
 def validate(path: str | os.PathLike[str] | None, *, aliases: Mapping[str, Any] | None = None,
              cache: bool = True, progress: Progress | None = None,
-             reading: Mapping[str, Any] | None = None) -> ValidationReport:
+             reading: Mapping[str, Any] | None = None, lang: str = "en") -> ValidationReport:
     """Check a dataset against the data contract and report every problem.
 
     Parameters
@@ -449,6 +621,9 @@ def validate(path: str | os.PathLike[str] | None, *, aliases: Mapping[str, Any] 
         The data folder or DuckDB file (None: the embedded sample).
     aliases, cache, progress, reading
         As for :func:`load`.
+    lang : {"en", "zh"}
+        Language of the *progress* lines (the report holds every message in both:
+        ``.format(lang)``).
 
     Returns
     -------
@@ -462,8 +637,9 @@ def validate(path: str | os.PathLike[str] | None, *, aliases: Mapping[str, Any] 
     True
     """
     try:
-        ds = _open(path, aliases, cache, progress, reading)
+        ds = _open(path, aliases, cache, progress, reading, lang=i18n.check_lang(lang))
     except DataError as exc:
-        return ValidationReport(str(path), [Problem("error", exc.code, exc.source or str(path), str(exc))])
+        found = exc.problems[0] if exc.problems else Problem("error", exc.code, exc.source or str(path), str(exc))
+        return ValidationReport(str(path), [found])
     ds.close()
     return ds.report

@@ -11,6 +11,8 @@ import datetime as dt
 import re
 from collections.abc import Mapping
 
+from kamlib import i18n
+from kamlib.data.aliases import SEPARATORS, normalise, simplified_pairs
 from kamlib.data.schema import Column
 
 DATE_FORMATS = (
@@ -121,7 +123,7 @@ def _whole(ref: str, dtype: str, low: int | None = None, high: int | None = None
     return f"CASE WHEN {value} = floor({value}){bounds} THEN TRY_CAST({value} AS BIGINT) END"
 
 
-def _date(ref: str, dtype: str, zone: str | None = None) -> str:
+def _date(ref: str, dtype: str, zone: str | None = None, date_format: str | None = None) -> str:
     if dtype == "DATE":
         return ref
     if dtype == "TIMESTAMP WITH TIME ZONE":  # the date in the timestamp's own zone, whatever the computer's
@@ -139,7 +141,7 @@ def _date(ref: str, dtype: str, zone: str | None = None) -> str:
     )
     if _is_numeric(dtype):
         return excel
-    formats = "[" + ", ".join(literal(f) for f in DATE_FORMATS) + "]"
+    formats = "[" + ", ".join(literal(f) for f in ((date_format,) if date_format else ()) + DATE_FORMATS) + "]"
     text = _text(ref)
     return (
         f"CASE WHEN regexp_full_match({text}, '\\d{{1,7}}(\\.0+)?') THEN {excel}"
@@ -187,15 +189,33 @@ def _bool(ref: str, dtype: str) -> str:
     return f"CASE WHEN {word} IN ({yes}) THEN TRUE WHEN {word} IN ({no}) THEN FALSE END"
 
 
+def value_key(text: str) -> str:
+    """SQL normalising the text *text* as :func:`kamlib.data.aliases.normalise` does.
+
+    Lower case, Traditional characters as Simplified, every run of spaces, hyphens and
+    underscores as one ``_``: ``Closed Won``, ``closed-won`` and ``CLOSED_WON`` match
+    one alias.
+
+    Examples
+    --------
+    >>> import duckdb
+    >>> rows = "(' Closed Won '), ('closed-won'), ('In  Progress'), ('贏單')"
+    >>> duckdb.sql(f"SELECT {value_key('x')} FROM (VALUES {rows}) t(x)").fetchall()
+    [('closed_won',), ('closed_won',), ('in_progress',), ('赢单',)]
+    """
+    old, new = simplified_pairs()
+    return f"regexp_replace(translate(lower(trim({text})), {literal(old)}, {literal(new)}), {literal(SEPARATORS)}, '_', 'g')"
+
+
 def _enum(ref: str, allowed: tuple[str, ...], aliases: Mapping[str, str]) -> str:
-    word = f"lower({_text(ref)})"
-    pairs = {a.lower(): a for a in allowed} | {k.lower(): v for k, v in aliases.items() if v in allowed}
+    word = value_key(_text(ref))
+    pairs = {normalise(a): a for a in allowed} | {normalise(k): v for k, v in aliases.items() if v in allowed}
     cases = " ".join(f"WHEN {literal(k)} THEN {literal(v)}" for k, v in sorted(pairs.items()))
     return f"CASE {word} {cases} END"
 
 
 def expression(column: Column, ref: str, dtype: str, aliases: Mapping[str, str] | None = None, *,
-               decimal: str = ".", zone: str | None = None) -> str:
+               decimal: str = ".", zone: str | None = None, date_format: str | None = None) -> str:
     """SQL that parses the file column *ref* (DuckDB type *dtype*) as *column*'s kind.
 
     Parameters
@@ -213,6 +233,8 @@ def expression(column: Column, ref: str, dtype: str, aliases: Mapping[str, str] 
     zone : str, optional
         Time zone of a ``TIMESTAMP WITH TIME ZONE`` column (UTC when None): the
         date is the one in that zone.
+    date_format : str, optional
+        Format of text dates (``%d/%m/%Y``), tried before the built-in ones.
 
     Returns
     -------
@@ -226,10 +248,13 @@ def expression(column: Column, ref: str, dtype: str, aliases: Mapping[str, str] 
     >>> sql = expression(Column("d", "date"), "x", "VARCHAR")
     >>> duckdb.sql(f"SELECT {sql} FROM (VALUES ('2024年3月5日'), ('2024/3/5'), ('45356')) t(x)").fetchall()
     [(datetime.date(2024, 3, 5),), (datetime.date(2024, 3, 5),), (datetime.date(2024, 3, 5),)]
+    >>> sql = expression(Column("d", "date"), "x", "VARCHAR", date_format="%d/%m/%Y")
+    >>> duckdb.sql(f"SELECT {sql} FROM (VALUES ('05/03/2024'), ('2024-03-05')) t(x)").fetchall()
+    [(datetime.date(2024, 3, 5),), (datetime.date(2024, 3, 5),)]
     """
     kind = column.kind
     if kind == "date":
-        return _date(ref, dtype, zone)
+        return _date(ref, dtype, zone, date_format)
     if kind == "number":
         return _number(ref, dtype, decimal)
     if kind == "count":
@@ -243,16 +268,7 @@ def expression(column: Column, ref: str, dtype: str, aliases: Mapping[str, str] 
     return _text(ref)
 
 
-EXPECTED = {
-    "date": "a date such as 2024-03-05, 2024/3/5, 2024年3月5日 or an Excel date number",
-    "number": "a number such as 1234.5",
-    "count": "a whole number such as 12",
-    "level": "a whole number from 0 to 4",
-    "bool": "yes/no (true/false, 1/0, 是/否)",
-}
-
-
-def expected(column: Column) -> str:
+def expected(column: Column, lang: str = "en") -> str:
     """Describe, for an error message, what *column* accepts.
 
     Examples
@@ -260,10 +276,13 @@ def expected(column: Column) -> str:
     >>> from kamlib.data.schema import Column
     >>> expected(Column("status", "enum", allowed=("won", "lost", "open")))
     'one of won, lost, open'
+    >>> expected(Column("n", "count"), "zh")
+    '整数（如 12）'
     """
     if column.kind == "enum":
-        return "one of " + ", ".join(column.allowed)
-    return EXPECTED.get(column.kind, "text")
+        return i18n.t("data.expected.enum", lang, allowed=i18n.join(column.allowed, lang))
+    kind = column.kind if i18n.has(f"data.expected.{column.kind}") else "text"
+    return i18n.t(f"data.expected.{kind}", lang)
 
 
 #: Values Excel writes for a formula that failed (error cells, or their text in a CSV file).

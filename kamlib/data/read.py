@@ -42,12 +42,17 @@ TAIL_BYTES = 1 << 12
 CHUNK_BYTES = 1 << 24
 SCAN_BYTES = 1 << 20
 DELIMITERS = (",", ";", "\t", "|")
+#: Longest cell Python's csv module reads (its default, 131,072 characters, refuses long notes fields).
+CELL_LIMIT = (1 << 31) - 1
+#: Longest line DuckDB reads in a CSV file unless told otherwise (``max_line_size``).
+DUCKDB_LINE = 1 << 21
 #: Records of the head of a file searched for the header line.
 HEADER_SEARCH = 50
 SAMPLE_ROWS = 2000
 BIG5_CODECS = ("cp950", "big5hkscs")
 _YEAR = re.compile(r"(19|20)\d\d")
 _TOTAL = re.compile(r"(?i)(" + "|".join(re.escape(w) for w in TOTAL_LABELS) + r"|合計|總計|小計|匯總)\s*([:：\s]|$)")
+csv.field_size_limit(CELL_LIMIT)
 _VALUE = re.compile(r"[-+]?[¥￥$€]?\s*\d[\d.,\s]*%?|\d{4}[-/.年]\d{1,2}([-/.月]\d{1,2}日?)?(\s.*)?"
                     r"|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}|\d{1,2}:\d{2}(:\d{2})?")
 
@@ -91,6 +96,13 @@ class Source:
     preamble : tuple of str
         The title and preamble lines above the header (their cells joined by a
         space): the same lines above a header further down belong to an appended export.
+    max_line : int or None
+        Bytes of the longest line of a CSV file that has a line longer than DuckDB
+        reads by default (a long notes cell); None otherwise.
+    sheet : str or None
+        The sheet of a workbook the table was read from.
+    sheets : tuple of str
+        Every sheet of the workbook, in order.
     """
 
     name: str
@@ -107,6 +119,9 @@ class Source:
     zones: dict[str, str] = field(default_factory=dict)
     cells: dict[str, str] = field(default_factory=dict)
     preamble: tuple[str, ...] = ()
+    max_line: int | None = None
+    sheet: str | None = None
+    sheets: tuple[str, ...] = ()
 
 
 def detect_encoding(path: Path, declared: str = "auto") -> str:
@@ -269,8 +284,12 @@ def _describe(con: duckdb.DuckDBPyConnection, relation: str) -> tuple[list[str],
     return [r[0] for r in rows], [r[1] for r in rows]
 
 
-def csv_relation(path: Path, types: dict[str, str] | None = None, delim: str = ",", skip: int = 0) -> str:
+def csv_relation(path: Path, types: dict[str, str] | None = None, delim: str = ",", skip: int = 0,
+                 max_line: int | None = None) -> str:
     """SQL reading a UTF-8 CSV whose header is line ``skip + 1``; *types* overrides column types.
+
+    *max_line* raises DuckDB's limit on the bytes of one line (2 MB) for a file that
+    needs it (see :func:`long_line`).
 
     The header line is always given (``skip``), so DuckDB's sniffer never chooses
     where the table starts. Only ISO dates are left to DuckDB's type sniffing; every
@@ -284,9 +303,38 @@ def csv_relation(path: Path, types: dict[str, str] | None = None, delim: str = "
     """
     sql = (f"read_csv({literal(str(path))}, header = true, skip = {skip}, delim = {literal(delim)}, quote = '\"', "
            f"escape = '\"', dateformat = '%Y-%m-%d', timestampformat = '%Y-%m-%d %H:%M:%S', sample_size = 20480")
+    if max_line:
+        sql += f", max_line_size = {max_line}"
     if types:
         sql += ", types = {" + ", ".join(f"{literal(k)}: {literal(v)}" for k, v in types.items()) + "}"
     return sql + ")"
+
+
+def long_line(path: Path, limit: int = DUCKDB_LINE) -> int | None:
+    r"""Bytes of the longest line of *path* when it is longer than *limit*, else None.
+
+    DuckDB refuses a line longer than 2 MB unless told; a notes cell can be longer.
+    Only read when DuckDB has refused the file, so a file without such a line costs nothing.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "x.csv"
+    >>> _ = p.write_text("a,b\n1," + "x" * 50 + "\n2,y\n", encoding="utf-8")
+    >>> long_line(p, limit=40), long_line(p)
+    (53, None)
+    """
+    longest = width = 0
+    with path.open("rb") as fh:
+        while chunk := fh.read(CHUNK_BYTES):
+            breaks = np.flatnonzero(np.frombuffer(chunk, np.uint8) == 10)
+            if not len(breaks):
+                width += len(chunk)
+                continue
+            longest = max(longest, width + int(breaks[0]) + 1, int(np.diff(breaks).max(initial=0)))
+            width = len(chunk) - int(breaks[-1]) - 1
+    longest = max(longest, width)
+    return longest if longest > limit else None
 
 
 def delimiter(header: str) -> str:
@@ -410,9 +458,12 @@ def sniff_layout(path: Path) -> Layout:
     >>> layout.delim, layout.header_line, layout.headers, layout.sample
     (';', 4, ['客户编号', '金额'], [['A01', '12,5'], ['A02', '3,25']])
     """
-    size = path.stat().st_size
-    text = _read_text(path, 0, SNIFF_BYTES)
-    if size > SNIFF_BYTES:
+    size, head = path.stat().st_size, SNIFF_BYTES
+    text = _read_text(path, 0, head)
+    while "\n" not in text and head < size:  # a title line longer than the head: read on to its end
+        head *= 4
+        text = _read_text(path, 0, head)
+    if size > head:
         text = text[: text.rfind("\n") + 1] or text
     first = re.match(r"(?i)sep=(.)[ \t]*\r?(\n|$)", text)
     body = text[first.end():] if first else text
@@ -423,8 +474,8 @@ def sniff_layout(path: Path) -> Layout:
     line, headers = find_header(records)
     offset = 1 if first else 0
     sample = [fields for at, fields in records if at > line][:SAMPLE_ROWS]
-    if size > SNIFF_BYTES:
-        tail = _read_text(path, max(SNIFF_BYTES, size - TAIL_BYTES), TAIL_BYTES)
+    if size > head:
+        tail = _read_text(path, max(head, size - TAIL_BYTES), TAIL_BYTES)
         sample += [fields for _, fields in _records(tail[tail.find("\n") + 1:], delim)]
     preamble = tuple(_joined(fields) for at, fields in records if at < line)
     return Layout(delim, line + offset, headers, [f for f in sample if len(f) == len(headers)], preamble)
@@ -620,31 +671,50 @@ def read_csv(con: duckdb.DuckDBPyConnection, path: Path, workdir: Path, reading:
     encoding = detect_encoding(path, reading.encoding_for(path.stem, table or path.stem))
     readable = path if encoding == "utf-8" else _transcode(path, workdir, encoding)
     layout = sniff_layout(readable)
-    repeated_headers(layout.headers, path.name)
+    repeated_headers(layout.headers, path.name, layout.header_line)
     skip = layout.header_line - 1
-    relation = csv_relation(readable, delim=layout.delim, skip=skip)
+    max_line = None
     try:
-        headers, types = _describe(con, relation)
+        headers, types = _describe(con, csv_relation(readable, delim=layout.delim, skip=skip))
     except duckdb.Error as exc:
-        raise unreadable_csv(readable, path.name, layout.delim, exc, layout.header_line) from None
+        max_line = long_line(readable)  # a cell longer than DuckDB reads by default, or a broken file
+        try:
+            if max_line is None:
+                raise
+            headers, types = _describe(con, csv_relation(readable, delim=layout.delim, skip=skip, max_line=max_line))
+        except duckdb.Error:
+            raise unreadable_csv(readable, path.name, layout.delim, exc, layout.header_line) from None
+    relation = csv_relation(readable, delim=layout.delim, skip=skip, max_line=max_line)
     return Source(path.stem, path.name, relation, headers, types, layout.header_line, readable, layout.delim,
                   blank_lines(readable, layout.delim, layout.header_line), skip, layout.sample,
-                  preamble=layout.preamble)
+                  preamble=layout.preamble, max_line=max_line)
 
 
-def repeated_headers(headers: list[str], label: str) -> None:
+def repeated_headers(headers: list[str], label: str, row: int = 1) -> None:
     """Raise when a header appears twice (which would hide one of the two columns).
+
+    *row* is the header's row in the file (below any title rows), which the message names
+    with the header found there.
 
     Raises
     ------
     DataError
-        Naming the repeated header.
+        Naming the repeated header, the header row and what it holds.
+
+    Examples
+    --------
+    >>> repeated_headers(["客户编号", "金额", "金额"], "orders.csv", 3)
+    Traceback (most recent call last):
+    ...
+    kamlib.errors.DataError: orders.csv: column '金额' appears more than once in the header (row 3: 客户编号, 金额, \
+金额). Rename or remove the repeated column so that each column has its own name.
     """
     repeated = _repeated(headers)
     if repeated:
+        found = ", ".join(h.strip() for h in headers if h.strip())
         raise DataError(
-            f"{label}: column {repeated[0]!r} appears more than once in the header. Rename or remove the repeated "
-            f"column so that each column has its own name.",
+            f"{label}: column {repeated[0]!r} appears more than once in the header (row {row}: {found}). Rename or "
+            f"remove the repeated column so that each column has its own name.",
             source=label, column=repeated[0], code="duplicate_column",
         )
 
@@ -661,15 +731,45 @@ def _cell_text(value: object) -> str | None:
     return str(value)
 
 
-def _sheet(path: Path) -> list[list[str | None]]:
-    """The cells of the first sheet as text, as written: ``NA`` stays ``NA``, an error cell is its code (``#N/A``)."""
+def _sheet_name(path: Path, names: list[str], sheet: str | int | None) -> str:
+    """The sheet *sheet* names (a name, or a number from 1), the first one for None."""
+    if sheet is None:
+        return names[0]
+    if isinstance(sheet, int) and 1 <= sheet <= len(names):
+        return names[sheet - 1]
+    match = [n for n in names if normalise(n) == normalise(sheet)]
+    if match:
+        return match[0]
+    raise DataError(
+        f"{path.name}: no sheet {sheet!r} (sheets: {', '.join(names)}). Set the name of one of these sheets (or its "
+        f"number, 1 = the first) in kam.yml beside the data: reading: {{sheets: {{{path.stem}: {names[0]}}}}}.",
+        source=path.name, code="no_sheet",
+    )
+
+
+def _sheet(path: Path, sheet: str | int | None = None, rows: int | None = None
+           ) -> tuple[str, list[str], list[list[str | None]]]:
+    """``(sheet, every sheet's name, cells)`` of one sheet (the first by default), its cells as text.
+
+    Cells are read as written: ``NA`` stays ``NA``, an error cell is its code (``#N/A``).
+    *rows* reads only the first rows (to look at a sheet's header).
+    """
     import openpyxl
 
     book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     try:
-        return [[_cell_text(cell.value) for cell in row] for row in book.worksheets[0].iter_rows()]
+        name = _sheet_name(path, book.sheetnames, sheet)
+        cells = [[_cell_text(cell.value) for cell in row] for row in book[name].iter_rows(max_row=rows)]
+        return name, list(book.sheetnames), cells
     finally:
         book.close()
+
+
+def sheet_header(path: Path, sheet: str) -> list[str]:
+    """The header of a sheet (see :func:`find_header`), from its first rows only; empty for an empty sheet."""
+    _, _, cells = _sheet(path, sheet, HEADER_SEARCH)
+    records = [(n, _trimmed([c or "" for c in row])) for n, row in enumerate(cells, 1) if any(row)]
+    return find_header(records)[1] if records else []
 
 
 def _trimmed(row: list[str]) -> list[str]:
@@ -689,8 +789,8 @@ def _letter(index: int) -> str:
     return letters
 
 
-def read_excel(con: duckdb.DuckDBPyConnection, path: Path) -> Source:
-    """Read the first sheet of an Excel workbook as text and register it in *con*.
+def read_excel(con: duckdb.DuckDBPyConnection, path: Path, sheet: str | int | None = None) -> Source:
+    """Read a sheet of an Excel workbook (by default the first that is not empty) as text and register it in *con*.
 
     Every cell is read as written: text stays text (``NA``, ``None``, ``NULL`` are
     values, not gaps), numbers and dates are written out, and an error cell keeps its
@@ -711,7 +811,9 @@ def read_excel(con: duckdb.DuckDBPyConnection, path: Path) -> Source:
             code="unreadable_excel",
         )
     try:
-        cells = _sheet(path)
+        name, sheets, cells = _sheet(path, sheet)
+    except (DataError, OSError):
+        raise
     except Exception as exc:  # noqa: BLE001 - openpyxl raises many unrelated types for a broken file
         raise DataError(
             f"{path.name}: cannot be opened as an Excel workbook ({type(exc).__name__}). "
@@ -720,18 +822,21 @@ def read_excel(con: duckdb.DuckDBPyConnection, path: Path) -> Source:
             code="unreadable_excel",
         ) from None
     records = [(n, _trimmed([c or "" for c in row])) for n, row in enumerate(cells, 1) if any(row)]
+    later = sheets[sheets.index(name) + 1:]
+    if not records and sheet is None and later:  # an empty first sheet (Sheet1 left blank): the next one
+        return read_excel(con, path, later[0])
     if not records:
-        raise DataError(
-            f"{path.name}: the first sheet is empty. Put the table (header row first) on the first sheet.",
-            source=path.name,
-            code="empty_file",
-        )
+        others = [s for s in sheets if s != name]
+        fix = (f"Choose the sheet that holds the table in kam.yml beside the data: reading: {{sheets: "
+               f"{{{path.stem}: {others[0]}}}}} (sheets: {', '.join(sheets)})." if others
+               else "Put the table (header row first) on the first sheet.")
+        raise DataError(f"{path.name}: sheet {name!r} is empty. {fix}", source=path.name, code="empty_file")
     header_row, names = find_header(records)
     data = [(n, row) for n, row in records if n > header_row]
     used = [i for i in range(max(len(row) for _, row in records))
             if (i < len(names) and names[i].strip()) or any(i < len(row) and row[i] for _, row in data)]
     headers = [names[i].strip() if i < len(names) and names[i].strip() else f"column {_letter(i)}" for i in used]
-    repeated_headers(headers, path.name)
+    repeated_headers(headers, path.name, header_row)
     columns = {f"c{i}": [row[i] if i < len(row) and row[i] != "" else None for _, row in data] for i in used}
     import pyarrow as pa
 
@@ -743,7 +848,8 @@ def read_excel(con: duckdb.DuckDBPyConnection, path: Path) -> Source:
     blanks = tuple(n for n in range(header_row + 1, data[-1][0] if data else header_row) if n not in present)
     return Source(path.stem, path.name, relation, headers, ["VARCHAR"] * len(headers), header_row,
                   blank_lines=blanks, cells={h: _letter(i) for i, h in zip(used, headers)},
-                  preamble=tuple(_joined(row) for n, row in records if n < header_row))
+                  preamble=tuple(_joined(row) for n, row in records if n < header_row), sheet=name,
+                  sheets=tuple(sheets))
 
 
 def _zones(path: Path) -> dict[str, str]:
@@ -785,8 +891,18 @@ def read_parquet(con: duckdb.DuckDBPyConnection, path: Path) -> Source:
     return Source(path.stem, path.name, relation, headers, types, 0, zones=zones)
 
 
-def read_database(con: duckdb.DuckDBPyConnection, path: Path) -> list[Source]:
-    """Attach a DuckDB database read-only and describe each of its tables."""
+def read_database(con: duckdb.DuckDBPyConnection, path: Path) -> list[tuple[str, str]]:
+    """Attach a DuckDB database read-only; return its tables and views as ``(schema, name)``.
+
+    Tables and views of every schema count (``crm.orders`` as well as ``orders``);
+    DuckDB's own catalog views do not.
+
+    Raises
+    ------
+    DataError
+        When the file cannot be read or is not a DuckDB database.
+    """
+    check_readable(path)
     try:
         con.execute(f"ATTACH {literal(str(path))} AS src (READ_ONLY)")
     except duckdb.Error as exc:
@@ -796,23 +912,48 @@ def read_database(con: duckdb.DuckDBPyConnection, path: Path) -> list[Source]:
             source=path.name,
             code="unreadable",
         ) from None
-    names = [r[0] for r in con.execute(
-        "SELECT table_name FROM duckdb_tables() WHERE database_name = 'src' ORDER BY table_name"
+    return [(schema, name) for schema, name in con.execute(
+        "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = 'src' UNION ALL "
+        "SELECT schema_name, view_name FROM duckdb_views() WHERE database_name = 'src' AND NOT internal "
+        "ORDER BY schema_name <> 'main', schema_name, 2"
     ).fetchall()]
-    sources = []
-    for name in names:
-        relation = f"src.{quote(name)}"
+
+
+def database_source(con: duckdb.DuckDBPyConnection, path: Path, schema: str, name: str) -> Source:
+    """Describe table or view *schema*.*name* of the database :func:`read_database` attached.
+
+    Raises
+    ------
+    DataError
+        When it cannot be read (a view whose query fails).
+    """
+    label = f"{path.name}:{name}" if schema == "main" else f"{path.name}:{schema}.{name}"
+    relation = f"src.{quote(schema)}.{quote(name)}"
+    try:
         headers, types = _describe(con, relation)
-        sources.append(Source(name, f"{path.name}:{name}", relation, headers, types, 0))
-    return sources
+    except duckdb.Error as exc:
+        raise DataError(f"{label}: cannot be read ({_first_line(exc, path)}). Correct the view or table in the "
+                        f"database, or export the table to a file.", source=label, code="unreadable") from None
+    return Source(name, label, relation, headers, types, 0)
 
 
 def data_files(folder: Path) -> list[Path]:
-    """The data files of a folder, sorted (hidden and temporary Office files skipped)."""
-    return sorted(
-        p for p in folder.iterdir()
-        if p.is_file() and p.suffix.lower() in DATA_SUFFIXES and not p.name.startswith((".", "~$"))
-    )
+    """The data files of a folder, sorted (hidden and temporary Office files skipped).
+
+    Raises
+    ------
+    DataError
+        When the folder cannot be listed (permission denied).
+    """
+    try:
+        return sorted(
+            p for p in folder.iterdir()
+            if p.is_file() and p.suffix.lower() in DATA_SUFFIXES and not p.name.startswith((".", "~$"))
+        )
+    except PermissionError:
+        raise DataError(f"{folder}: the folder cannot be read: permission denied. Give your user account read "
+                        f"access to it (or copy the files into a folder of your own).", source=str(folder),
+                        code="permission_denied") from None
 
 
 def other_files(folder: Path) -> list[Path]:
@@ -824,12 +965,46 @@ def other_files(folder: Path) -> list[Path]:
     )
 
 
+def check_readable(path: Path) -> None:
+    """Raise a :class:`DataError` naming *path* when it cannot be opened for reading (permission denied …).
+
+    Examples
+    --------
+    >>> check_readable(Path("no-such-file.csv"))
+    Traceback (most recent call last):
+    ...
+    kamlib.errors.DataError: no-such-file.csv: cannot be read (No such file or directory). Check that the file is \
+there and that your user account may read it (or copy it into a folder of your own), then load again.
+    """
+    try:
+        with path.open("rb") as fh:
+            fh.read(1)
+    except PermissionError:
+        raise DataError(
+            f"{path.name}: cannot be read: permission denied. Give your user account read access to the file (or "
+            f"copy it into a folder of your own), then load again.", source=path.name, code="permission_denied",
+        ) from None
+    except OSError as exc:
+        raise DataError(
+            f"{path.name}: cannot be read ({exc.strerror or type(exc).__name__}). Check that the file is there and "
+            f"that your user account may read it (or copy it into a folder of your own), then load again.",
+            source=path.name, code="unreadable",
+        ) from None
+
+
 def read_file(con: duckdb.DuckDBPyConnection, path: Path, workdir: Path, reading: Reading | None = None,
               table: str | None = None) -> Source:
-    """Dispatch on the file suffix (*table*: the contract table the file is for, for per-table settings)."""
+    """Dispatch on the file suffix (*table*: the contract table the file is for, for per-table settings).
+
+    Raises
+    ------
+    DataError
+        When the file cannot be read (permission denied …) or read as a table.
+    """
+    check_readable(path)
     suffix = path.suffix.lower()
     if suffix in EXCEL_SUFFIXES:
-        return read_excel(con, path)
+        return read_excel(con, path, (reading or Reading()).sheet_for(path.stem, table or path.stem))
     if suffix in PARQUET_SUFFIXES:
         return read_parquet(con, path)
     return read_csv(con, path, workdir, reading, table)

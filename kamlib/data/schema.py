@@ -49,7 +49,7 @@ DECIMAL = "auto"
 ENCODING = "auto"
 DECIMALS = ("auto", ".", ",")
 ENCODINGS = ("auto", "utf-8", "gb18030", "big5")
-READING_KEYS = ("decimal", "encoding", "dates", "no_dates", "total_labels")
+READING_KEYS = ("decimal", "encoding", "dates", "no_dates", "total_labels", "sheets", "date_formats")
 
 
 @dataclass(frozen=True)
@@ -221,7 +221,7 @@ TABLES: dict[str, Table] = {
                     for n in (
                         "traffic", "first_visits", "phone_enquiries", "events", "referrals",
                         "records", "test_drives", "stay_30min", "showroom_sales",
-                        "secondary_sales", "wholesale_sales",
+                        "secondary_sales", "wholesale_sales", "days_open",
                     )
                 ),
             ),
@@ -319,6 +319,48 @@ def _per_file(value: object, allowed: tuple[str, ...], key: str) -> str | dict[s
     return str(value).lower()
 
 
+def _sheets(value: object) -> dict[str, str | int]:
+    """``{file or table: sheet name or number (1 = the first sheet)}``."""
+    if not isinstance(value, Mapping):
+        raise ConfigError(f"reading: sheets must map a file or table to its sheet, such as {{orders: 明细}}, "
+                          f"not {value!r}.")
+    out: dict[str, str | int] = {}
+    for name, sheet in value.items():
+        if isinstance(sheet, bool) or not isinstance(sheet, (str, int)) or (isinstance(sheet, int) and sheet < 1):
+            raise ConfigError(f"reading: sheets: {name}: {sheet!r} is neither the name of a sheet nor its number "
+                              f"(1 = the first sheet).")
+        out[str(name)] = sheet
+    return out
+
+
+def _date_format(text: object, where: str) -> str:
+    """A strftime format that writes a date with its day, month and year and reads it back."""
+    sample = dt.date(2024, 3, 25)
+    try:
+        ok = isinstance(text, str) and dt.datetime.strptime(sample.strftime(text), text).date() == sample
+    except ValueError:
+        ok = False
+    if not ok:
+        raise ConfigError(f"reading: date_formats: {where}{text!r} is not a date format with a day, a month and a "
+                          f"year, such as '%d/%m/%Y' (25/03/2024) or '%m/%d/%Y' (03/25/2024).")
+    return text
+
+
+def _date_formats(value: object) -> str | dict[str, str]:
+    """One format for every date column, or ``{table or file[.column]: format}``."""
+    if not isinstance(value, Mapping):
+        return _date_format(value, "")
+    dates = {c.name for t in TABLES.values() for c in t.columns if c.kind == "date"}
+    for key, text in value.items():
+        column = str(key).partition(".")[2]
+        if column and column not in dates:
+            raise ConfigError(f"reading: date_formats: {key}: {column!r} is not a date column of the data "
+                              f"contract ({', '.join(sorted(dates))}). Write <table>.<column>, such as "
+                              f"orders.order_date, or the table alone for all its dates.")
+        _date_format(text, f"{key}: ")
+    return {str(k): str(v) for k, v in value.items()}
+
+
 @dataclass(frozen=True)
 class Reading:
     """How files are read: the rules of ``docs/data.md`` with their settings.
@@ -340,6 +382,11 @@ class Reading:
         Values that mean "no date" (read as empty, counted in the notes).
     total_labels : tuple of str
         Labels that mark a total row.
+    sheets : dict
+        ``{file or table: sheet name or number}``: the sheet of a workbook to read.
+    date_formats : str or dict
+        Formats (``%d/%m/%Y``) of text dates, tried before the built-in ones: one for
+        every date column, or ``{table or file: format}`` or ``{table.column: format}``.
 
     Examples
     --------
@@ -353,6 +400,8 @@ class Reading:
     dates: tuple[str, str] = DATE_RANGE
     no_dates: tuple[str, ...] = NO_DATES
     total_labels: tuple[str, ...] = TOTAL_LABELS
+    sheets: dict[str, str | int] = field(default_factory=dict)
+    date_formats: str | dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def build(cls, *layers: Mapping[str, Any] | None) -> Reading:
@@ -395,6 +444,10 @@ class Reading:
                                     for v in settings["no_dates"] or ())
         if "total_labels" in settings:
             out["total_labels"] = tuple(str(v).strip() for v in settings["total_labels"] or () if str(v).strip())
+        if "sheets" in settings:
+            out["sheets"] = _sheets(settings["sheets"] or {})
+        if "date_formats" in settings:
+            out["date_formats"] = _date_formats(settings["date_formats"] or {})
         return cls(**out)
 
     def decimal_for(self, *names: str) -> str:
@@ -405,9 +458,34 @@ class Reading:
         """The encoding set for the first of *names* (file stem, table) that has one."""
         return _setting(self.encoding, names)
 
+    def sheet_for(self, *names: str) -> str | int | None:
+        """The sheet set for the first of *names* (file stem, table) that has one, or None.
+
+        Examples
+        --------
+        >>> Reading.build({"sheets": {"orders": "明细"}}).sheet_for("订单", "orders")
+        '明细'
+        """
+        return next((self.sheets[n] for n in names if n in self.sheets), None)
+
+    def date_format_for(self, column: str, *names: str) -> str | None:
+        """The date format set for *column* of the first of *names* (file stem, table), or None.
+
+        Examples
+        --------
+        >>> r = Reading.build({"date_formats": {"orders.order_date": "%d/%m/%Y", "visits": "%m/%d/%Y"}})
+        >>> r.date_format_for("order_date", "订单", "orders"), r.date_format_for("visit_date", "visits")
+        ('%d/%m/%Y', '%m/%d/%Y')
+        """
+        if isinstance(self.date_formats, str):
+            return self.date_formats
+        keys = [f"{n}.{column}" for n in names] + list(names)
+        return next((self.date_formats[k] for k in keys if k in self.date_formats), None)
+
     def key(self) -> list[Any]:
         """The settings as plain data (for the cache key)."""
-        return [self.decimal, self.encoding, list(self.dates), list(self.no_dates), list(self.total_labels)]
+        return [self.decimal, self.encoding, list(self.dates), list(self.no_dates), list(self.total_labels),
+                self.sheets, self.date_formats]
 
 
 def _setting(value: str | dict[str, str], names: tuple[str, ...]) -> str:
