@@ -19,14 +19,16 @@ def main() -> None:
 
 @main.command()
 @click.argument("path", type=str)  # checked below: click.Path's message would show a URL's password
-def validate(path: str) -> None:
+@click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True,
+              help="Language of the report (en: English, zh: 中文).")
+def validate(path: str, lang: str) -> None:
     """Check a data folder or DuckDB file against the data contract.
 
     Prints every problem found (not just the first) and exits with status 1 when
     there are errors; warnings alone exit 0. A database URL cannot be checked yet
     (exit status 2; its password is never printed).
 
-    Example: kam validate ~/exports/crm-2025-06/
+    Example: kam validate ~/exports/crm-2025-06/ --lang zh
     """
     from kamlib.data import validate as run_validate
 
@@ -37,8 +39,8 @@ def validate(path: str) -> None:
                           "folder (CSV, XLSX or Parquet) or a DuckDB file and check that.")
     if not Path(path).expanduser().exists():
         raise click.BadParameter(f"Path {shown!r} does not exist.", param_hint="'PATH'")
-    report = run_validate(Path(path), progress=lambda line: click.echo(mask_text(line, secrets), err=True))
-    click.echo(mask_text(report.format(), secrets))
+    report = run_validate(Path(path), progress=lambda line: click.echo(mask_text(line, secrets), err=True), lang=lang)
+    click.echo(mask_text(report.format(lang), secrets))
     sys.exit(1 if report.errors else 0)
 
 
@@ -114,8 +116,13 @@ def report(config_file: Path | None, data: str | None, lang: str | None, out: Pa
     manifest.json. A failing notebook does not stop the others. Each worker keeps
     one warm kernel and resets it between jobs (--fresh-kernels: a new one per job).
 
+    A report that stops on data it cannot use gets a page listing the problems (file,
+    column, rows, fix) instead of the error; the list is also printed and kept in
+    index.html and manifest.json.
+
     Exit status: 0 all reports ok; 1 some report failed (see index.html); 2 the run
-    could not start (bad config, parameter, data or scheduler; nothing ran);
+    could not start (bad config, parameter, data or scheduler; nothing ran) or a
+    report could not start because of bad data (the other reports are published);
     130 interrupted (Ctrl-C; the manifest says what finished).
 
     \b
@@ -158,7 +165,7 @@ def report(config_file: Path | None, data: str | None, lang: str | None, out: Pa
         raise
     click.echo(f"run folder: {result.run_dir}")
     click.echo(result.summary())
-    sys.exit(0 if result.ok else 1)
+    sys.exit(0 if result.ok else 2 if result.bad_data else 1)
 
 
 def run() -> None:

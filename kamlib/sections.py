@@ -3,7 +3,10 @@
 Every section of an analysis notebook does the same few things: a heading, the rule
 it applied, a reading of the result (which also goes into the closing "what this
 means"), tables saved next to the report, tables and figures shown to the reader —
-or, when the data lacks what the section needs, one line saying so. Each analysis
+or, when the data lacks what the section needs, one line saying so. A page saves each
+table as a CSV in ``<output_dir>/tables/`` and, when it closes, all of them in one
+workbook (:mod:`kamlib.workbook`); it shows the top of a long or wide table and links
+the full one. Each analysis
 wing builds its sections as plain :class:`Section` values (``kamlib.winloss.sections``
 …); a notebook cell is then one call that builds a section and one that shows it::
 
@@ -20,18 +23,31 @@ tested without a notebook, and nothing in a section builder draws or writes.
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kamlib import i18n
-from kamlib.tables import parameter_summary, save_table, styled
+from kamlib.tables import (
+    fitting_columns,
+    labelled,
+    parameter_summary,
+    save_table,
+    styled,
+)
+from kamlib.workbook import WorkbookTable, sheet_label, sheet_names, write_workbook
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-__all__ = ["Figure", "Markdown", "Page", "Section", "Table", "markdown_html", "needs"]
+__all__ = ["CLOSING", "SHOWN_ROWS", "Figure", "Markdown", "Page", "Section", "Table", "markdown_html", "needs"]
+
+#: The most rows a page shows of a table (the full table is in the workbook and the CSV).
+SHOWN_ROWS = 20
+#: Heading of the closing section: a page shown a section with it is done, as after :meth:`Page.conclusions`.
+CLOSING = "title.what_this_means"
 
 
 @dataclass
@@ -87,7 +103,8 @@ class Section:
     findings : list of str
         The readings that also go into the closing "what this means".
     saved : dict
-        ``{file stem: Table}``: tables written next to the report (CSV and XLSX).
+        ``{file stem: Table}``: tables written next to the report (a CSV in ``tables/`` and a
+        sheet of the report's workbook).
     results : dict
         Computed tables later sections may reuse (``section.results["rates"]``).
 
@@ -182,22 +199,41 @@ class Markdown:
     and Jupyter and nbconvert pass raw HTML in Markdown through, so an account named
     ``<script>…</script>`` would run in the report. Shown as this object, the text
     is rendered with raw HTML escaped: headings, bold and lists look as before, and
-    a data value is always text. *data* is the Markdown source.
+    a data value is always text. *data* is the Markdown source; *metadata* goes into
+    the output's metadata in the notebook (not shown).
+
+    Examples
+    --------
+    >>> Markdown("**A**", metadata={"kamlib": {"findings": ["A"]}})._repr_mimebundle_()[1]
+    {'kamlib': {'findings': ['A']}}
     """
 
-    def __init__(self, data: str) -> None:
+    def __init__(self, data: str, metadata: dict[str, Any] | None = None) -> None:
         self.data = data
+        self.metadata = metadata
 
     def __repr__(self) -> str:
         return f"Markdown({self.data!r})"
 
-    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
-        return {"text/html": markdown_html(self.data), "text/plain": self.data}
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> Any:
+        bundle = {"text/html": markdown_html(self.data), "text/plain": self.data}
+        return (bundle, self.metadata) if self.metadata else bundle
 
 
 class Page:
     """The notebook being shown: displays sections in *lang*, saves their tables into
     *output_dir*, and collects their findings for the closing "what this means".
+
+    Each table a section saves is written as ``<output_dir>/tables/<name>.csv`` when
+    the section is shown. When the page closes — at :meth:`conclusions`, or when a
+    section headed :data:`CLOSING` is shown — every saved table goes into one
+    workbook, ``<output_dir>/<folder name>.xlsx`` (:attr:`workbook`, see
+    :func:`kamlib.workbook.write_workbook`), and the closing heading's output carries
+    the findings in its metadata (``{"kamlib": {"findings": [...]}}``), where the
+    report index reads its headline findings. A table is shown with at most
+    :data:`SHOWN_ROWS` rows and the columns that fit the page
+    (:func:`kamlib.tables.fitting_columns`); when the page shows less than the saved
+    table, its caption says how much and links the sheet and the CSV.
 
     Parameters
     ----------
@@ -219,7 +255,9 @@ class Page:
     ...                   findings=["Half the deals are won."], saved={"win_rates": Table(rates)})
     >>> page.show(section)
     >>> len(shown), page.findings, sorted(p.name for p in Path(page.output_dir).iterdir())
-    (3, ['Half the deals are won.'], ['win_rates.csv', 'win_rates.xlsx'])
+    (3, ['Half the deals are won.'], ['tables'])
+    >>> page.conclusions(); page.workbook.exists(), shown[-2].metadata
+    (True, {'kamlib': {'findings': ['Half the deals are won.']}})
     """
 
     def __init__(self, *, lang: str = "en", output_dir: str | Path = ".",
@@ -229,7 +267,23 @@ class Page:
         self.output_dir = Path(output_dir)
         self.findings: list[str] = []
         self.skipped: list[str] = []
+        self.parameters: pd.DataFrame | None = None
+        self.saved: dict[str, WorkbookTable] = {}
         self._display = display
+
+    @property
+    def workbook(self) -> Path:
+        """The page's workbook: ``<output_dir>/<name of output_dir>.xlsx``."""
+        return self.output_dir / f"{self.output_dir.resolve().name or 'report'}.xlsx"
+
+    def save_workbook(self) -> Path | None:
+        """Write every table saved so far into :attr:`workbook` (None when there is none).
+
+        Done when the page closes; call it to have the workbook of a page that has not.
+        """
+        if not self.saved:
+            return None
+        return write_workbook(self.workbook, list(self.saved.values()), lang=self.lang, parameters=self.parameters)
 
     def markdown(self, text: str) -> None:
         """Show Markdown *text*, raw HTML in it escaped (see :class:`Markdown`): a data value
@@ -246,14 +300,30 @@ class Page:
         the parameters it ran with, secrets masked (see :func:`kamlib.tables.parameter_summary`)."""
         self.markdown(f"# {i18n.t(title, self.lang)}\n\n{i18n.t(intro, self.lang)}")
         self.heading("title.parameters")
-        self.table(parameter_summary(**parameters))
+        self.parameters = parameter_summary(**parameters)
+        self.table(self.parameters)
 
     def table(self, frame: pd.DataFrame, values: Mapping[str, str | None] | None = None,
-              formats: Mapping[str, str] | None = None) -> None:
-        """Show *frame* as a table for readers (see :func:`kamlib.tables.styled` and :class:`Table`)."""
-        shown = styled(frame, self.lang, values=values)
+              formats: Mapping[str, str] | None = None, *, full: str | None = None) -> None:
+        """Show *frame* as a table for readers (see :func:`kamlib.tables.styled` and :class:`Table`):
+        its first :data:`SHOWN_ROWS` rows and the columns that fit the page.
+
+        *full* names the saved table (``self.saved``) that *frame* is the top of; when less
+        than it (or than *frame*) is shown, a caption under the table says how much and links
+        it (Markdown rendered with raw HTML escaped, :func:`markdown_html`).
+        """
+        columns = fitting_columns(frame.head(SHOWN_ROWS), self.lang, values=values)
+        top = frame.head(SHOWN_ROWS)[columns]
+        shown = styled(top, self.lang, values={k: v for k, v in (values or {}).items() if k in columns})
         for column, text in (formats or {}).items():
-            shown = shown.format(text, subset=[i18n.header([column], self.lang)[0]], escape="html")
+            if column in columns:
+                shown = shown.format(text, subset=[i18n.header([column], self.lang)[0]], escape="html")
+        note = self._cut_note(top, self.saved[full].frame if full in self.saved else frame, full)
+        if note:
+            caption = markdown_html(note).strip().removeprefix("<p>").removesuffix("</p>")
+            shown = shown.set_caption(caption).set_table_styles(
+                [{"selector": "caption", "props": "caption-side: bottom; text-align: left; font-size: 13px; color: #555;"}],
+                overwrite=False)
         self._show(shown)
 
     def show(self, section: Section) -> None:
@@ -262,35 +332,65 @@ class Page:
         Returns nothing, so a cell ending in ``page.show(…)`` has no ``Out[]``; keep the
         section in a variable when a later cell uses its ``results``.
         """
+        closing = section.title == CLOSING
         if section.title:
-            self.markdown(f"{'#' * section.level} {i18n.t(section.title, self.lang)}")
+            heading = f"{'#' * section.level} {i18n.t(section.title, self.lang)}"
+            self._show(Markdown(heading, self._findings_metadata(_listed(section)) if closing else None))
         if section.missing:
             self.markdown(section.note or i18n.t("text.needs", self.lang, what=section.missing))
             if section.title:
                 self.skipped.append(section.title)
             return
+        heading = i18n.t(section.title, self.lang) if section.title else ""
         for name, table in section.saved.items():
-            save_table(table.frame, name, self.output_dir, lang=self.lang, values=table.values)
+            frame = labelled(table.frame, self.lang, table.values)
+            save_table(frame, name, self.output_dir / "tables", formats=("csv",))
+            self.saved[name] = WorkbookTable(name, frame, heading, f"tables/{name}.csv")
         for item in section.items:
-            self._item(item)
+            self._item(item, _source(item, section.saved) if isinstance(item, Table) else None)
         self.findings += [f for f in section.findings if f]
+        if closing:
+            self.save_workbook()
 
     def conclusions(self, nothing: str = "text.nothing_to_read") -> None:
         """Show "what this means": every finding so far as a list, then the sections skipped
         for lack of data (label *nothing* when there is no finding at all)."""
-        self.markdown(f"## {i18n.t('title.what_this_means', self.lang)}")
+        self._show(Markdown(f"## {i18n.t(CLOSING, self.lang)}", self._findings_metadata()))
         lines = list(self.findings)
         if self.skipped:
             names = ("、" if self.lang == "zh" else ", ").join(i18n.t(k, self.lang) for k in dict.fromkeys(self.skipped))
             lines.append(i18n.t("text.skipped", self.lang, sections=names))
         self.markdown("\n".join(f"- {line}" for line in lines or [i18n.t(nothing, self.lang)]))
+        self.save_workbook()
 
-    def _item(self, item: str | Table | Figure) -> None:
+    def _findings_metadata(self, more: Sequence[str] = ()) -> dict[str, Any]:
+        """The closing heading's output metadata: every finding of the page (and *more*)."""
+        return {"kamlib": {"findings": [*self.findings, *more]}}
+
+    def _cut_note(self, top: pd.DataFrame, full: pd.DataFrame, name: str | None) -> str:
+        """The line under a table showing *top* of *full* (saved as *name*): how much is shown, and a link."""
+        parts = []
+        if len(top) < len(full):
+            parts.append(i18n.t("page.rows_shown", self.lang, shown=f"{len(top):,}", total=f"{len(full):,}"))
+        if top.shape[1] < full.shape[1]:
+            parts.append(i18n.t("page.columns_shown", self.lang, shown=top.shape[1], total=full.shape[1]))
+        if not parts:
+            return ""
+        text = ("；" if self.lang == "zh" else "; ").join(parts) + ("。" if self.lang == "zh" else ".")
+        if name not in self.saved:
+            return text
+        sheets = sheet_names([i18n.t("workbook.contents", self.lang), *(sheet_label(n, self.lang, t.section) for n, t in self.saved.items())])
+        sheet = sheets[1 + list(self.saved).index(name)]
+        link = i18n.t("page.full_table", self.lang, sheet=sheet, workbook=_link(self.workbook),
+                      csv=_link(self.output_dir / "tables" / f"{name}.csv"))
+        return f"*{text}* {link}"
+
+    def _item(self, item: str | Table | Figure, source: str | None = None) -> None:
         if isinstance(item, str):
             if item:
                 self.markdown(item)
         elif isinstance(item, Table):
-            self.table(item.frame, item.values, item.formats)
+            self.table(item.frame, item.values, item.formats, full=source)
         else:
             self._figure(item)
 
@@ -316,3 +416,30 @@ class Page:
             display(output)
         else:
             self._display(output)
+
+
+def _listed(section: Section) -> list[str]:
+    """A closing section's findings: its own, else the lines of the list its text shows."""
+    lines = [line[2:] for item in section.items if isinstance(item, str) for line in item.splitlines()
+             if line.startswith("- ")]
+    return [f for f in section.findings if f] or lines
+
+
+def _source(item: Table, saved: Mapping[str, Table]) -> str | None:
+    """The name of the table in *saved* that the shown *item* is the top of (the only one, when unclear)."""
+    for name, table in saved.items():
+        if table.frame is item.frame or (set(item.frame.columns) <= set(table.frame.columns)
+                                         and item.frame.index.isin(table.frame.index).all()):
+            return name
+    return next(iter(saved)) if len(saved) == 1 else None
+
+
+def _link(path: Path) -> str:
+    """A Markdown link target for *path*: relative to the working folder (where the report is), URL-quoted;
+    a ``file:`` URL when no relative path leads there (another drive)."""
+    from urllib.parse import quote
+
+    try:
+        return quote(Path(os.path.relpath(Path(path).resolve(), Path.cwd().resolve())).as_posix())
+    except ValueError:
+        return Path(path).resolve().as_uri()

@@ -1,6 +1,8 @@
 """Tables in notebooks and reports: :func:`styled` shows one to a reader, :func:`save_table`
-writes it next to the report as Excel-friendly CSV and XLSX, :func:`parameter_summary`
-lists the parameters a report ran with."""
+writes it next to the report as Excel-friendly CSV and XLSX (:func:`xlsx_ready` and
+:func:`keep_text` make any sheet safe, also those of a report's workbook,
+:mod:`kamlib.workbook`), :func:`fitting_columns` picks the columns a page has room for,
+:func:`parameter_summary` lists the parameters a report ran with."""
 
 from __future__ import annotations
 
@@ -18,14 +20,20 @@ if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
     from pandas.io.formats.style import Styler
 
-__all__ = ["parameter_summary", "save_table", "styled"]
+__all__ = ["fitting_columns", "keep_text", "labelled", "parameter_summary", "save_table", "styled", "xlsx_ready"]
 
 
-def _translate(df: pd.DataFrame, lang: str, values: Mapping[str, str | None] | None) -> pd.DataFrame:
-    """Labels for display: headers, and category values per ``{column: group}``.
+def labelled(df: pd.DataFrame, lang: str, values: Mapping[str, str | None] | None = None) -> pd.DataFrame:
+    """*df* as a reader sees it in *lang*: headers, and category values per ``{column: group}``.
 
     A group of ``None`` means the column holds column names (``order_date``), which
-    are labelled like headers.
+    are labelled like headers. Numbers stay numbers; *df* is not changed.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> labelled(pd.DataFrame({"region": ["east"], "revenue": [5]}), "zh", {"region": "region"}).columns.tolist()
+    ['区域', '销售额']
     """
     import pandas as pd
 
@@ -78,13 +86,53 @@ def _xml_text(value: Any) -> Any:
     return ILLEGAL_CHARACTERS_RE.sub(lambda m: f"\\x{ord(m.group()):02x}", value)
 
 
-def _keep_text(cell: Any) -> None:
-    """Keep an openpyxl *cell* written from text a string cell, marked as quoted text when it
-    begins like a formula (openpyxl reads text beginning with ``=`` as a formula)."""
-    if cell.data_type == "f":
-        cell.data_type = "s"
-    if cell.data_type == "s" and str(cell.value).startswith(FORMULA_START):
-        cell.quotePrefix = True
+def keep_text(worksheet: Any) -> None:
+    """Make every text cell of an openpyxl *worksheet* written from a table a string cell, marked
+    as quoted text when it begins like a formula (openpyxl reads text beginning with ``=`` as a
+    formula), and give the columns readable widths.
+
+    Examples
+    --------
+    >>> from openpyxl import Workbook
+    >>> sheet = Workbook().active
+    >>> sheet.append(["=1+2", "-5", -5])
+    >>> keep_text(sheet)
+    >>> [(c.data_type, c.quotePrefix) for c in sheet[1]]
+    [('s', True), ('s', True), ('n', False)]
+    """
+    for cells in worksheet.iter_rows():
+        for cell in cells:
+            if cell.data_type == "f":
+                cell.data_type = "s"
+            if cell.data_type == "s" and str(cell.value).startswith(FORMULA_START):
+                cell.quotePrefix = True
+    for cells in worksheet.columns:  # readable column widths
+        width = max(len(str(c.value)) if c.value is not None else 0 for c in cells)
+        worksheet.column_dimensions[cells[0].column_letter].width = min(max(10, width * 1.3), 60)
+
+
+def xlsx_ready(table: pd.DataFrame) -> pd.DataFrame:
+    r"""*table* as an XLSX sheet can hold it: dates without time zone (Excel has none), and the
+    control characters an XLSX file cannot hold written as their escape (``\x07``) in text
+    cells and headers. Numbers stay numbers.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> xlsx_ready(pd.DataFrame({"name\x07": ["bell\x07"], "n": [1]})).to_dict("list")
+    {'name\\x07': ['bell\\x07'], 'n': [1]}
+    """
+    import pandas as pd
+
+    sheet = table.copy()
+    for i in range(sheet.shape[1]):
+        column = sheet.iloc[:, i]
+        if isinstance(column.dtype, pd.DatetimeTZDtype):
+            sheet.isetitem(i, column.dt.tz_localize(None))
+        elif not pd.api.types.is_numeric_dtype(column):
+            sheet.isetitem(i, column.map(_xml_text))
+    sheet.columns = [_xml_text(c) for c in sheet.columns]
+    return sheet
 
 
 def save_table(
@@ -159,7 +207,7 @@ def save_table(
     unknown = set(formats) - {"csv", "xlsx"}
     if unknown:
         raise ConfigError(f"save_table: formats must be among 'csv', 'xlsx', but {sorted(unknown)} was passed.")
-    table = _translate(df, lang, values) if lang is not None else df
+    table = labelled(df, lang, values) if lang is not None else df
     folder = Path(output_dir)
     written = []
     if "csv" in formats:
@@ -175,22 +223,9 @@ def save_table(
         import pandas as pd
 
         buffer = io.BytesIO()
-        sheet = table.copy()
-        for column in sheet.columns:  # Excel has no time zones
-            if isinstance(sheet[column].dtype, pd.DatetimeTZDtype):
-                sheet[column] = sheet[column].dt.tz_localize(None)
-            elif not pd.api.types.is_numeric_dtype(sheet[column]):
-                sheet[column] = sheet[column].map(_xml_text)
-        sheet.columns = [_xml_text(c) for c in sheet.columns]
         with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-            sheet.to_excel(writer, index=False, sheet_name=name[:31])
-            worksheet = writer.sheets[name[:31]]
-            for cells in worksheet.iter_rows():
-                for cell in cells:
-                    _keep_text(cell)
-            for cells in worksheet.columns:  # readable column widths
-                width = max(len(str(c.value)) if c.value is not None else 0 for c in cells)
-                worksheet.column_dimensions[cells[0].column_letter].width = min(max(10, width * 1.3), 60)
+            xlsx_ready(table).to_excel(writer, index=False, sheet_name=name[:31])
+            keep_text(writer.sheets[name[:31]])
         written.append(atomic_write(folder / f"{name}.xlsx", buffer.getvalue()))
     return written
 
@@ -286,6 +321,9 @@ def styled(
       ``2025-06-30``;
     - missing values as ``–``; no index.
 
+    Headers and text cells wrap at spaces (and between Chinese characters), figures
+    do not: a table with long text fits a page's width (see :func:`fitting_columns`).
+
     Only the shown text changes: the frame keeps its values.
 
     Every text cell, index label and header is HTML-escaped (``<script>`` in an
@@ -323,7 +361,7 @@ def styled(
     import pandas as pd
 
     i18n.check_lang(lang)
-    shown = _translate(df, lang, values)
+    shown = labelled(df, lang, values)
     formats: dict[str, Any] = {}
     for i, original in enumerate(df.columns):
         shape = _formatter(str(original), shown.iloc[:, i], lang)
@@ -334,7 +372,8 @@ def styled(
         for label in shown.columns
         if pd.api.types.is_numeric_dtype(shown[label]) and not pd.api.types.is_bool_dtype(shown[label])
     ]
-    right = [{"selector": "td", "props": "text-align: right;"}, {"selector": "th", "props": "text-align: right;"}]
+    right = [{"selector": "td", "props": "text-align: right; white-space: nowrap;"},
+             {"selector": "th", "props": "text-align: right;"}]
     return (
         shown.style.format(formats, na_rep="–", escape="html")
         .format_index(escape="html", axis="index")
@@ -342,18 +381,129 @@ def styled(
         .hide(axis="index")
         .set_table_styles(
             [
-                {"selector": "th", "props": "text-align: left; white-space: nowrap;"},
-                {"selector": "td", "props": "text-align: left; white-space: nowrap;"},
+                {"selector": "th", "props": "text-align: left; white-space: normal;"},
+                {"selector": "td", "props": "text-align: left; white-space: normal; overflow-wrap: break-word;"},
             ]
         )
         .set_table_styles({label: right for label in numeric}, overwrite=False)
     )
 
 
+#: Width in CSS pixels that a report's tables may take (the text column of the page).
+PAGE_WIDTH = 900
+#: Per column: the cell padding and border a report's table adds, in CSS pixels.
+CELL_PADDING = 30
+#: Below this width in CSS pixels a text column is not narrowed by wrapping (unless all its text is shorter).
+TEXT_WIDTH = 150
+
+
+def _text_width(text: str) -> float:
+    """Width of *text* in CSS pixels at the 14 px of a report's tables: wide (Chinese) characters 14, others 8."""
+    import unicodedata
+
+    return sum(14.0 if unicodedata.east_asian_width(c) in "WF" else 8.0 for c in text)
+
+
+def _narrowest(text: str) -> float:
+    """Width of the longest piece of *text* that a line cannot break: a word, or one wide (Chinese) character.
+
+    Examples
+    --------
+    >>> _narrowest("call the buyer"), _narrowest("客户" * 40), _narrowest("\U00020000" * 60)
+    (40.0, 14.0, 14.0)
+    """
+    import unicodedata
+
+    widest, run = 0.0, 0.0
+    for c in text:
+        wide = unicodedata.east_asian_width(c) in "WF"
+        run = 0.0 if wide or c.isspace() else run + 8.0
+        widest = max(widest, 14.0 if wide else run)
+    return widest
+
+
+def _column_width(header: str, texts: Sequence[str], wraps: bool) -> float:
+    """Estimated width in CSS pixels of a column of a report's table (see :func:`fitting_columns`)."""
+    head = max(_narrowest(header), min(_text_width(header), 84.0))
+    if wraps:
+        widest = max((_text_width(t) for t in texts), default=0.0)
+        body = max(min(widest, TEXT_WIDTH), *(_narrowest(t) for t in texts)) if texts else 0.0
+    else:
+        body = max((_text_width(t) for t in texts), default=0.0)
+    return CELL_PADDING + max(head, body)
+
+
+def fitting_columns(
+    df: pd.DataFrame, lang: str = "en", *, values: Mapping[str, str | None] | None = None, width: float = PAGE_WIDTH
+) -> list[str]:
+    """The columns of *df*, in their order, that fit side by side in *width* CSS pixels as
+    :func:`styled` shows them.
+
+    Each column's width is estimated from its header and its cells as shown (labels and
+    formats of :func:`styled`): figures, dates and words do not break, headers and text
+    wrap (a text column gets at least :data:`TEXT_WIDTH` when its text is longer). The
+    first column is always kept; each further column is kept when it still fits. A
+    report shows these columns and links the full table.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> frame = pd.DataFrame({"account_id": ["A1"], "response": ["call the buyer " * 30], "revenue": [1.5e6]})
+    >>> fitting_columns(frame, "en")
+    ['account_id', 'response', 'revenue']
+    >>> fitting_columns(frame.assign(**{f"x{i}": [1e9] for i in range(12)}), "en")[-1]
+    'x2'
+    """
+    shown = labelled(df, lang, values)
+    kept: list[str] = []
+    used = 0.0
+    for i, original in enumerate(df.columns):
+        column = shown.iloc[:, i]
+        shape = _formatter(str(original), column, lang)
+        texts = [("–" if _missing(v) else shape(v) if shape else str(v)) for v in column]
+        needed = _column_width(str(shown.columns[i]), texts, wraps=shape is None)
+        if not kept or used + needed <= width:
+            kept.append(original)
+            used += needed
+    return kept
+
+
+def _missing(value: Any) -> bool:
+    import pandas as pd
+
+    return not isinstance(value, (list, tuple, dict)) and bool(pd.isna(value))
+
+
+#: Parts of an absolute path a report shows (``…/exports/crm-2025-06``): enough to tell the data, no home folder.
+PATH_PARTS = 2
+
+
+def shown_path(value: str) -> str:
+    """A path as a report shows it: an absolute one by its last :data:`PATH_PARTS` parts only.
+
+    The server's folders (a home directory, a user name) stay out of a report; a
+    relative path, ``env:NAME`` and any other text are shown as given.
+
+    Examples
+    --------
+    >>> shown_path("/home/li/exports/crm-2025-06"), shown_path("~/crm.duckdb"), shown_path(r"C:\\Users\\li\\crm")
+    ('…/exports/crm-2025-06', '…/crm.duckdb', '…/li/crm')
+    >>> shown_path("../data/sample"), shown_path("env:KAM_DB"), shown_path("/crm")
+    ('../data/sample', 'env:KAM_DB', '…/crm')
+    """
+    if not re.match(r"^(/|~|[A-Za-z]:[\\/]|\\\\)", value):
+        return value
+    parts = [part for part in re.split(r"[\\/]+", value) if part and part != "~" and not re.fullmatch(r"[A-Za-z]:", part)]
+    return "…/" + "/".join(parts[-PATH_PARTS:])
+
+
 def parameter_summary(**params: Any) -> pd.DataFrame:
     """The parameters a report ran with, as a two-column table, secrets masked.
 
     This is the first output of every report: a reader sees what the report ran with.
+    Each parameter is named by its label in the report's language with its name in
+    the notebook after it (``Region (region)``, ``区域（region）``); a path is shown
+    by its last parts (:func:`shown_path`), never with the server's folders.
 
     Parameters
     ----------
@@ -371,12 +521,20 @@ def parameter_summary(**params: Any) -> pd.DataFrame:
     --------
     >>> parameter_summary(data="mysql://kam:pw@db/crm", lang="zh", token="abc")["value"].tolist()
     ['mysql://kam:***@db/crm', 'zh', '***']
-    >>> parameter_summary(data=None, lang="zh")["value"].tolist()
-    ['无', 'zh']
+    >>> parameter_summary(data="/home/li/exports/crm", lang="zh").values.tolist()
+    [['数据（data）', '…/exports/crm'], ['语言（lang）', 'zh']]
     """
     import pandas as pd
 
     lang = params.get("lang") if params.get("lang") in i18n.LANGS else "en"
     none = i18n.t("parameter.none", lang)
-    rows = [(str(name), none if value is None else str(mask_secret(name, value))) for name, value in params.items()]
+    rows = [(_parameter_label(str(name), lang), none if value is None else shown_path(str(mask_secret(name, value))))
+            for name, value in params.items()]
     return pd.DataFrame(rows, columns=["parameter", "value"], dtype=object)
+
+
+def _parameter_label(name: str, lang: str) -> str:
+    key = f"parameter.{name}"
+    if not i18n.has(key):
+        return name
+    return f"{i18n.t(key, lang)}（{name}）" if lang == "zh" else f"{i18n.t(key, lang)} ({name})"

@@ -2,7 +2,8 @@
 
 The report run folder is served on 127.0.0.1; every request to another host is
 blocked (and recorded: a report must open offline). Checks that figures load, that
-the Chinese report shows Chinese, and keeps full-page screenshots in tmp_path.
+the Chinese report shows Chinese, that no page of the run needs horizontal scrolling
+at 1280 px, and keeps full-page screenshots in tmp_path.
 """
 
 from __future__ import annotations
@@ -121,3 +122,23 @@ def test_report_page_renders(page, served, tmp_path, lang):
     page.screenshot(path=str(tmp_path / f"report_{lang}.png"), full_page=True)
     assert (tmp_path / f"report_{lang}.png").stat().st_size > 10_000
     assert page.blocked == [], page.blocked
+
+
+WIDTH = 1280  # the viewport of the page fixture
+_WIDE = f"""() => [...document.querySelectorAll('table, img, pre, svg')]
+  .map(e => ({{tag: e.tagName, left: e.getBoundingClientRect().left, right: e.getBoundingClientRect().right,
+              text: (e.innerText || e.alt || '').slice(0, 60)}}))
+  .filter(b => b.left < 0 || b.right > {WIDTH})"""
+
+
+def test_no_report_needs_horizontal_scrolling_at_1280_px(page, served, report_run):
+    _, run_dir = report_run
+    reports = [p for p in run_dir.glob("*/*.html") if p.parent.name.startswith(f"{p.stem}-")]  # not their attachments
+    pages = ["index.html", *sorted(p.relative_to(run_dir).as_posix() for p in reports)]
+    assert len(pages) == 1 + 2 * len(report.find_notebooks())
+    for name in pages:
+        page.goto(served + name, wait_until="load")
+        assert page.evaluate("document.documentElement.scrollWidth") <= WIDTH, name
+        assert page.evaluate(_WIDE) == [], name
+        assert page.locator("table").count() >= 1, name
+    assert page.blocked == []

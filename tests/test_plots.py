@@ -382,3 +382,46 @@ def test_money_axis_rejects_bad_axis():
     _fig, ax = plt.subplots()
     with pytest.raises(ConfigError, match=r"axis must be one of 'x', 'y', but 'z' was passed"):
         plots.money_axis(ax, "z")
+
+
+# --------------------------------------------------------------------------- sized to their content
+def _height_px(ax) -> float:
+    return ax.figure.get_size_inches()[1] * ax.figure.dpi
+
+
+def test_horizontal_bar_charts_grow_with_their_rows():
+    def bars(n: int):
+        return plots.plot_bar(pd.DataFrame({"region": [f"r{i}" for i in range(n)], "revenue": range(1, n + 1)}),
+                              x="region", y="revenue", horizontal=True)
+
+    two, twelve, thirty = (_height_px(bars(n)) for n in (2, 12, 30))
+    assert two < 300 and two < twelve < thirty
+    assert (thirty - twelve) / 18 == pytest.approx((twelve - _height_px(bars(11))), rel=0.01)  # the same per row
+
+
+def test_a_two_bar_chart_is_smaller_than_a_chart_of_many_bars():
+    def bars(n: int):
+        return plots.plot_bar(pd.DataFrame({"status": [f"s{i}" for i in range(n)], "days": range(1, n + 1)}),
+                              x="status", y="days")
+
+    two, many = bars(2).figure.get_size_inches(), bars(12).figure.get_size_inches()
+    assert two[1] * 100 < 400 and two[0] < many[0] and two[1] < many[1]
+
+
+def test_win_rate_and_heat_map_charts_follow_their_rows():
+    from kamlib.winloss.plots import plot_loss_heatmap, plot_win_rates
+
+    def rates(n: int) -> pd.DataFrame:
+        return pd.DataFrame({"region": [f"r{i}" for i in range(n)], "closed": [10] * n, "win_rate": [0.5] * n,
+                             "ci_low": [0.2] * n, "ci_high": [0.8] * n})
+
+    assert _height_px(plot_win_rates(rates(2), by="region")) < _height_px(plot_win_rates(rates(20), by="region"))
+    shares = pd.DataFrame({"price": [0.5] * 25, "total": [1.0] * 25}, index=pd.Index(range(25), name="region"))
+    assert _height_px(plot_loss_heatmap(shares.head(2), by="region")) < _height_px(plot_loss_heatmap(shares, by="region"))
+
+
+def test_a_chart_drawn_on_given_axes_keeps_their_size():
+    fig, ax = plt.subplots(figsize=(5, 5))
+    plots.plot_bar(pd.DataFrame({"region": ["a", "b"], "revenue": [1, 2]}), x="region", y="revenue", ax=ax,
+                   horizontal=True)
+    assert fig.get_size_inches().tolist() == [5, 5]

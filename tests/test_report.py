@@ -221,7 +221,8 @@ def test_report_all_languages_end_to_end(report_run):
     for lang in ("en", "zh"):
         job = run_dir / f"00_data_overview-{lang}"
         files = {f for j in manifest["jobs"] if j["lang"] == lang for f in j["files"]}
-        for name in ("00_data_overview.ipynb", "00_data_overview.html", "revenue_by_region.csv", "tables.csv"):
+        for name in ("00_data_overview.ipynb", "00_data_overview.html", f"00_data_overview-{lang}.xlsx",
+                     "tables/revenue_by_region.csv", "tables/tables.csv"):
             assert (job / name).is_file(), name
             assert f"00_data_overview-{lang}/{name}" in files
         assert f'href="00_data_overview-{lang}/00_data_overview.html"' in index
@@ -242,7 +243,7 @@ def test_executed_notebook_is_clean_and_starts_with_parameters(report_run, lang)
     assert f">{lang}<" in first_table["data"]["text/html"]
     assert sum("image/png" in o.get("data", {}) for o in outputs) == 2  # bar and line chart
     # The CSV the notebook wrote opens in Excel with Chinese headers.
-    csv = (run_dir / f"00_data_overview-{lang}" / "revenue_by_region.csv").read_bytes()
+    csv = (run_dir / f"00_data_overview-{lang}" / "tables" / "revenue_by_region.csv").read_bytes()
     assert csv.startswith(b"\xef\xbb\xbf")
     assert ("区域" if lang == "zh" else "Region") in csv.decode("utf-8-sig").splitlines()[0]
 

@@ -31,7 +31,7 @@ ROOT = report.NOTEBOOKS_DIR.parent
 SAMPLE_CONFIG = ROOT / "data" / "sample_config" / "batch.yml"
 OVERVIEW = report.NOTEBOOKS_DIR / "00_data_overview.ipynb"
 JOB_FIELDS = {"notebook", "lang", "status", "seconds", "files", "error", "parameters", "fanout", "folder",
-              "source", "started", "ended", "attempts", "timeout", "cell_timeout"}
+              "source", "started", "ended", "attempts", "timeout", "cell_timeout", "problems"}
 
 
 def _config(tmp_path: Path, **content) -> Path:
@@ -70,7 +70,7 @@ def test_the_sample_config_plans_every_notebook_per_region_and_language():
     assign_folders(jobs)
     regions = ["central", "east", "north", "south", "west"]
     assert shared == {"data": None, "lang": "all"}
-    assert len(jobs) == 2 + 2 * 2 * len(regions)
+    assert len(jobs) == 2 + 3 * 2 * len(regions)  # 00 in two languages; 01, 03 and 04 per region too
     names = [job.name for job in jobs]
     assert names[:3] == ["00_data_overview-en", "00_data_overview-zh", "01_environment_analysis-en-central"]
     assert len(set(names)) == len(names)
@@ -180,8 +180,8 @@ def test_the_sample_config_writes_every_file(tmp_path):
         assert job["started"] <= job["ended"] and job["seconds"] > 0
         assert job["timeout"] == 1800 and job["cell_timeout"] == 600
         folder = run_dir / job["folder"]
-        for name in ("00_data_overview.ipynb", "00_data_overview.html", "tables.csv", "tables.xlsx",
-                     "revenue_by_region.csv", "revenue_by_region.xlsx"):
+        for name in ("00_data_overview.ipynb", "00_data_overview.html", f"{job['folder']}.xlsx",
+                     "tables/tables.csv", "tables/revenue_by_region.csv"):
             assert (folder / name).is_file(), name
             assert f"{job['folder']}/{name}" in job["files"]
         assert f'href="{job["folder"]}/00_data_overview.html"' in index
@@ -205,7 +205,7 @@ def test_a_failed_job_is_recorded_and_retried_alone(tmp_path):
     assert jobs["98_flaky"]["error"].startswith("RuntimeError: deliberate failure")
     assert (run_dir / "98_flaky-en" / "98_flaky.ipynb").is_file()  # the partial notebook is kept
     assert 'class="failed"' in (run_dir / "index.html").read_text(encoding="utf-8")
-    kept = (run_dir / "00_data_overview-en" / "tables.csv").stat().st_mtime_ns
+    kept = (run_dir / "00_data_overview-en" / "tables" / "tables.csv").stat().st_mtime_ns
 
     marker.touch()
     again = _invoke("--retry-failed", str(run_dir))
@@ -215,7 +215,7 @@ def test_a_failed_job_is_recorded_and_retried_alone(tmp_path):
     manifest = _manifest(run_dir)
     assert manifest["status"] == "ok" and len(manifest["retried"]) == 1
     assert [j["status"] for j in manifest["jobs"]] == ["ok", "ok"]
-    assert (run_dir / "00_data_overview-en" / "tables.csv").stat().st_mtime_ns == kept
+    assert (run_dir / "00_data_overview-en" / "tables" / "tables.csv").stat().st_mtime_ns == kept
     assert [p.name for p in out.iterdir()] == [run_dir.name]  # no new run folder
 
 

@@ -207,9 +207,10 @@ def _token_notebook(tmp_path: Path) -> Path:
     return path
 
 
-def _check_run(proc: subprocess.CompletedProcess, out: Path, forms: list[str]) -> tuple[Path, dict]:
-    """The run failed cleanly (exit 1) and no form of the secret is in any file or output line."""
-    assert proc.returncode == 1, proc.stderr
+def _check_run(proc: subprocess.CompletedProcess, out: Path, forms: list[str], *, status: str = "failed"
+               ) -> tuple[Path, dict]:
+    """The run failed cleanly (exit 1; 2 when bad data stopped it) and no form of the secret is in any file or output line."""
+    assert proc.returncode == (2 if status == "bad_data" else 1), proc.stderr
     assert "Traceback" not in proc.stderr
     assert not _found(proc.stdout + proc.stderr, forms), proc.stdout + proc.stderr
     (run_dir,) = [p for p in out.iterdir() if p.is_dir()]
@@ -218,7 +219,7 @@ def _check_run(proc: subprocess.CompletedProcess, out: Path, forms: list[str]) -
     for path in files:
         assert not _found(path.read_bytes(), forms), path
     manifest = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
-    assert manifest["status"] == "failed" and all(job["status"] == "failed" for job in manifest["jobs"])
+    assert manifest["status"] == "failed" and all(job["status"] == status for job in manifest["jobs"])
     return run_dir, manifest
 
 
@@ -229,14 +230,14 @@ def test_an_env_database_url_leaks_nowhere(tmp_path, password):
     out = tmp_path / "reports"
     proc = _kam("report", "--only", "00", "--lang", "all", "--param", "data=env:KAM_TEST_SECRET_URL",
                 "--out", str(out), env={"KAM_TEST_SECRET_URL": url})
-    run_dir, manifest = _check_run(proc, out, _leaks(password, url))
+    run_dir, manifest = _check_run(proc, out, _leaks(password, url), status="bad_data")
     assert manifest["parameters"]["data"] == "env:KAM_TEST_SECRET_URL"
     for job in manifest["jobs"]:  # a clear error: what failed and why, the secret masked
-        assert job["error"].startswith("DataError: ***: no such file or folder"), job["error"]
+        assert job["problems"][0]["message"].startswith("***: no such file or folder"), job["problems"]
         assert job["parameters"]["data"] == "env:KAM_TEST_SECRET_URL"
-    assert proc.stderr.count("... failed") == 2 and "DataError: ***: no such file or folder" in proc.stderr
+    assert proc.stderr.count("... bad_data") == 2 and "  - ***: no such file or folder" in proc.stdout
     html = (run_dir / "00_data_overview-en" / "00_data_overview.html").read_text(encoding="utf-8")
-    assert "DataError" in html and "env:KAM_TEST_SECRET_URL" in html
+    assert "***: no such file or folder" in html and "env:KAM_TEST_SECRET_URL" in html
 
 
 @pytest.mark.slow
@@ -244,9 +245,10 @@ def test_a_database_url_given_as_is_shows_its_host_but_not_its_password(tmp_path
     url = _url("p@ss/w%rd x")
     out = tmp_path / "reports"
     proc = _kam("report", "--only", "00", "--param", f"data={url}", "--out", str(out))
-    _, manifest = _check_run(proc, out, _leaks("p@ss/w%rd x"))
+    _, manifest = _check_run(proc, out, _leaks("p@ss/w%rd x"), status="bad_data")
     assert manifest["parameters"]["data"] == "postgresql://kam:***@db.example.com/crm"
-    assert "postgresql:/kam:***@db.example.com/crm: no such file or folder" in manifest["jobs"][0]["error"]
+    message = manifest["jobs"][0]["problems"][0]["message"]
+    assert "postgresql:/kam:***@db.example.com/crm: no such file or folder" in message
 
 
 @pytest.mark.slow
@@ -275,7 +277,7 @@ def test_a_secret_that_is_also_a_data_value_stays_in_the_tables(tmp_path):
     result = report.run([str(path)], parameters={"api_token": "Central"}, out=tmp_path / "reports")
     assert result.ok, [job.error for job in result.jobs]
     folder = result.run_dir / result.jobs[0].folder
-    assert "Central" in (folder / "revenue_by_region.csv").read_text(encoding="utf-8-sig")
+    assert "Central" in (folder / "tables" / "revenue_by_region.csv").read_text(encoding="utf-8-sig")
     html = (folder / "98_same.html").read_text(encoding="utf-8")
     assert "Central" not in html and MASK in html
     assert "Central" not in (folder / "98_same.ipynb").read_text(encoding="utf-8")

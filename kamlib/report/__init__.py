@@ -3,12 +3,13 @@
 One run writes one new folder, never touching earlier runs::
 
     reports/20261122-173000/
-        index.html                      links to every report, with status and duration
+        index.html                      links to every report, with its headline findings, status and duration
         manifest.json                   jobs, parameters (secrets masked), timings, versions
         00_data_overview-en/
             00_data_overview.ipynb      the executed notebook (outputs kept)
             00_data_overview.html       the same without code: what a reader gets
-            revenue_by_region.csv ...   tables the notebook wrote (UTF-8 with BOM) and .xlsx
+            00_data_overview-en.xlsx    the report's workbook: contents and parameters, a sheet per table
+            tables/revenue_by_region.csv ...  the same tables as CSV (UTF-8 with BOM)
 
 The runner is a chain of small layers, each importing only the ones below it:
 

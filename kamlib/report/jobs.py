@@ -136,10 +136,12 @@ def _same(name: str) -> str:
 class JobResult:
     """What happened to one job.
 
-    ``status`` is ``"ok"``, ``"failed"``, ``"pending"`` (not finished yet) or
-    ``"interrupted"``; ``files`` are paths relative to the run folder; ``error`` is a
-    one-line summary (``ValueError: … (cell In [5])``) or None; ``parameters`` are the
-    ones the notebook got, secrets masked; ``attempts`` counts kernel starts.
+    ``status`` is ``"ok"``, ``"failed"``, ``"bad_data"`` (the notebook stopped on data
+    or a parameter it cannot use: ``problems`` lists them), ``"pending"`` (not finished
+    yet) or ``"interrupted"``; ``files`` are paths relative to the run folder; ``error``
+    is a one-line summary (``ValueError: … (cell In [5])``) or None; ``parameters`` are
+    the ones the notebook got, secrets masked; ``attempts`` counts kernel starts;
+    ``problems`` holds one dict per problem (source, column, rows, count, message …).
     """
 
     notebook: str
@@ -157,6 +159,7 @@ class JobResult:
     attempts: int = 0
     timeout: float | None = None
     cell_timeout: float | None = None
+    problems: list[dict[str, Any]] = field(default_factory=list)
 
     @classmethod
     def pending(cls, job: Job) -> JobResult:
@@ -203,10 +206,26 @@ class RunResult:
     def failed(self) -> list[JobResult]:
         return [job for job in self.jobs if not job.ok]
 
+    @property
+    def bad_data(self) -> list[JobResult]:
+        """The jobs that could not start because of bad data (status ``bad_data``)."""
+        return [job for job in self.jobs if job.status == "bad_data"]
+
     def summary(self) -> str:
-        """``2 reports: 2 ok, 0 failed in 5.3 s``."""
+        """``2 reports: 2 ok, 0 failed in 5.3 s``, then one line per problem of a report stopped by bad data.
+
+        Examples
+        --------
+        >>> bad = JobResult("04_win_loss_analysis", "en", "bad_data", problems=[{"message": "a.csv: bad. Fix it."}])
+        >>> print(RunResult(Path("r"), [bad, JobResult("00_data_overview", "en", "ok")], 2.0).summary())
+        2 reports: 1 ok, 1 failed in 2.0 s (failed: 04_win_loss_analysis (en))
+        bad data in 04_win_loss_analysis (en):
+          - a.csv: bad. Fix it.
+        """
         failed = len(self.failed)
         text = f"{len(self.jobs)} reports: {len(self.jobs) - failed} ok, {failed} failed in {self.seconds:.1f} s"
         if failed:
             text += " (failed: " + ", ".join(j.title for j in self.failed) + ")"
+        for job in self.bad_data:
+            text += f"\nbad data in {job.title}:" + "".join(f"\n  - {p.get('message')}" for p in job.problems)
         return text

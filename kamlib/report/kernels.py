@@ -11,7 +11,8 @@ kernel, imports the libraries the notebooks use, and lends the kernel to one job
 after another. Before each job the kernel's session is put back to how it was right
 after the imports (:func:`reset_session`): empty namespace, execution count 1,
 working directory the job's folder, matplotlib settings and figures, warning
-filters and environment variables as they were. A kernel that ran a failing job
+filters and environment variables as they were, and bad data that stops the job
+recorded in its folder (:func:`kamlib.report.bad_data.record`). A kernel that ran a failing job
 (error, timeout, dead kernel) is replaced, and every kernel is replaced after
 ``max_jobs`` jobs.
 
@@ -34,6 +35,8 @@ import time
 import warnings
 from pathlib import Path
 from typing import Any, Self
+
+from kamlib.report import bad_data
 
 __all__ = [
     "SHUTDOWN_WAIT", "WARM_IMPORTS", "WarmKernel", "kernel_manager", "reset_session", "skip_iri_grammar",
@@ -121,7 +124,9 @@ def reset_session(cwd: str) -> None:
     Clears the user namespace and history (the next cell is ``In [1]``), closes all
     figures and restores matplotlib's settings and pyplot's draw hook, the inline
     backend's figure formats, options and formatters (dropping the text alternatives
-    of :func:`kamlib.plots.inline_figures`), warning filters and environment variables.
+    of :func:`kamlib.plots.inline_figures`), warning filters and environment variables;
+    the problems of bad data that stops the job go to *cwd*
+    (:func:`kamlib.report.bad_data.record`).
 
     Examples
     --------
@@ -147,6 +152,7 @@ def reset_session(cwd: str) -> None:
     os.environ.clear()
     os.environ.update(_BASELINE["environ"])
     os.chdir(cwd)
+    bad_data.record(cwd)
 
 
 # ================================================================ outside the kernel

@@ -19,10 +19,12 @@ import kamlib
 from kamlib import i18n
 from kamlib.files import atomic_write_text
 from kamlib.masking import mask_secret
+from kamlib.report.bad_data import problem_list
 from kamlib.report.jobs import JobResult, now
 from kamlib.sections import markdown_html
 
-__all__ = ["render_html", "report_title", "run_status", "versions", "write_index", "write_manifest"]
+__all__ = ["HEADLINES", "headline_findings", "render_html", "report_title", "run_status", "versions", "write_index",
+           "write_manifest"]
 
 
 def report_title(notebook: Path, lang: str) -> str:
@@ -186,21 +188,28 @@ def write_manifest(
 
 _INDEX_CSS = """
   body { font-family: "Noto Sans CJK SC", "PingFang SC", "Microsoft YaHei", "Segoe UI", Roboto, Arial, sans-serif;
-         max-width: 960px; margin: 40px auto; padding: 0 24px; color: #222; }
+         max-width: 1100px; margin: 40px auto; padding: 0 24px; color: #222; }
   h1 { font-size: 26px; border-bottom: 2px solid #3366A8; padding-bottom: 6px; }
   p.meta { color: #555; }
   table { border-collapse: collapse; width: 100%; font-size: 15px; }
   th { text-align: left; background: #f2f5fa; border-bottom: 1px solid #b9c6da; padding: 8px 10px;
-       white-space: nowrap; }
+       vertical-align: bottom; }
   td { border-bottom: 1px solid #e6e9ee; padding: 8px 10px; vertical-align: top; }
   td.num { text-align: right; white-space: nowrap; }
   .ok { color: #2e7d32; font-weight: bold; }
   .failed { color: #c62828; font-weight: bold; }
   .pending, .interrupted { color: #8a6d00; font-weight: bold; }
+  .bad_data { color: #c62828; font-weight: bold; }
+  ul.problems { margin: 4px 0 0; padding-left: 18px; color: #c62828; font-size: 13px; }
   .error { color: #c62828; font-size: 13px; }
   .files { margin-top: 4px; }
   .files a { margin-right: 10px; font-size: 13px; color: #666; text-decoration: none; }
   .files a:hover { text-decoration: underline; }
+  td.report { width: 55%; }
+  .files a { white-space: nowrap; }
+  ul.findings { margin: 6px 0 2px; padding-left: 18px; font-size: 14px; color: #333; }
+  ul.findings li { margin: 2px 0; }
+  ul.findings p { margin: 0; }
 """
 
 
@@ -209,19 +218,89 @@ def _both(key: str) -> str:
     return f"{i18n.t(key, 'en')} / {i18n.t(key, 'zh')}" if i18n.has(key) else key
 
 
+#: How many findings of a report the run index shows under its link.
+HEADLINES = 3
+
+
+@functools.lru_cache(maxsize=256)
+def _read_findings(notebook: Path, stamp: tuple[int, int]) -> tuple[str, ...]:
+    """The findings the executed *notebook* recorded (see :func:`headline_findings`); *stamp* keys the cache."""
+    try:
+        cells = json.loads(notebook.read_text(encoding="utf-8")).get("cells", [])
+    except (OSError, ValueError):
+        return ()
+    found: list[str] = []
+    for cell in cells:
+        for output in cell.get("outputs", []) if isinstance(cell, dict) else []:
+            kept = (output.get("metadata") or {}).get("kamlib") if isinstance(output, dict) else None
+            if isinstance(kept, dict) and isinstance(kept.get("findings"), list):
+                found = [str(f) for f in kept["findings"]]
+    return tuple(found)
+
+
+def headline_findings(notebook: str | Path, count: int = HEADLINES) -> list[str]:
+    """The first *count* findings of an executed report notebook, as Markdown (none when it has none).
+
+    :class:`kamlib.sections.Page` records a page's findings in the metadata of its
+    closing heading; they are read from the executed notebook, which the runner has
+    cleared of the run's secrets. A notebook that cannot be read has none.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> path = Path(tempfile.mkdtemp()) / "r.ipynb"
+    >>> output = {"output_type": "display_data", "metadata": {"kamlib": {"findings": ["A.", "B.", "C.", "D."]}}}
+    >>> _ = path.write_text(json.dumps({"cells": [{"outputs": [output]}]}), encoding="utf-8")
+    >>> headline_findings(path), headline_findings(path.with_name("missing.ipynb"))
+    (['A.', 'B.', 'C.'], [])
+    """
+    path = Path(notebook)
+    try:
+        info = path.stat()
+    except OSError:
+        return []
+    return list(_read_findings(path, (info.st_mtime_ns, info.st_size))[:count])
+
+
+def _findings_html(run_dir: Path, job: JobResult) -> str:
+    """The headline findings of *job*'s report as an escaped HTML list ("" when it has none)."""
+    notebook = next((f for f in job.files if f.endswith(f"/{job.notebook}.ipynb")), None)
+    lines = headline_findings(Path(run_dir) / notebook) if notebook and job.ok else []
+    if not lines:
+        return ""
+    items = markdown_html("\n".join("- " + " ".join(line.split()) for line in lines))
+    return items.replace("<ul>", '<ul class="findings">', 1)
+
+
+def _downloads(job: JobResult) -> list[tuple[str, str]]:
+    """``(link, text)`` of what a reader of *job*'s report may download: its workbook, the folder
+    of its CSV tables, the other pages it wrote, its executed notebook, and its folder when it
+    wrote further files (calendars …)."""
+    folder = f"{job.folder}/"
+    top = [f for f in job.files if f.startswith(folder) and "/" not in f[len(folder):] and f != job.html]
+    links = [(f, f"{i18n.t('report.workbook', job.lang)}: {Path(f).name}") for f in top if f.endswith(".xlsx")]
+    if any(f.startswith(f"{folder}tables/") for f in job.files):
+        links.append((f"{folder}tables/", i18n.t("report.csv_tables", job.lang)))
+    links += [(f, Path(f).name) for f in top if f.endswith((".html", ".ipynb"))]
+    others = [f for f in top if not f.endswith((".xlsx", ".html", ".ipynb"))]
+    return links + ([(folder, i18n.t("report.more_files", job.lang, count=len(others)))] if others else [])
+
+
 def write_index(run_dir: Path, jobs: Sequence[JobResult], *, seconds: float, finished: bool = True) -> Path:
-    """Write ``index.html``: one row per job, linking its HTML report, with status and duration."""
+    """Write ``index.html``: one row per job, linking its HTML report, with its headline findings
+    (:func:`headline_findings`), its workbook, CSV tables and notebook, status and duration."""
     esc = html.escape
     rows = []
     for job in jobs:
         title = " · ".join([report_title(Path(job.notebook), job.lang), *(f"{k} = {v}" for k, v in job.fanout.items())])
         link = f'<a href="{esc(job.html)}">{esc(title)}</a>' if job.html else esc(title)
-        extras = [f for f in job.files if f != job.html]
-        files = " ".join(f'<a href="{esc(f)}">{esc(Path(f).name)}</a>' for f in extras)
+        files = " ".join(f'<a href="{esc(href)}">{esc(text)}</a>' for href, text in _downloads(job))
+        findings = _findings_html(run_dir, job)
         error = f'<div class="error">{esc(job.error)}</div>' if job.error else ""
+        error += problem_list(job.problems, job.lang)
         status = i18n.t(f"report.status_{job.status}", job.lang)
         rows.append(
-            f"<tr><td>{link}<div class=\"files\">{files}</div>{error}</td>"
+            f"<tr><td class=\"report\">{link}{findings}<div class=\"files\">{files}</div>{error}</td>"
             f"<td>{esc(job.notebook)}</td><td>{esc(job.lang)}</td>"
             f'<td class="{esc(job.status)}">{esc(status)}</td>'
             f'<td class="num">{f"{job.seconds:.1f} s" if job.ended else "–"}</td></tr>'

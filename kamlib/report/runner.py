@@ -15,6 +15,9 @@
 - a parameter written ``env:NAME`` reaches the kernel as that text and is turned into
   a :class:`~kamlib.report.EnvValue` there, so its value is read from the worker's
   environment and never written; the value is still scrubbed from every output.
+- a notebook stopped by data (or a parameter) it cannot use has the problems its
+  kernel recorded published as a page in the report's language instead of the
+  traceback (status ``bad_data``, see :mod:`kamlib.report.bad_data`).
 
 :func:`run_jobs` runs a list of jobs on local worker processes (reused across
 jobs, so imports and kernel starts are paid once per worker; a job stuck past its
@@ -51,7 +54,7 @@ import psutil
 from kamlib.errors import ReportError
 from kamlib.files import atomic_write_text
 from kamlib.masking import MASK
-from kamlib.report import kernels
+from kamlib.report import bad_data, kernels
 from kamlib.report.folders import (
     job_dir,
     make_job_dir,
@@ -155,7 +158,7 @@ class _Clock:
 def _engine(kernel: WarmKernel | None, job_dir: Path, runtime: Path | None) -> dict[str, Any]:
     """papermill's kernel arguments: the warm kernel, reset for *job_dir*, or a new kernel in *runtime*."""
     if kernel is None:
-        return {"kernel_manager_class": kernel_manager(runtime)}
+        return {"kernel_manager_class": kernel_manager(runtime), "extra_arguments": [bad_data.KERNEL_ARGUMENT]}
     return {"km": kernel.lend(job_dir)}
 
 
@@ -261,14 +264,20 @@ def execute_job(job: Job, run_dir: str | Path, kernel: WarmKernel | None = None)
     error, attempts = _attempts(job, output, parameters, clock, kernel)
     secrets = secrets_in(parameters)
     error = redact(error, secrets)
-    if output.exists():
-        try:
-            render_html(output, job_dir / f"{job.notebook.stem}.html", title=report_title(job.notebook, job.lang), lang=job.lang)
-        except Exception as exc:  # noqa: BLE001
-            error = error or f"HTML rendering failed: {redact(_error_summary(exc), secrets)}"
+    problems = redact(bad_data.read_problems(job_dir) or [], secrets) if error else []
+    error = bad_data.describe(problems) if problems else error
+    page, title = job_dir / f"{job.notebook.stem}.html", report_title(job.notebook, job.lang)
+    try:
+        if problems:
+            bad_data.write_page(page, problems, title=title, lang=job.lang, parameters=redact(parameters, secrets))
+        elif output.exists():
+            render_html(output, page, title=title, lang=job.lang)
+    except Exception as exc:  # noqa: BLE001
+        error = error or f"HTML rendering failed: {redact(_error_summary(exc), secrets)}"
     return replace(
         JobResult.pending(job),
-        status="failed" if error else "ok",
+        status="bad_data" if problems else "failed" if error else "ok",
+        problems=problems,
         seconds=round(time.perf_counter() - start, 2),
         files=files_left(run_dir, job_dir),
         error=error,

@@ -235,9 +235,16 @@ def run_on_workers(todo: Todo, run_dir: Path, done: Done, *, workers: int, warm:
 
     Examples
     --------
+    The data overview on the sample, on one worker without a warm kernel:
+
+    >>> import tempfile
     >>> from kamlib.report import parameters, runner
-    >>> jobs = list(enumerate(parameters.plan(parameters.find_notebooks(["00"]))))  # doctest: +SKIP
-    >>> run_on_workers(jobs, Path("run"), print, workers=2, warm=True, target=runner.execute_job)  # doctest: +SKIP
+    >>> jobs = list(enumerate(parameters.plan(parameters.find_notebooks(["00"]))))
+    >>> results = {}
+    >>> run_on_workers(jobs, Path(tempfile.mkdtemp()), results.__setitem__, workers=1, warm=False,
+    ...                target=runner.execute_job)
+    >>> [(index, result.status) for index, result in results.items()]
+    [(0, 'ok')]
     """
     queue = deque(todo)
     crew = [_Worker.start(warm, target) for _ in range(min(workers, len(queue)))]
