@@ -10,7 +10,7 @@ builds every table of the data contract (``kamlib/data/schema.py``) for it:
 table            rows
 ===============  ==========================================================
 accounts         ``n_accounts``
-orders           about 30 per account, long-tailed (Pareto-like revenue)
+orders           about 33 per account, long-tailed (Pareto-like revenue)
 opportunities    about 5 per account
 visits           about 15 per account (A-like accounts far more)
 leads            2 per account
@@ -22,7 +22,33 @@ market           region × segment × year (5 × 10 × 3)
 factors          39 SWOT factors (fixed)
 ===============  ==========================================================
 
-Everything is vectorised with NumPy / PyArrow, so a 200 000-account company (six
+**Purchases follow the process the churn models describe** (Schmittlein, Morrison &
+Colombo 1987; Fader, Hardie & Lee 2005), so the models fitted to the sample have
+something real to find:
+
+* an account's first purchase day is its start (early 2023 for an existing customer,
+  later for a new one; every account of a market entered in 2025 is new);
+* while it is alive, it buys on further days as a Poisson process with its own rate λ
+  (purchase days per week); λ varies across accounts as a Gamma(1.2) spread around a
+  mean of 0.25 a week, tilted towards large accounts (× relative size^0.3), at most 3;
+* it stays alive for an exponential lifetime of rate μ, and μ varies across accounts as
+  Gamma(shape 1, rate 600 weeks): about a fifth of the accounts drop out within the
+  three years and are uncoupled (关系中断);
+* a purchase day has 1 + Poisson(0.3) orders (different vehicles), which the RFM
+  summary counts as one purchase; a share of February's purchase days slips into March
+  (Chinese New Year).
+
+**Size is in proportion to sector and city:** annual demand is 6 M yuan × the sector's
+size × the city's size (Shanghai and Beijing 3, Guangzhou and Shenzhen 2.6, … small
+cities 0.4) × a log-normal spread (σ 1.7, cut at 2.5 σ), and a district-level unit
+(a 分局, a 营业部, a district 城市管理局) buys a tenth of a city-level one. Revenue over
+the active span is the account's demand × our share of its wallet. Big cities also hold
+more accounts. **Growth:** telecom in every region and one more sector per region are
+markets entered in 2025, and three products were launched in the period (P31 in
+September 2024, P10 in March 2025, P24 in May 2025), so the Ansoff matrix has product
+and market development.
+
+Everything is vectorised with NumPy / PyArrow, so a 200 000-account company (seven
 million orders) is generated in well under two minutes. The output depends only on
 the arguments: one :class:`numpy.random.SeedSequence` per table, no clock, no
 ``hash()``. Category values are English snake_case codes translated by
@@ -293,6 +319,33 @@ FACTOR_CATEGORIES = ("political", "economic", "social", "technological", "demogr
 
 _SEASON = np.array([0.85, 0.60, 1.15, 1.15, 1.10, 1.00, 0.90, 0.90, 1.10, 1.10, 1.10, 1.05])
 
+# city size (demand multiplier and how many accounts a city has), in the order of _CITIES
+_CITY_SIZE = {
+    "east": (3.0, 1.6, 1.5, 1.5, 1.1, 1.1, 1.2, 1.0, 0.9, 0.8),
+    "north": (3.0, 1.5, 1.0, 0.9, 0.9, 0.6, 1.0, 0.9, 0.8, 0.8),
+    "south": (2.6, 2.6, 1.2, 1.1, 0.8, 0.6, 0.5, 0.9, 0.8, 0.5),
+    "central": (1.6, 1.2, 1.3, 0.8, 0.6, 0.5, 0.5, 0.5, 0.5, 0.4),
+    "west": (1.7, 1.7, 1.3, 0.9, 0.8, 0.6, 0.6, 0.4, 0.4, 0.4),
+}
+_DEMAND_SIGMA = 1.7  # log-normal spread of annual demand around sector × city size
+_DISTRICT_SIZE = 0.1  # a district-level unit buys a tenth of a city-level one
+# purchase process (weeks): λ ~ size^0.3 × Gamma(1.2, mean 0.25); lifetime ~ Exponential(μ), μ ~ Gamma(1.0, rate 600)
+_RATE_SIZE_POWER = 0.3
+_RATE_SHAPE = 1.2
+_RATE_MEAN = 0.25
+_DROPOUT_SHAPE = 1.0
+_DROPOUT_RATE = 600.0
+_EXTRA_ORDERS = 0.3  # further orders (other vehicles) on a purchase day, Poisson mean
+_DAY_2025 = int((np.datetime64("2025-01-01") - START).astype(int))
+# (sector, region) markets entered in 2025 (codes sector × 5 + region): every account there is new
+_ENTERED_2025 = tuple(SECTORS.index(s) * len(REGIONS) + REGIONS.index(r) for s, r in (
+    ("telecom", "east"), ("telecom", "north"), ("telecom", "south"), ("telecom", "central"), ("telecom", "west"),
+    ("tobacco", "west"), ("railway", "south"), ("grain", "east"), ("postal", "central"), ("military", "north")))
+# products launched during the period: day offset of the launch (earlier orders are of an older model)
+_LAUNCHES = {"P10": int((np.datetime64("2025-03-01") - START).astype(int)),
+             "P24": int((np.datetime64("2025-05-01") - START).astype(int)),
+             "P31": int((np.datetime64("2024-09-01") - START).astype(int))}
+
 
 # --------------------------------------------------------------------------------------
 # Public API
@@ -334,8 +387,11 @@ def generate(
 
     Notes
     -----
-    Orders run from 2023-01-01 to 2025-12-31. Account size is log-normal, so the top
-    20 % of accounts bring roughly 75–80 % of revenue (``docs/classification.md#pareto--abc``).
+    Orders run from 2023-01-01 to 2025-12-31 and follow the purchase process of the
+    module docstring (Poisson purchase days while alive, exponential lifetimes, both
+    varying across accounts). Account size is log-normal around sector × city size, so
+    the top 20 % of accounts bring roughly 70–75 % of revenue
+    (``docs/classification.md#pareto--abc``).
     Purchase level X is derived from 2025 revenue and capacity level Y from annual
     demand with the same thresholds, so X ≤ Y always
     (``docs/classification.md#purchase-state-grid``). About half of the won opportunities
@@ -589,70 +645,97 @@ def _reps(n_accounts: int, rng: np.random.Generator) -> pd.DataFrame:
 
 
 def _accounts_world(n: int, reps: pd.DataFrame, rng: np.random.Generator) -> dict[str, np.ndarray]:
-    """Latent account attributes shared by orders, opportunities, visits and contacts."""
+    """Latent account attributes shared by orders, opportunities, visits and contacts.
+
+    Annual demand is sector size × city size × a log-normal spread, a tenth of that for
+    a district-level unit (a 分局, a 营业部); each buying account gets a purchase rate
+    and a lifetime of the purchase process (see the module docstring).
+    """
     region = _choice(rng, n, _REGION_WEIGHTS)
     sector = _choice(rng, n, _SECTOR_WEIGHTS)
+    city = _choice_by(rng, region, np.array([_CITY_SIZE[r] for r in REGIONS]))  # big cities have more accounts
+    name_u = rng.random((n, 3))
     # rep of the same region: reps of a region are contiguous
     rep_region = reps["_region"].to_numpy()
     lo = np.searchsorted(rep_region, region, side="left")
     hi = np.searchsorted(rep_region, region, side="right")
     rep = lo + np.floor(rng.random(n) * (hi - lo)).astype(int)
-    # size: annual demand (yuan), log-normal, sector-tilted
-    demand = 6e6 * np.asarray(_SECTOR_SIZE)[sector] * np.exp(rng.normal(0.0, 1.7, n))
+    # size: annual demand (yuan), log-normal around sector × city size, district units smaller
+    spread = np.clip(rng.normal(0.0, _DEMAND_SIGMA, n), -2.5 * _DEMAND_SIGMA, 2.5 * _DEMAND_SIGMA)
+    city_size = np.array([_CITY_SIZE[r] for r in REGIONS])[region, city]
+    level = np.where(_district_level(sector, name_u[:, 0]), _DISTRICT_SIZE, 1.0)
+    demand = 6e6 * np.asarray(_SECTOR_SIZE)[sector] * city_size * level * np.exp(spread)
     demand = np.round(demand / 1e4) * 1e4 + 1e5
     wallet = rng.beta(2.0, 2.6, n)  # our share of the account's spend
-    # life cycle: 0 steady, 1 prospect (no orders), 2 new, 3 churned
-    life = _choice(rng, n, (0.74, 0.06, 0.12, 0.08))
-    start = np.zeros(n, dtype=np.int64)
-    end = np.full(n, _DAYS - 1, dtype=np.int64)
+    # life cycle: 0 steady, 1 prospect (no orders), 2 new (first purchase after 2023-05), 3 dropped out
+    life = _choice(rng, n, (0.80, 0.06, 0.14))
+    entered = np.isin(sector * len(REGIONS) + region, _ENTERED_2025)  # markets entered in 2025: every account new
+    life = np.where(entered & (life != 1), 2, life)
+    start = rng.integers(0, 60, n)  # an existing customer's first purchase in the data
     new = life == 2
-    start[new] = rng.integers(150, _DAYS - 200, new.sum())
-    churn = life == 3
-    end[churn] = rng.integers(430, _DAYS - 190, churn.sum())
+    start[new] = rng.integers(150, _DAYS - 120, new.sum())
+    start[entered & new] = rng.integers(_DAY_2025, _DAYS - 60, (entered & new).sum())
+    # purchase process: purchase days at rate λ per week while alive, an exponential lifetime of rate μ
+    size = (demand / np.median(demand)) ** _RATE_SIZE_POWER
+    rate = size / size.mean() * rng.gamma(_RATE_SHAPE, _RATE_MEAN / _RATE_SHAPE, n)
+    lifetime = rng.exponential(1.0, n) / rng.gamma(_DROPOUT_SHAPE, 1.0 / _DROPOUT_RATE, n)  # weeks
+    end = np.minimum(start + np.floor(lifetime * 7).astype(np.int64), _DAYS - 1)
+    life = np.where((life != 1) & (end < _DAYS - 1), 3, life)
     trend = np.clip(rng.normal(0.1, 0.45, n), -0.9, 0.9)
     discount = np.where(rng.random(n) < 0.10, rng.uniform(0.12, 0.20, n), rng.uniform(0.0, 0.08, n))
     vip = rng.random(n) < np.where(np.isin(sector, [SECTORS.index(s) for s in ("military", "government",
                                                                                  "energy", "railway")]), 0.08, 0.02)
     return {
         "n": np.array(n), "region": region, "sector": sector, "rep": rep, "demand": demand,
-        "wallet": wallet, "life": life, "start": start, "end": end, "trend": trend,
-        "discount": discount, "vip": vip, "city": rng.integers(0, 10, n),
-        "name_u": rng.random((n, 3)), "type_u": rng.random(n), "noise": rng.normal(0, 1, (n, 3)),
+        "wallet": wallet, "life": life, "start": start, "end": end, "trend": trend, "rate": np.minimum(rate, 3.0),
+        "discount": discount, "vip": vip, "city": city,
+        "name_u": name_u, "type_u": rng.random(n), "noise": rng.normal(0, 1, (n, 3)),
         "account_id": _ids("A", n).to_numpy(), "rep_ids": reps["rep_id"].to_numpy(),
     }
+
+
+def _district_level(sector: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Whether the account's name template is a district-level unit (its template names a district)."""
+    district = np.zeros(len(sector), dtype=bool)
+    for code, templates in enumerate(_NAME_TEMPLATES[s] for s in SECTORS):
+        mine = sector == code
+        which = (u[mine] * len(templates)).astype(int)
+        district[mine] = np.array(["{d}" in t for t in templates])[which]
+    return district
 
 
 def _orders(world: dict[str, np.ndarray], products: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
     n = int(world["n"])
     active = world["life"] != 1
+    weeks = (world["end"] - world["start"]) / 7.0
+    # purchase days: the first at start, then a Poisson process of rate λ up to the end of the lifetime
+    repeats = np.where(active, rng.poisson(world["rate"] * weeks), 0)
+    n_days = np.where(active, 1 + repeats, 0)
+    acc_day = np.repeat(np.arange(n), n_days)
+    first = np.r_[0, np.cumsum(n_days)[:-1]][n_days > 0]
+    lo, hi = world["start"][acc_day], world["end"][acc_day]
+    day = lo + np.floor(rng.random(len(acc_day)) * (hi - lo + 1)).astype(np.int64)
+    day[first] = world["start"][n_days > 0]
+    # Chinese New Year slump: a share of February purchases slip into March
+    month = (START + day.astype("timedelta64[D]")).astype("datetime64[M]").astype(int) % 12
+    slip = (month == 1) & (rng.random(len(day)) < 0.4)
+    day = np.where(slip, np.minimum(day + 28, hi), day)
+    # one or more orders (different vehicles) per purchase day
+    per_day = 1 + rng.poisson(_EXTRA_ORDERS, len(day))
+    acc, days = np.repeat(acc_day, per_day), np.repeat(day, per_day)
+    m = len(acc)
+    n_orders = np.bincount(acc, minlength=n)
     span = (world["end"] - world["start"] + 1) / 365.0
     target = world["wallet"] * world["demand"] * span * active  # revenue over the window
-    raw = np.where(active, np.power(target + 1.0, 0.42), 0.0)
-    lam = raw / max(raw[active].mean(), 1e-9) * 29.0 if active.any() else raw
-    n_orders = np.where(active, 1 + rng.poisson(np.clip(lam, 0, 500)), 0)
-    acc = np.repeat(np.arange(n), n_orders)
-    m = len(acc)
-    # dates: linear density with slope = account trend, over the active window
-    g = world["trend"][acc]
-    u = rng.random(m)
-    safe_g = np.where(np.abs(g) < 1e-6, 1e-6, g)
-    b = 1 - safe_g / 2
-    t = (-b + np.sqrt(b * b + 2 * safe_g * u)) / safe_g
-    t = np.clip(t, 0.0, 1.0 - 1e-12)
-    lo, hi = world["start"][acc], world["end"][acc]
-    days = lo + np.floor(t * (hi - lo + 1)).astype(np.int64)
-    # Chinese New Year slump: a share of February orders slip into March
-    month = (START + days.astype("timedelta64[D]")).astype("datetime64[M]").astype(int) % 12
-    slip = (month == 1) & (rng.random(m) < 0.4)
-    days = np.where(slip, np.minimum(days + 28, hi), days)
-    # product from the sector's family mix
-    fam_names = products["family"].to_numpy()
-    fam_of_product = np.array([FAMILIES.index(f) for f in fam_names])
-    mix = _MIX + 0.05
-    fam = _choice_by(rng, world["sector"][acc], mix)
+    # product from the sector's family mix; products launched in 2025 replace an older one of the family
+    fam_of_product = np.array([FAMILIES.index(f) for f in products["family"].to_numpy()])
+    fam = _choice_by(rng, world["sector"][acc], _MIX + 0.05)
     per_fam = np.bincount(fam_of_product, minlength=len(FAMILIES))
     first_of_fam = np.searchsorted(fam_of_product, np.arange(len(FAMILIES)))
     prod = first_of_fam[fam] + np.floor(rng.random(m) * per_fam[fam]).astype(int)
+    launch = np.array([_LAUNCHES.get(pid, 0) for pid in products["product_id"]])
+    older = np.array([np.flatnonzero((fam_of_product == f) & (launch == 0))[0] for f in range(len(FAMILIES))])
+    prod = np.where(days < launch[prod], older[fam], prod)
     price = products["unit_price"].to_numpy()[prod]
     unit_cost = products["unit_cost"].to_numpy()[prod]
     per_order = (target / np.maximum(n_orders, 1))[acc]

@@ -36,7 +36,9 @@ from scipy.optimize import approx_fprime
 
 import kamlib.churn as ch
 import kamlib.churn.bgnbd as bg
+import kamlib.churn.holdout as ho
 from kamlib import i18n
+from kamlib.churn import readings
 from kamlib.errors import ConfigError, DataError
 
 CDNOW = ch.BGNBDParams(r=0.243, alpha=4.414, a=0.793, b=2.426)
@@ -319,9 +321,37 @@ ORDERS = pd.DataFrame({
 })
 
 
+def test_rfm_summary_counts_purchase_days_and_measures_weeks_exactly():
+    """A buys on 6 and 8 January, 3 February and 3 March: 3 repeat purchase days; 31 March is day 84."""
+    s = ch.rfm_summary(ORDERS, as_of="2025-03-31")
+    a = s.iloc[0]
+    assert (a["frequency"], a["recency"], a["T"]) == (3, 56 / 7, 84 / 7)
+    assert a["monetary_value"] == pytest.approx((20.0 + 60.0 + 90.0) / 3)
+    b = s.iloc[1]  # one order on Monday 10 March: 21 days before as_of
+    assert (b["frequency"], b["recency"], b["T"]) == (0, 0.0, 3.0)
+    late = ch.rfm_summary(ORDERS.assign(order_date=ORDERS["order_date"] + pd.Timedelta(days=2)), as_of="2025-03-31")
+    assert late.iloc[0]["T"] == pytest.approx(82 / 7)  # not rounded to whole weeks
+
+
+def test_rfm_summary_reproduces_a_published_summary_row():
+    """CDNOW's calibration ends 1997-09-30; a customer first buying on 1 January, again twice on 1 August
+    (one purchase day) and on 2 August is x = 2, t_x = 213 / 7 = 30.43, T = 272 / 7 = 38.86 weeks."""
+    orders = pd.DataFrame({"account_id": ["c"] * 4, "revenue": [10.0, 5.0, 5.0, 8.0],
+                           "order_date": pd.to_datetime(["1997-01-01", "1997-08-01", "1997-08-01", "1997-08-02"])})
+    row = ch.rfm_summary(orders, as_of="1997-09-30").iloc[0]
+    assert (row["frequency"], round(row["recency"], 2), round(row["T"], 2)) == (2, 30.43, 38.86)
+
+
+def test_rfm_summary_grain_must_not_exceed_freq():
+    with pytest.raises(ConfigError, match="grain 'M' is longer than the time unit freq 'W'"):
+        ch.rfm_summary(ORDERS, as_of="2025-03-31", grain="M")
+    with pytest.raises(ConfigError, match="grain must be a pandas period alias"):
+        ch.rfm_summary(ORDERS, as_of="2025-03-31", grain="fortnight")
+
+
 def test_rfm_summary_by_hand():
-    """A buys in weeks 2, 6, 10 of 2025 (two orders in week 2 are one purchase); as_of in week 14."""
-    s = ch.rfm_summary(ORDERS, as_of="2025-03-31", accounts=["A", "B", "C", "D", "E"])
+    """Whole weeks: A buys in weeks 2, 6, 10 of 2025 (two orders in week 2 are one purchase); as_of in week 14."""
+    s = ch.rfm_summary(ORDERS, as_of="2025-03-31", accounts=["A", "B", "C", "D", "E"], grain="W")
     assert s["account_id"].tolist() == ["A", "B"]
     a = s.iloc[0]
     assert (a["frequency"], a["recency"], a["T"]) == (2, 8.0, 12.0)
@@ -336,8 +366,10 @@ def test_rfm_summary_by_hand():
 def test_rfm_summary_other_periods():
     daily = ch.rfm_summary(ORDERS, as_of="2025-03-31", freq="D").iloc[0]
     assert (daily["frequency"], daily["recency"], daily["T"]) == (3, 56.0, 84.0)
-    monthly = ch.rfm_summary(ORDERS, as_of="2025-03-31", freq="M").iloc[0]
+    monthly = ch.rfm_summary(ORDERS, as_of="2025-03-31", freq="M", grain="M").iloc[0]
     assert (monthly["frequency"], monthly["recency"], monthly["T"]) == (2, 2.0, 2.0)
+    months = ch.rfm_summary(ORDERS, as_of="2025-03-31", freq="M").iloc[0]  # purchase days, in mean months
+    assert (months["frequency"], months["recency"]) == (3, pytest.approx(56 / (365.2425 / 12)))
 
 
 orders_strategy = st.lists(
@@ -351,9 +383,14 @@ def test_rfm_summary_matches_a_plain_definition_and_ignores_row_order(rows, rnd)
     orders = pd.DataFrame(rows, columns=["account_id", "day", "revenue"])
     orders["order_date"] = pd.Timestamp("2024-12-30") + pd.to_timedelta(orders.pop("day"), "D")  # a Monday
     as_of = pd.Timestamp("2025-10-01")
-    s = ch.rfm_summary(orders, as_of=as_of).set_index("account_id")
+    s = ch.rfm_summary(orders, as_of=as_of, grain="W").set_index("account_id")
     shuffled = orders.sample(frac=1.0, random_state=rnd.randint(0, 10**6))
-    pd.testing.assert_frame_equal(s, ch.rfm_summary(shuffled, as_of=as_of).set_index("account_id"))
+    pd.testing.assert_frame_equal(s, ch.rfm_summary(shuffled, as_of=as_of, grain="W").set_index("account_id"))
+    days = ch.rfm_summary(orders, as_of=as_of).set_index("account_id")
+    for acc, grp in orders[orders["order_date"] <= as_of].groupby("account_id"):
+        assert days.loc[acc, "frequency"] == grp["order_date"].nunique() - 1
+        assert days.loc[acc, "recency"] == pytest.approx((grp["order_date"].max() - grp["order_date"].min()).days / 7)
+        assert days.loc[acc, "T"] == pytest.approx((as_of - grp["order_date"].min()).days / 7)
     kept = orders[orders["order_date"] <= as_of]
     for acc, grp in kept.groupby("account_id"):
         weeks = ((grp["order_date"] - pd.Timestamp("2024-12-30")).dt.days // 7).sort_values()
@@ -513,3 +550,102 @@ def test_churn_signals_match_plain_definitions_and_ignore_row_order(rows, visits
     for acc, row in risk.iterrows():
         fired = [s for s in ch.SIGNALS if row[s] is True]
         assert row["signals"] == ", ".join(fired) and row["n_signals"] == len(fired) > 0
+
+
+# --------------------------------------------------------------------------- holdout comparison
+def pareto_nbd_orders(n: int, seed: int, *, weeks: float = 104.0) -> pd.DataFrame:
+    """Orders of *n* accounts buying as Pareto/NBD says (λ ~ Gamma(0.8, 8), μ ~ Gamma(1.2, 60) per week),
+    first purchase in the first 26 weeks, then Poisson purchases until an exponential lifetime ends."""
+    rng = np.random.default_rng(seed)
+    lam, mu = rng.gamma(0.8, 1 / 8, n), rng.gamma(1.2, 1 / 60, n)
+    birth = rng.uniform(0, 26, n)
+    death = birth + rng.exponential(1 / mu)
+    rows = []
+    for i in range(n):
+        t = birth[i]
+        while t <= min(death[i], weeks):
+            rows.append((f"A{i:05d}", t))
+            t += rng.exponential(1 / lam[i])
+    acc, week = zip(*rows)
+    return pd.DataFrame({"account_id": acc, "revenue": 1.0,
+                         "order_date": pd.Timestamp("2024-01-01") + pd.to_timedelta(np.floor(np.array(week) * 7), "D")})
+
+
+@pytest.fixture(scope="module")
+def pnbd_orders() -> pd.DataFrame:
+    return pareto_nbd_orders(3000, 5)
+
+
+@pytest.fixture(scope="module")
+def comparison(pnbd_orders):
+    return ho.compare_models(pnbd_orders, as_of="2025-12-28")
+
+
+def test_holdout_comparison_counts_the_holdout_purchases_of_calibration_accounts(pnbd_orders, comparison):
+    end = comparison.calibration_end
+    assert end == pd.Timestamp("2025-12-28") - pd.Timedelta(weeks=52) and comparison.holdout_periods == 52
+    before = pnbd_orders[pnbd_orders["order_date"] <= end]
+    after = pnbd_orders[(pnbd_orders["order_date"] > end) & pnbd_orders["account_id"].isin(set(before["account_id"]))]
+    assert comparison.n_accounts == before["account_id"].nunique()
+    assert (comparison.scores["actual"] == after.groupby("account_id")["order_date"].nunique().sum()).all()
+    buckets = comparison.buckets
+    assert buckets["accounts"].sum() == comparison.n_accounts and buckets["repeat_purchases"].iloc[-1] == "7+"
+    actual_mean = (buckets["actual"] * buckets["accounts"]).sum() / buckets["accounts"].sum()
+    assert actual_mean * comparison.n_accounts == pytest.approx(comparison.scores["actual"].iloc[0])
+
+
+def test_holdout_predictions_are_each_fit_s_expected_purchases(pnbd_orders, comparison):
+    calibration = ch.rfm_summary(pnbd_orders, as_of=comparison.calibration_end)
+    scores = comparison.scores.set_index("model")
+    bg_fit, pn_fit = comparison.fits["bgnbd"], comparison.fits["pareto_nbd"]
+    assert scores.at["bgnbd", "predicted"] == pytest.approx(ch.expected_purchases(bg_fit, calibration, 52).sum())
+    assert scores.at["pareto_nbd", "predicted"] == pytest.approx(
+        ch.pareto_nbd_expected_purchases(pn_fit, calibration, 52).sum())
+    assert comparison.chosen == scores["mae"].idxmin() and comparison.reason == ""
+
+
+def test_holdout_forecast_of_the_true_process_is_close(comparison):
+    """On data from the Pareto/NBD process, the chosen model predicts the holdout total within 10 %."""
+    score = comparison.scores.set_index("model").loc[comparison.chosen]
+    assert abs(score["total_error"]) < 0.10, score
+
+
+def test_holdout_comparison_falls_back_and_says_why(pnbd_orders):
+    short = ho.compare_models(pnbd_orders, as_of="2025-12-28", holdout=8)
+    assert (short.chosen, short.reason, short.scores.empty) == ("bgnbd", "short_holdout", True)
+    early = ho.compare_models(pnbd_orders, as_of="2024-09-01", holdout=30)
+    assert early.reason == "short_calibration"
+    few = ho.compare_models(pnbd_orders, as_of="2025-12-28", min_repeaters=10**6, default="pareto_nbd")
+    assert (few.chosen, few.reason) == ("pareto_nbd", "few_repeaters")
+    text = readings.holdout_note(few, "en", min_repeaters=10**6)
+    assert f"only {i18n.format_count(few.n_repeaters)} accounts bought again" in text
+    assert text.endswith("Pareto/NBD is used by default.")
+    with pytest.raises(ConfigError, match="model must be one of 'bgnbd', 'pareto_nbd'"):
+        ho.compare_models(pnbd_orders, as_of="2025-12-28", default="cox")
+
+
+def test_clv_and_signals_accept_either_model(pnbd_orders, comparison):
+    summary = ch.rfm_summary(pnbd_orders, as_of="2025-12-28")
+    fit = comparison.fits["pareto_nbd"]
+    value = ch.clv(summary.assign(monetary_value=np.where(summary["frequency"] > 0, 1.0, np.nan)), fit,
+                   spend=ch.GammaGammaParams(6.0, 4.0, 15.0), horizon=10)
+    assert value.attrs["model"] == "pareto_nbd"
+    np.testing.assert_allclose(value["p_alive"], ch.pareto_nbd_p_alive(fit, summary))
+    np.testing.assert_allclose(value["expected_purchases"], ch.pareto_nbd_expected_purchases(fit, summary, 10))
+    risk = ch.churn_signals(pnbd_orders, as_of="2025-12-28", params=fit, summary=summary)
+    alive = ch.pareto_nbd_p_alive(fit, summary).set_axis(summary["account_id"])
+    np.testing.assert_allclose(risk["p_alive"], alive.reindex(risk["account_id"]).to_numpy())
+
+
+def test_holdout_note_names_the_winner_and_an_unsettled_calibration_fit(comparison):
+    scores = comparison.scores.set_index("model")
+    winner = readings.model_label(comparison.chosen)
+    text = readings.holdout_note(comparison, "en")
+    assert f"**{winner}** came closer" in text
+    assert f"They bought {i18n.format_number(scores['actual'].iloc[0], 'en', 0)} times" in text
+    assert "did not settle" not in text  # both calibration fits converged
+    unsettled = ho.HoldoutComparison(**{**comparison.__dict__,
+                                        "scores": comparison.scores.assign(converged=[False, True])})
+    assert readings.holdout_note(unsettled, "en").endswith(
+        "The BG/NBD fit on the orders before the holdout did not settle on one answer (quite different parameters "
+        "describe them about equally well), so its forecast is less certain than its figures suggest.")

@@ -117,15 +117,33 @@ def test_grid_errors(tmp_path):
         cl.load_grid(bad)
 
 
-def test_vip_override_and_missing_levels():
-    """VIP (重量级客户) is an override: at least A even with no purchases; missing levels are not classified."""
-    acc = pd.DataFrame({"account_id": list("abc"), "purchase_level": pd.array([0, None, 2], dtype="Int64"),
-                        "capacity_level": pd.array([0, None, 4], dtype="Int64"), "vip": [True, True, True]})
+def test_vip_is_a_class_of_its_own_and_missing_levels():
+    """VIP (重量级客户) is an override and a fourth class, even with no purchases; missing levels are not classified."""
+    acc = pd.DataFrame({"account_id": list("abcd"), "purchase_level": pd.array([0, None, 2, 1], dtype="Int64"),
+                        "capacity_level": pd.array([0, None, 4, 4], dtype="Int64"), "vip": [True, True, True, False]})
     out = cl.xy_grade(acc)
-    assert out["xy_class"].tolist() == ["A", "A", "A"]
-    assert out["grid_class"].astype(object).tolist()[:2] == ["C", np.nan]
-    assert out["check"].tolist() == ["ok", "no_levels", "ok"]
-    assert cl.xy_grade(acc, vip_class=None)["xy_class"].astype(object).tolist() == ["C", np.nan, "B"]
+    assert out["xy_class"].tolist() == ["VIP", "VIP", "VIP", "A"]
+    assert list(out["xy_class"].cat.categories) == ["VIP", "A", "B", "C"]
+    assert out["grid_class"].astype(object).tolist()[:3] == ["C", np.nan, "B"]
+    assert out["check"].tolist() == ["ok", "no_levels", "ok", "ok"]
+    assert cl.xy_grade(acc, vip_class=None)["xy_class"].astype(object).tolist() == ["C", np.nan, "B", "A"]
+    with pytest.raises(ConfigError, match="vip_class must be a class name"):
+        cl.xy_grade(acc, vip_class="")
+
+
+def test_vip_counts_in_the_reading_and_its_own_box_in_the_grid():
+    from kamlib.classify import plots, readings
+    acc = pd.DataFrame({"account_id": list("abcde"), "purchase_level": [0, 1, 1, 1, 2],
+                        "capacity_level": [0, 4, 4, 4, 4], "vip": [True, True, False, False, False]})
+    graded = cl.xy_grade(acc)
+    text = readings.reading("xy", graded, lang="en")
+    assert text.startswith("2 accounts are VIP, 2 A, 1 B and 0 C")
+    assert "X = 1, Y = 4 (2 accounts besides the VIPs)" in text
+    assert readings.reading("xy", graded, lang="zh").startswith("重量级客户2个")
+    ax = plots.plot_xy_grid(graded, cl.DEFAULT_GRID, lang="en")
+    cell = [t.get_text() for t in ax.texts if t.get_position() == (1, 4)]
+    assert cell == ["A\n2"]  # the VIP at (1, 4) is counted in the VIP box, not in its cell
+    assert ax.texts[-1].get_text() == "VIP\n2"
 
 
 @settings(max_examples=60, deadline=None)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 
+import openpyxl
 import pandas as pd
 import pytest
 
@@ -170,7 +171,7 @@ def test_page_shows_a_section_and_saves_its_tables(tables, tmp_path):
     page.show(section)
     assert len(shown) == 4  # heading, rule and reading, totals, whale curve
     assert page.findings == section.findings
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["profit_segments.csv", "profit_segments.xlsx"]
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*.*")) == ["tables/profit_segments.csv"]
 
 
 def test_page_shows_a_lacking_section_in_two_outputs(tmp_path):
@@ -222,7 +223,8 @@ def test_every_section_on_one_page(tables, tmp_path):
     assert len(shown) == 9 * 2 + 5 + 7 + 2
     assert len(page.findings) == 9 and not page.skipped
     assert shown[-1].data.count("\n- ") == 8
-    assert len(list(tmp_path.glob("*.csv"))) == 11
+    assert len(list(tmp_path.glob("tables/*.csv"))) == 11
+    assert len(openpyxl.load_workbook(page.workbook).sheetnames) == 1 + 11  # contents, then one sheet per table
 
 
 # --------------------------------------------------------------------------- every sentence, recomputed from its table
@@ -248,11 +250,14 @@ def test_pareto_sentence_recomputed(tables, lang):
 
 def test_xy_portfolio_and_profit_sentences_recomputed(tables):
     graded = sections.xy_grid(tables["accounts"], tables["orders"], as_of=DAY).saved["xy_classes"].frame
-    cells = graded[graded["check"] == "ok"].value_counts(["purchase_level", "capacity_level"])
-    na, nb, nc = _counted(graded["xy_class"], "A", "B", "C")
+    vip = graded["vip"].to_numpy(dtype=bool)
+    assert (graded.loc[vip, "xy_class"] == "VIP").all() and (graded.loc[~vip, "xy_class"] != "VIP").all()
+    cells = graded[(graded["check"] == "ok") & ~vip].value_counts(["purchase_level", "capacity_level"])
+    crowded = min(cells[cells == cells.max()].index)  # on a tie, the first cell in (X, Y) order
+    nv, na, nb, nc = _counted(graded["xy_class"], "VIP", "A", "B", "C")
     assert sections.xy_grid(tables["accounts"], tables["orders"], as_of=DAY).findings == [i18n.t(
-        "text.cc_read_xy", "en", na=na, nb=nb, nc=nc, x=cells.index[0][0], y=cells.index[0][1],
-        n=format_count(cells.iloc[0]), errors=format_count((graded["check"] == "x_above_y").sum()))]
+        "text.cc_read_xy_vip", "en", nv=nv, na=na, nb=nb, nc=nc, x=crowded[0], y=crowded[1],
+        n=format_count(cells.max()), errors=format_count((graded["check"] == "x_above_y").sum()))]
 
     port = sections.portfolio(tables["accounts"], lang="zh").saved["portfolio"].frame
     invest, selective, maintain, harvest = _counted(port["portfolio"], "invest", "selective", "maintain", "harvest")
@@ -279,7 +284,8 @@ def test_selection_and_whitespace_sentences_recomputed(tables):
     criterion = max(weights, key=lambda c: weights[c] * top10[f"{c}_score"].sum())
     assert section.findings == [i18n.t("text.cc_read_selection", "zh", name=first["account_name"],
                                        score=format_number(first["ka_score"]), criterion=i18n.t(criterion, "zh"))]
-    assert f"{first['ka_score']:.2f}" == "75.21" and "以75分" in section.findings[0]  # the table shows 75.21
+    shown = f"{first['ka_score']:.2f}"  # the table shows two decimals, the sentence whole points
+    assert f"以{round(first['ka_score'])}分" in section.findings[0] and "." in shown
 
     section = sections.whitespace(tables["accounts"], tables["orders"], tables["products"], as_of=DAY, lang="zh")
     space = section.saved["whitespace"].frame

@@ -49,6 +49,37 @@ def test_bcg_split_points_are_parameters():
     assert table["quadrant"].tolist() == ["dog"]
 
 
+def _regions(leaders=None):
+    """One segment in three regions; our sales 60 + 30 + 10 = 100."""
+    market = pd.DataFrame({"segment": ["van"] * 3, "region": ["east", "west", "north"], "market_size": [500.0] * 3,
+                           "our_sales": [60.0, 30.0, 10.0], "leader_sales": [50.0, 40.0, 30.0],
+                           "market_growth": [0.05] * 3})
+    return market if leaders is None else market.assign(leader=leaders)
+
+
+def test_bcg_over_regions_does_not_add_up_different_leaders():
+    """K leads east and west (50 + 40 = 90), M leads north (30): the segment's leader sells at least 90."""
+    table = env.bcg_matrix(_regions(["K", "K", "M"]), by="segment")
+    assert table["leader_sales"].tolist() == [90.0]
+    assert table["leader_basis"].tolist() == ["named"]
+    assert table["relative_share"].tolist() == [pytest.approx(100 / 90)]
+    assert table.attrs["leader_bound"] == []
+
+
+def test_bcg_over_regions_with_one_named_leader_everywhere_adds_its_sales():
+    table = env.bcg_matrix(_regions(["K", "K", "K"]), by="segment")
+    assert table["leader_sales"].tolist() == [120.0]
+
+
+def test_bcg_over_regions_without_names_uses_the_largest_regional_leader_and_says_so():
+    table = env.bcg_matrix(_regions(), by="segment")
+    assert table["leader_sales"].tolist() == [50.0]  # not 50 + 40 + 30
+    assert table["leader_basis"].tolist() == ["largest_row"]
+    assert table.attrs["leader_bound"] == ["van"]
+    one = env.bcg_matrix(_regions().iloc[:1], by="segment")
+    assert one["leader_basis"].tolist() == ["one_row"] and one.attrs["leader_bound"] == []
+
+
 def test_bcg_zero_competitor_sales_is_a_clear_message():
     with pytest.raises(DataError, match=r"leader_sales .* zero or missing for segment \['b'\].*division by zero"):
         env.bcg_matrix(_market([10.0, 5.0], [20.0, 0.0], [0.1, 0.1], names=("a", "b")), by="segment")
@@ -185,6 +216,56 @@ def test_read_factors_yaml_and_bad_kind(tmp_path):
         env.read_factors(path)
 
 
+def test_read_factors_reads_probabilities_and_impacts_as_people_write_them(tmp_path):
+    """Percent strings, 高/中/低 and high/medium/low keep every factor in its quadrant."""
+    path = tmp_path / "factors.csv"
+    path.write_text("statement,kind,probability,impact\n"
+                    "新政策,O,70%,高\n竞品降价,T,20 %,low\n渠道扩张,O,中,4\n汇率波动,T,,\n", encoding="utf-8")
+    table = env.read_factors(path)
+    assert table["probability"].tolist()[:3] == pytest.approx([0.7, 0.2, 0.5])
+    assert table["impact"].tolist()[:3] == [5.0, 1.0, 4.0]
+    assert table[["probability", "impact"]].iloc[3].isna().all()  # empty cells: unrated, as written
+    quadrants = env.risk_matrix(table).set_index("statement")["quadrant"]
+    assert quadrants.dropna().astype(str).to_dict() == {"新政策": "act_now", "渠道扩张": "act_now", "竞品降价": "ignore"}
+
+
+@pytest.mark.parametrize(("cells", "expected"), [
+    (["0.7", "0.25", "1"], [0.7, 0.25, 1.0]),  # every bare number within 0–1: fractions
+    (["70", "25", "1"], [0.7, 0.25, 0.01]),  # one above 1: every bare number is a percentage
+    (["70", "0.5%"], [0.7, 0.005]),
+])
+def test_bare_probabilities_are_read_column_by_column(tmp_path, cells, expected):
+    path = tmp_path / "factors.csv"
+    path.write_text("statement,kind,probability\n" + "".join(f"f{i},O,{c}\n" for i, c in enumerate(cells)))
+    assert env.read_factors(path)["probability"].tolist() == pytest.approx(expected)
+
+
+@pytest.mark.parametrize(("column", "cells", "row", "message"), [
+    ("probability", ["0.3", "likely"], 3, "are not a probability"),
+    ("probability", ["70", "0.5"], 3, "fractions in a column of percentages"),
+    ("probability", ["120%", "0.3"], 2, "outside 0–100"),
+    ("impact", ["4", "很大"], 3, "are not an impact rating"),
+])
+def test_unreadable_rating_names_file_row_column_and_fix(tmp_path, column, cells, row, message):
+    path = tmp_path / "my_factors.csv"
+    path.write_text(f"statement,kind,{column}\n" + "".join(f"f{i},T,{c}\n" for i, c in enumerate(cells)),
+                    encoding="utf-8")
+    with pytest.raises(DataError, match=message) as caught:
+        env.read_factors(path)
+    error = caught.value
+    assert (error.source, error.column, error.rows) == ("my_factors.csv", column, (row,))
+    assert f"row {row} ({cells[row - 2]!r})" in str(error) and "Write " in str(error)
+
+
+def test_read_factors_yaml_counts_entries_from_one(tmp_path):
+    path = tmp_path / "f.yml"
+    path.write_text("- {statement: a, kind: O, probability: 0.6}\n- {statement: b, kind: O, probability: 也许}\n",
+                    encoding="utf-8")
+    with pytest.raises(DataError) as caught:
+        env.read_factors(path)
+    assert caught.value.rows == (2,)
+
+
 # ------------------------------------------------------------------------- objectives
 def test_objectives_check_flags(tmp_path):
     path = tmp_path / "objectives.yml"
@@ -216,6 +297,26 @@ def test_sample_objectives_file_is_checked():
     flagged = set(checked.loc[checked["issue"] != "ok", "rank"])
     assert flagged == {4, 5, 6}
     assert {"share_above_market", "revenue_above_market", "not_dated", "not_quantified"} <= set(checked["issue"])
+
+
+@pytest.mark.parametrize(("lang", "money"), [("en", "850.0M"), ("zh", "8.50亿")])
+def test_objective_targets_read_as_written(tmp_path, lang, money):
+    """Revenue 850,000,000 is money; a share of 0.23 is a fraction (23 %); 5 with unit % is 5 %; 120 with
+    unit % is 120 %; 30 new accounts is a count; no target is a dash."""
+    path = tmp_path / "objectives.yml"
+    path.write_text(
+        "objectives:\n"
+        "  - {goal: sales, kind: profit, rank: 1, metric: revenue, target: 850000000, unit: CNY, due: 2026-12-31}\n"
+        "  - {goal: share, kind: share, rank: 2, metric: market_share, target: 0.23, due: 2026-12-31}\n"
+        "  - {goal: overdue, kind: risk, rank: 3, metric: overdue_rate, target: 5, unit: '%', due: 2026-12-31}\n"
+        "  - {goal: typo, kind: share, rank: 4, metric: market_share, target: 120, unit: '%', due: 2026-12-31}\n"
+        "  - {goal: new, kind: profit, rank: 5, metric: new_accounts, target: 30, due: 2026-12-31}\n"
+        "  - {goal: brand, kind: brand, rank: 6, metric: brand_awareness, due: 2026-12-31}\n",
+        encoding="utf-8",
+    )
+    checked = env.check_objectives(env.read_objectives(path)).drop_duplicates("goal")
+    shown = dict(zip(checked["goal"], env.readings.objective_targets(checked, lang)))
+    assert shown == {"sales": money, "share": "23%", "overdue": "5%", "typo": "120%", "new": "30", "brand": "–"}
 
 
 def test_read_objectives_errors(tmp_path):

@@ -42,7 +42,7 @@ def test_runs_on_the_sample(sample_run, index, expected):
     figures = sum("image/png" in o.get("data", {}) for c in nb.cells for o in c.get("outputs", []))
     assert figures >= 7
     assert {"bcg_matrix.csv", "ansoff.csv", "swot.csv", "risk_matrix.csv", "objectives_check.csv"} <= {
-        p.name for p in folder.iterdir()}
+        p.name for p in (folder / "tables").iterdir()}
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])

@@ -287,3 +287,32 @@ def test_invalid_rows_and_empty_summaries_are_data_errors():
     with pytest.raises(DataError, match="pareto_nbd_fit: the summary has no rows") as empty:
         ch.pareto_nbd_fit(summary_of([], [], []))
     assert empty.value.code == "empty"
+
+
+# --------------------------------------------------------------------------- expected purchases
+def test_expected_purchases_match_the_simulated_process():
+    """Simulate 60,000 accounts for T + t weeks: the mean count in (T, T + t] is the mean forecast."""
+    true = ch.ParetoNBDParams(r=0.6, alpha=6.0, s=0.9, beta=20.0)
+    rng = np.random.default_rng(11)
+    n, T, t = 60_000, 30.0, 20.0
+    lam, mu = rng.gamma(true.r, 1 / true.alpha, n), rng.gamma(true.s, 1 / true.beta, n)
+    life = rng.exponential(1 / mu)
+    early, late = rng.poisson(lam * np.minimum(life, T)), rng.poisson(lam * np.clip(life - T, 0, t))
+    last = np.where(early > 0, np.minimum(life, T) * rng.random(n) ** (1 / np.maximum(early, 1)), 0.0)
+    summary = summary_of(early, last, np.full(n, T))
+    forecast = ch.pareto_nbd_expected_purchases(true, summary, t)
+    sd = late.std() / math.sqrt(n)
+    assert abs(forecast.mean() - late.mean()) < 4 * sd
+    by_x = pd.DataFrame({"x": np.minimum(early, 3), "late": late, "forecast": forecast}).groupby("x").mean()
+    np.testing.assert_allclose(by_x["forecast"], by_x["late"], rtol=0.08)
+
+
+def test_expected_purchases_are_continuous_at_s_equal_one_and_grow_with_the_window():
+    s = summary_of([0, 3], [0.0, 20.0], [30.0, 30.0])
+    near = [ch.pareto_nbd_expected_purchases((0.5, 5.0, 1.0 + d, 10.0), s, 26).to_numpy() for d in (-1e-6, 0, 1e-6)]
+    np.testing.assert_allclose(near[0], near[1], rtol=1e-5)
+    np.testing.assert_allclose(near[2], near[1], rtol=1e-5)
+    path = pn.pareto_nbd_expected_purchases_path((0.5, 5.0, 0.8, 10.0), s, [1, 10, 50])
+    assert (np.diff(path, axis=1) > 0).all()
+    with pytest.raises(DataError, match="periods must be positive"):
+        ch.pareto_nbd_expected_purchases((0.5, 5.0, 0.8, 10.0), s, 0)

@@ -104,8 +104,18 @@ def test_parquet_for_large_n(tmp_path):
 
 
 def test_csv_can_be_forced(tmp_path):
-    generate(30, out=tmp_path, fmt="csv")
-    assert (tmp_path / "accounts.csv").exists()
+    """5,001 accounts is above the 5,000 up to which "auto" writes CSV: forcing CSV writes CSV all the same."""
+    tables = generate(5001, seed=3, out=tmp_path, fmt="csv")
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(f"{t}.csv" for t in TABLE_NAMES)
+    assert len(pd.read_csv(tmp_path / "accounts.csv")) == len(tables["accounts"]) == 5001
+    assert len(pd.read_csv(tmp_path / "orders.csv")) == len(tables["orders"])
+
+
+def test_parquet_can_be_forced_for_small_n(tmp_path):
+    """30 accounts, where "auto" writes CSV: forcing Parquet writes Parquet."""
+    tables = generate(30, seed=3, out=tmp_path, fmt="parquet")
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(f"{t}.parquet" for t in TABLE_NAMES)
+    assert len(pd.read_parquet(tmp_path / "orders.parquet")) == len(tables["orders"])
 
 
 @pytest.mark.parametrize(("kwargs", "match"), [
@@ -354,3 +364,58 @@ def test_reps(sample):
     in_2025 = sample["orders"][sample["orders"]["order_date"].dt.year == 2025]
     revenue = in_2025.groupby("rep_id")["revenue"].sum().reindex(reps["rep_id"], fill_value=0)
     assert ((revenue.to_numpy() >= reps["sales_target"].to_numpy()) == reps["target_met"].to_numpy()).all()
+
+
+# --- the purchase process and the size of the company --------------------------------------
+
+
+def test_purchase_models_find_sensible_parameters(sample):
+    """Purchases are a Poisson process with exponential lifetimes: both churn models converge with
+    parameters of ordinary size (no a of 10⁴ and b of 10⁶, the sign of a process without dropout)."""
+    import kamlib.churn as ch
+
+    summary = ch.rfm_summary(sample["orders"], as_of=END)
+    bg, pn = ch.bgnbd_fit(summary), ch.pareto_nbd_fit(summary)
+    assert bg.converged and pn.converged
+    assert 0.05 < bg.a < 5 and 1 < bg.b < 200 and 0.1 < bg.r < 10
+    assert 0.1 < pn.r < 10 and pn.s < 50
+    # about a fifth of the buying accounts dropped out; their probability of being active is low
+    alive = ch.p_alive(bg, summary).to_numpy()
+    uncoupled = summary["account_id"].isin(
+        sample["accounts"].query("relationship_stage == 'uncoupling'")["account_id"]).to_numpy()
+    assert 0.1 < uncoupled.mean() < 0.35
+    assert np.median(alive[uncoupled]) < 0.5 < np.median(alive[~uncoupled])
+
+
+def test_purchase_days_vary_across_accounts_and_hold_several_orders(sample):
+    orders = sample["orders"]
+    days = orders.groupby("account_id")["order_date"].agg(["nunique", "min", "max", "size"])
+    weeks = ((days["max"] - days["min"]).dt.days / 7).clip(lower=1)
+    rate = (days["nunique"] - 1) / weeks
+    assert rate.std() / rate.mean() > 0.5  # heterogeneous purchase rates
+    assert (days["size"] > days["nunique"]).mean() > 0.5  # several orders on one purchase day
+
+
+def test_size_follows_sector_and_city(sample):
+    acc = sample["accounts"]
+    revenue = sample["orders"].query("order_date > '2024-12-31'").groupby("account_id")["revenue"].sum()
+    headroom = (acc["annual_demand"] - acc["account_id"].map(revenue).fillna(0)).clip(lower=0)
+    assert headroom.max() < 0.2 * headroom.sum()  # no single account holds most of the white space
+    district = acc["account_name"].str.contains("区|分局|营业部|网格|营销部|仓库")
+    assert acc.loc[district, "annual_demand"].median() < 0.3 * acc.loc[~district, "annual_demand"].median()
+    assert not district[acc["annual_demand"].idxmax()]
+    big = acc["city"].isin(["上海", "北京", "广州", "深圳"])
+    assert acc.loc[big, "annual_demand"].median() > 1.5 * acc.loc[~big, "annual_demand"].median()
+    assert big.mean() > 4 / 50  # big cities hold more than their share of accounts
+
+
+def test_new_products_and_markets_in_2025(sample):
+    import kamlib.environment as env
+
+    for region in ("east", "north", "south", "central", "west"):
+        split = env.ansoff(sample["orders"], sample["accounts"], as_of=END, market="sector", region=region)
+        revenue = split.set_index("quadrant")["revenue"]
+        assert revenue["product_development"] > 0 and revenue["market_development"] > 0, region
+        assert split.set_index("quadrant").at["market_penetration", "share"] < 1
+    first = sample["orders"].groupby("product_id")["order_date"].min()
+    assert (first > pd.Timestamp("2024-06-30")).sum() >= 3

@@ -2,8 +2,8 @@
 
 Three builders, shown one after the other under the heading "Churn risk":
 
-* :func:`activity` fits the BG/NBD model and shows each account's probability of
-  still being active;
+* :func:`activity` compares the BG/NBD and Pareto/NBD models on a holdout period,
+  fits the better one and shows each account's probability of still being active;
 * :func:`lifetime_value` adds the 52-week customer lifetime value of that fit;
 * :func:`at_risk` lists the accounts showing churn warning signals.
 
@@ -21,13 +21,16 @@ from __future__ import annotations
 import pandas as pd
 
 from kamlib import i18n
-from kamlib.churn import bgnbd, plots, readings, signals
+from kamlib.churn import holdout, plots, purchases, readings, signals
 from kamlib.sections import Figure, Section, Table, needs
 
 __all__ = ["activity", "at_risk", "lifetime_value"]
 
-#: Periods (weeks) ahead of the lifetime value; the sentence of ``text.cc_clv`` says 52 weeks.
+#: Periods (weeks) ahead of the lifetime value; the sentence of ``text.cc_clv_model`` says the horizon the CLV used.
 HORIZON = 52
+#: Weeks held out to compare the two purchase models (``kamlib.churn.holdout.compare_models``).
+HOLDOUT = 52
+_BUCKET_FORMATS = {"actual": "{:.2f}", "bgnbd": "{:.2f}", "pareto_nbd": "{:.2f}"}
 
 
 def _last_day(orders: pd.DataFrame) -> str:
@@ -35,7 +38,7 @@ def _last_day(orders: pd.DataFrame) -> str:
 
 
 def activity(orders: pd.DataFrame | None, *, as_of: object = None, lang: str = "en") -> Section:
-    """Churn risk, first part: the BG/NBD fit and each account's probability of still being active.
+    """Churn risk, first part: the purchase model chosen on a holdout, and each account's probability of being active.
 
     Parameters
     ----------
@@ -48,17 +51,24 @@ def activity(orders: pd.DataFrame | None, *, as_of: object = None, lang: str = "
     Returns
     -------
     Section
-        The rule, the fitted parameters (and a warning when the fit did not
-        converge), the reading and the histogram of ``p_alive``. ``results``:
-        ``as_of``, ``summary`` (:func:`kamlib.churn.rfm_summary`), ``fit`` and
-        ``alive`` (the summary with ``p_alive``).
+        The rule; the holdout comparison of BG/NBD and Pareto/NBD (a sentence naming
+        the better model with the figures, and the table by earlier repeat purchases)
+        or why they could not be compared; the chosen model's parameters (and what it
+        means when its fit did not converge); the one-time-buyer caveat; the reading
+        and the histogram of ``p_alive``. ``results``: ``as_of``, ``summary``
+        (:func:`kamlib.churn.rfm_summary`), ``comparison``
+        (:class:`kamlib.churn.holdout.HoldoutComparison`), ``fit`` (the chosen
+        model's parameters on every order up to ``as_of``) and ``alive`` (the summary
+        with ``p_alive``). Saves ``model_holdout`` when the models were compared.
 
     Examples
     --------
     >>> import kamlib.data
     >>> section = activity(kamlib.data.load().table("orders"), as_of="2025-12-31")
-    >>> section.findings
-    ['24 of 284 accounts (8%) have a probability of being active below 50%; the median is 99%.']
+    >>> section.results["comparison"].chosen == purchases.model_name(section.results["fit"])
+    True
+    >>> bool(section.results["alive"]["p_alive"].between(0, 1).all()), list(section.saved)
+    (True, ['model_holdout'])
     >>> activity(None).missing
     'orders'
     """
@@ -67,12 +77,19 @@ def activity(orders: pd.DataFrame | None, *, as_of: object = None, lang: str = "
         return Section.lacking("title.cc_churn", gap, note=i18n.needs_note(gap, lang))
     day = str(as_of) if as_of else _last_day(orders)
     summary = signals.rfm_summary(orders, as_of=day)
-    fit = bgnbd.bgnbd_fit(summary)
-    alive = summary.assign(p_alive=bgnbd.p_alive(fit, summary).to_numpy())
+    comparison = holdout.compare_models(orders, as_of=day, holdout=HOLDOUT)
+    fit = purchases.fit_model(comparison.chosen, summary)
+    alive = summary.assign(p_alive=purchases.alive_probability(fit, summary).to_numpy())
     finding = readings.reading("p_alive", alive, lang=lang)
-    text = "\n\n".join([i18n.rule("text.cc_rule_churn", lang, as_of=day), *readings.fit_notes(fit, lang), finding])
-    return Section(title="title.cc_churn", items=[text, Figure(plots.plot_p_alive, (alive["p_alive"],))],
-                   findings=[finding], results={"as_of": day, "summary": summary, "fit": fit, "alive": alive})
+    rule = i18n.rule("text.cc_rule_churn_models", lang, as_of=day, holdout=HOLDOUT)
+    text = "\n\n".join([rule, readings.holdout_note(comparison, lang)])
+    compared = readings.holdout_table(comparison)
+    shown = [Table(compared, formats=_BUCKET_FORMATS)] if len(compared) else []
+    notes = "\n\n".join([*readings.fit_notes(fit, lang), readings.one_time_note(fit, summary, lang), finding])
+    return Section(title="title.cc_churn",
+                   items=[text, *shown, notes, Figure(plots.plot_p_alive, (alive["p_alive"],))],
+                   findings=[finding], saved={"model_holdout": Table(compared)} if len(compared) else {},
+                   results={"as_of": day, "summary": summary, "comparison": comparison, "fit": fit, "alive": alive})
 
 
 def lifetime_value(churn: Section, *, lang: str = "en") -> Section:
@@ -81,13 +98,14 @@ def lifetime_value(churn: Section, *, lang: str = "en") -> Section:
     Parameters
     ----------
     churn : Section
-        What :func:`activity` built (its fit is reused).
+        What :func:`activity` built (its fit, of the chosen model, is reused).
     lang : {"en", "zh"}
 
     Returns
     -------
     Section
-        No heading: the total CLV and the spend model's caveat; saves ``p_alive_clv``.
+        No heading: the total CLV, the spend model's caveat and the one-time-buyer
+        caveat on the saved probabilities; saves ``p_alive_clv``.
         Empty (shows nothing) without a fit or with fewer than two repeat buyers,
         which the spend model needs.
 
@@ -104,8 +122,9 @@ def lifetime_value(churn: Section, *, lang: str = "en") -> Section:
     value = signals.clv(summary, churn.results["fit"], horizon=HORIZON)
     columns = ["account_id", "expected_purchases", "expected_spend", "clv"]
     table = churn.results["alive"].merge(value[columns], on="account_id")
-    return Section(items=[readings.clv_note(value, lang)], saved={"p_alive_clv": Table(table)},
-                   results={"clv": value})
+    caveat = readings.one_time_note(churn.results["fit"], summary, lang)
+    return Section(items=[i18n.join([readings.clv_note(value, lang), caveat], lang, sentences=True)],
+                   saved={"p_alive_clv": Table(table)}, results={"clv": value})
 
 
 def _competitors(opportunities: pd.DataFrame | None) -> list[str]:
@@ -137,8 +156,9 @@ def at_risk(orders: pd.DataFrame | None, visits: pd.DataFrame | None = None, *, 
     Returns
     -------
     Section
-        No heading: the reading and the 20 accounts with most revenue at risk; saves
-        ``at_risk`` (every account with a signal). Empty without a fit.
+        No heading: the reading, the 20 accounts with most revenue at risk and the
+        one-time-buyer caveat on their probability of being active; saves ``at_risk``
+        (every account with a signal). Empty without a fit.
 
     Examples
     --------
@@ -146,8 +166,9 @@ def at_risk(orders: pd.DataFrame | None, visits: pd.DataFrame | None = None, *, 
     >>> ds = kamlib.data.load()
     >>> churn = activity(ds.table("orders"), as_of="2025-12-31")
     >>> section = at_risk(ds.table("orders"), ds.table("visits"), churn=churn, opportunities=ds.table("opportunities"))
-    >>> section.findings[0][:40], len(section.saved["at_risk"].frame)
-    ('155 accounts show at least one warning s', 155)
+    >>> listed = section.saved["at_risk"].frame
+    >>> section.findings[0].startswith(f"{len(listed)} accounts show at least one warning signal")
+    True
     """
     if "fit" not in churn.results:
         return Section()
@@ -156,5 +177,6 @@ def at_risk(orders: pd.DataFrame | None, visits: pd.DataFrame | None = None, *, 
     finding = readings.reading("risk", risk, lang=lang)
     listed = readings.at_risk(risk, lang=lang, accounts=accounts)
     every = readings.at_risk(risk, lang=lang, accounts=accounts, top=len(risk))
-    return Section(items=[finding, Table(listed)], findings=[finding], saved={"at_risk": Table(every)},
+    caveat = readings.one_time_note(churn.results["fit"], churn.results["summary"], lang)
+    return Section(items=[finding, Table(listed), caveat], findings=[finding], saved={"at_risk": Table(every)},
                    results={"risk": risk})

@@ -1,9 +1,9 @@
-"""Customer churn: RFM summaries, BG/NBD purchase model, CLV and early-warning signals.
+"""Customer churn: RFM summaries, CLV and early-warning signals.
 
 Pure functions on DataFrames behind the customer-classification notebook (rules and
-sources: ``docs/churn.md``). The statistical models live in :mod:`kamlib.churn.bgnbd` and are re-exported
-here: :func:`bgnbd_fit`, :func:`p_alive`, :func:`expected_purchases`,
-:func:`gamma_gamma_fit`, :func:`simulate_bgnbd`.
+sources: ``docs/churn.md``). The statistical models live in :mod:`kamlib.churn.bgnbd`
+and :mod:`kamlib.churn.paretonbd`; :func:`clv` and :func:`churn_signals` take the
+parameters of either (:mod:`kamlib.churn.purchases`).
 """
 
 from __future__ import annotations
@@ -14,13 +14,12 @@ import numpy as np
 import pandas as pd
 
 from kamlib import i18n
-from kamlib.churn.bgnbd import (
-    BGNBDParams,
-    GammaGammaParams,
-    expected_purchases_path,
-    expected_spend,
-    gamma_gamma_fit,
-    p_alive,
+from kamlib.churn.bgnbd import GammaGammaParams, expected_spend, gamma_gamma_fit
+from kamlib.churn.purchases import (
+    PurchaseParams,
+    alive_probability,
+    model_name,
+    purchases_path,
 )
 from kamlib.errors import ConfigError, require_columns
 from kamlib.grouping import by_group, rows_where, run_starts, sorted_groups
@@ -29,6 +28,7 @@ __all__ = [
     "SIGNALS",
     "churn_signals",
     "clv",
+    "period_days",
     "rfm_summary",
     "signal_responses",
 ]
@@ -57,8 +57,33 @@ def _distinct(values: np.ndarray) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------- RFM
-def rfm_summary(orders: pd.DataFrame, *, as_of: object, freq: str = "W", accounts: Sequence[str] | None = None,
-                account: str = "account_id", date: str = "order_date", value: str = "revenue") -> pd.DataFrame:
+def period_days(freq: str) -> float:
+    """Mean length of one *freq* period in days (exact for fixed periods: 7 for "W", 1 for "D").
+
+    Examples
+    --------
+    >>> period_days("W"), period_days("D"), round(period_days("M"), 3)
+    (7.0, 1.0, 30.437)
+    """
+    span = pd.Period("2400-01-01", freq).ordinal - pd.Period("2000-01-01", freq).ordinal
+    return 146097.0 / span  # days in the 400-year Gregorian cycle
+
+
+def _check_grain(freq: str, grain: str) -> None:
+    for name, alias in (("freq", freq), ("grain", grain)):
+        try:
+            pd.Period("2000-01-01", alias)
+        except (TypeError, ValueError) as err:
+            raise ConfigError(f"rfm_summary: {name} must be a pandas period alias such as 'D', 'W' or 'M', "
+                              f"but {alias!r} was passed.") from err
+    if period_days(grain) > period_days(freq) * (1 + 1e-9):
+        raise ConfigError(f"rfm_summary: grain {grain!r} is longer than the time unit freq {freq!r}; "
+                          "pass a grain no longer than freq (grain='D' counts purchase days).")
+
+
+def rfm_summary(orders: pd.DataFrame, *, as_of: object, freq: str = "W", grain: str = "D",
+                accounts: Sequence[str] | None = None, account: str = "account_id", date: str = "order_date",
+                value: str = "revenue") -> pd.DataFrame:
     """Frequency, recency, age and monetary value of each account, as BG/NBD needs them.
 
     Parameters
@@ -68,8 +93,14 @@ def rfm_summary(orders: pd.DataFrame, *, as_of: object, freq: str = "W", account
     as_of : date-like
         End of observation; only orders on or before this date count.
     freq : str, default "W"
-        Period (a pandas period alias: "D", "W", "M", …): orders in the same period
-        are one purchase and times are counted in whole periods.
+        Time unit of ``recency`` and ``T`` (a pandas period alias: "D", "W", "M", …);
+        the purchase models' rates are then per unit.
+    grain : str, default "D"
+        Purchase grain: orders in the same grain period (the same day for "D") are one
+        purchase. With the default, times are measured exactly from purchase day to
+        purchase day and to *as_of*, in units of *freq* (days / 7 for "W"), as
+        published RFM summaries are. ``grain=freq`` counts purchases and times in
+        whole periods of *freq* instead (orders in the same week are one purchase).
     accounts : sequence of str, optional
         Every account id (e.g. ``accounts["account_id"]``); those without an order on
         or before *as_of* are then counted too, not only those whose orders all come later.
@@ -94,37 +125,44 @@ def rfm_summary(orders: pd.DataFrame, *, as_of: object, freq: str = "W", account
     Notes
     -----
     Definitions of Fader, Hardie & Lee (2005), "Counting your customers the easy way",
-    *Marketing Science* 24(2), section 3 (``docs/churn.md#rfm-summary``): with purchases
-    grouped into periods,
+    *Marketing Science* 24(2), section 3 (``docs/churn.md#rfm-summary``): with orders
+    grouped into purchases by *grain*,
 
-    * ``frequency`` x = number of repeat purchases = distinct purchase periods − 1;
-    * ``recency`` t_x = periods between the first and the last purchase;
-    * ``T`` = periods between the first purchase and *as_of*;
+    * ``frequency`` x = number of repeat purchases = distinct purchase days (grain
+      periods) − 1;
+    * ``recency`` t_x = time between the first and the last purchase, in *freq* units;
+    * ``T`` = time between the first purchase and *as_of*, in *freq* units;
     * ``monetary_value`` = mean value of the repeat purchases (the first period's
       value left out, as in FHL 2005b); NaN when frequency is 0.
 
     Examples
     --------
     >>> orders = pd.DataFrame({"account_id": ["A", "A", "A", "B", "C"],
-    ...     "order_date": pd.to_datetime(["2025-01-06", "2025-01-07", "2025-03-03", "2025-02-03",
+    ...     "order_date": pd.to_datetime(["2025-01-06", "2025-01-07", "2025-03-05", "2025-02-03",
     ...                                   "2026-01-05"]),
     ...     "revenue": [100.0, 50.0, 80.0, 10.0, 5.0]})
     >>> s = rfm_summary(orders, as_of="2025-03-31")
-    >>> s[["account_id", "frequency", "recency", "T", "monetary_value"]]
+    >>> s[["account_id", "frequency", "recency", "T", "monetary_value"]].round(3)
       account_id  frequency  recency     T  monetary_value
-    0          A          1      8.0  12.0            80.0
-    1          B          0      0.0   8.0             NaN
+    0          A          2    8.286  12.0            65.0
+    1          B          0    0.000   8.0             NaN
+
+    Whole weeks instead, the two orders of A's first week being one purchase:
+
+    >>> rfm_summary(orders, as_of="2025-03-31", grain="W")[["frequency", "recency", "T"]].iloc[0].tolist()
+    [1.0, 8.0, 12.0]
     >>> s.attrs["excluded"]["accounts_without_orders"], s.attrs["accounts_without_orders"]
     (1, ('C',))
     """
     require_columns(orders, [account, date, value], purpose="rfm_summary", table="orders", fix=_COLUMN_FIX)
+    _check_grain(freq, grain)
     stamp = _timestamp(as_of, "rfm_summary")
     ok = orders[account].notna() & orders[date].notna() & orders[value].notna()
     after = ok & (orders[date] > stamp)
     use = ok & ~after
     kept = rows_where(orders, use, [account, date, value])
     codes, ids = pd.factorize(kept[account], sort=True)
-    period_code, periods = pd.factorize(pd.PeriodIndex(kept[date], freq=freq).asi8, sort=True)
+    period_code, periods = pd.factorize(pd.PeriodIndex(kept[date], freq=grain).asi8, sort=True)
     # one integer key per (account, period), ordered like the pair: much faster to group by than the pair
     keys, group, order, bounds = sorted_groups(codes * len(periods) + period_code)
     val = by_group(group, len(keys), kept[value].to_numpy(dtype=float))
@@ -136,14 +174,14 @@ def rfm_summary(orders: pd.DataFrame, *, as_of: object, freq: str = "W", account
     ends = np.r_[starts[1:], len(acc)][: len(starts)] - 1
     counts = ends - starts + 1
     totals = np.add.reduceat(val, starts) if len(starts) else np.zeros(0)
-    end_period = pd.Period(stamp, freq=freq).ordinal
     with np.errstate(invalid="ignore", divide="ignore"):
         monetary = np.where(counts > 1, (totals - val[starts]) / (counts - 1), np.nan)
+    recency, age = _times(pnum[starts], pnum[ends], stamp, freq, grain)
     summary = pd.DataFrame({
         "account_id": pd.array(ids[acc[starts]], dtype="string"),
         "frequency": counts - 1,
-        "recency": (pnum[ends] - pnum[starts]).astype(float),
-        "T": (end_period - pnum[starts]).astype(float),
+        "recency": recency,
+        "T": age,
         "monetary_value": monetary,
         "first_purchase": first_day[starts],
         "last_purchase": last_day[ends],
@@ -157,8 +195,19 @@ def rfm_summary(orders: pd.DataFrame, *, as_of: object, freq: str = "W", account
     return summary
 
 
+def _times(first: np.ndarray, last: np.ndarray, stamp: pd.Timestamp, freq: str,
+           grain: str) -> tuple[np.ndarray, np.ndarray]:
+    """Recency and age in *freq* units from the first and last purchase's *grain* period ordinals."""
+    if pd.Period(stamp, freq=grain).freqstr == pd.Period(stamp, freq=freq).freqstr:  # whole periods
+        return (last - first).astype(float), (pd.Period(stamp, freq=freq).ordinal - first).astype(float)
+    start = pd.PeriodIndex.from_ordinals(first, freq=grain).start_time
+    end = pd.PeriodIndex.from_ordinals(last, freq=grain).start_time
+    unit = pd.Timedelta(days=period_days(freq))
+    return ((end - start) / unit).to_numpy(dtype=float), ((stamp.normalize() - start) / unit).to_numpy(dtype=float)
+
+
 # --------------------------------------------------------------------------- CLV
-def clv(summary: pd.DataFrame, params: BGNBDParams, *, spend: GammaGammaParams | None = None,
+def clv(summary: pd.DataFrame, params: PurchaseParams, *, spend: GammaGammaParams | None = None,
         horizon: int = 52, discount: float = 0.0) -> pd.DataFrame:
     """Expected value of each account over the next *horizon* periods (FHL 2005b).
 
@@ -166,7 +215,7 @@ def clv(summary: pd.DataFrame, params: BGNBDParams, *, spend: GammaGammaParams |
     ----------
     summary : DataFrame
         :func:`rfm_summary` output (``frequency, recency, T, monetary_value``).
-    params : BGNBDParams
+    params : BGNBDParams or ParetoNBDParams
         Fitted purchase model, in the summary's period unit.
     spend : GammaGammaParams, optional
         Fitted spend model; default :func:`gamma_gamma_fit` on *summary*.
@@ -179,21 +228,22 @@ def clv(summary: pd.DataFrame, params: BGNBDParams, *, spend: GammaGammaParams |
     -------
     DataFrame
         ``account_id, p_alive, expected_purchases, expected_spend, clv`` aligned with
-        *summary*; ``attrs["spend"]`` is the spend model used (its
+        *summary*; ``attrs["model"]`` is the purchase model's code, ``attrs["horizon"]`` the periods
+        ahead and ``attrs["spend"]`` the spend model used (its
         ``corr_frequency_monetary`` checks the model's assumption that spend does not
         depend on frequency).
 
     Notes
     -----
     ``CLV = Σ_{k=1..H} (E[Y(k)] − E[Y(k−1)]) · E[Z] / (1 + d)^k`` with ``E[Y(k)]`` the
-    BG/NBD conditional expected purchases in the next k periods
-    (:func:`expected_purchases`) and ``E[Z]`` the Gamma-Gamma expected spend per
+    purchase model's conditional expected purchases in the next k periods
+    (:func:`kamlib.churn.purchases.purchases_path`) and ``E[Z]`` the Gamma-Gamma expected spend per
     purchase (:func:`expected_spend`). Without discount this is
     ``E[Y(H)] · E[Z]``.
 
     Examples
     --------
-    >>> from kamlib.churn.bgnbd import simulate_bgnbd
+    >>> from kamlib.churn.bgnbd import BGNBDParams, simulate_bgnbd
     >>> s = simulate_bgnbd((0.5, 5.0, 0.8, 2.5), 500, T=52, seed=3, spend=GammaGammaParams(6.0, 4.0, 15.0))
     >>> out = clv(s, BGNBDParams(0.5, 5.0, 0.8, 2.5), spend=GammaGammaParams(6.0, 4.0, 15.0), horizon=26)
     >>> out.columns.tolist()
@@ -207,17 +257,19 @@ def clv(summary: pd.DataFrame, params: BGNBDParams, *, spend: GammaGammaParams |
         raise ConfigError(f"clv: discount must be a rate ≥ 0 per period, but {discount!r} was passed.")
     spend = gamma_gamma_fit(summary) if spend is None else spend
     steps = np.arange(1, int(horizon) + 1)
-    cumulative = np.column_stack([np.zeros(len(summary)), expected_purchases_path(params, summary, steps)])
+    cumulative = np.column_stack([np.zeros(len(summary)), purchases_path(params, summary, steps)])
     factors = (1.0 + discount) ** -steps.astype(float)
     per_spend = expected_spend(spend, summary)
     out = pd.DataFrame({
         "account_id": summary.get("account_id", summary.index),
-        "p_alive": p_alive(params, summary),
+        "p_alive": alive_probability(params, summary),
         "expected_purchases": cumulative[:, -1],
         "expected_spend": per_spend,
         "clv": (np.diff(cumulative, axis=1) @ factors) * per_spend.to_numpy(),
     }, index=summary.index)
     out.attrs["spend"] = spend
+    out.attrs["model"] = model_name(params)
+    out.attrs["horizon"] = int(horizon)
     return out
 
 
@@ -337,7 +389,7 @@ def _codes(orders: pd.DataFrame, visits: pd.DataFrame | None,
 
 
 def churn_signals(orders: pd.DataFrame, visits: pd.DataFrame | None = None, *, as_of: object,
-                  params: BGNBDParams | None = None, summary: pd.DataFrame | None = None, freq: str = "W",
+                  params: PurchaseParams | None = None, summary: pd.DataFrame | None = None, freq: str = "W",
                   falling_periods: int = 2, period_months: int = 3, gap_multiple: float = 2.0, min_purchases: int = 3,
                   p_alive_below: float = 0.5, competitors: Sequence[str] = (), note_months: int = 6,
                   last_visits: int = 5, acceptance_drop: float = 0.25, risk_months: int = 12) -> pd.DataFrame:
@@ -352,8 +404,8 @@ def churn_signals(orders: pd.DataFrame, visits: pd.DataFrame | None = None, *, a
         (acceptance signal). Without it those signals are not evaluated.
     as_of : date-like
         The day the signals are computed for; later orders and visits are ignored.
-    params : BGNBDParams, optional
-        BG/NBD parameters fitted with the same *freq*; enables ``low_p_alive``.
+    params : BGNBDParams or ParetoNBDParams, optional
+        Purchase model fitted with the same *freq*; enables ``low_p_alive``.
     summary : DataFrame, optional
         ``rfm_summary(orders, as_of=as_of, freq=freq)`` when already computed (e.g.
         for the fit of *params*), so that it is not computed again; used with *params*.
@@ -370,7 +422,7 @@ def churn_signals(orders: pd.DataFrame, visits: pd.DataFrame | None = None, *, a
     min_purchases : int, default 3
         Purchase days an account needs before ``overdue`` is judged.
     p_alive_below : float, default 0.5
-        ``low_p_alive``: BG/NBD probability of being active below this.
+        ``low_p_alive``: the purchase model's probability of being active below this.
     competitors : sequence of str, default ()
         Competitor names searched in visit notes (``competitor``); empty = not evaluated.
     note_months : int, default 6
@@ -434,7 +486,7 @@ def churn_signals(orders: pd.DataFrame, visits: pd.DataFrame | None = None, *, a
         require_columns(summary, ["account_id"], purpose="churn_signals", table="summary", fix=_COLUMN_FIX)
         code = ids.get_indexer(summary["account_id"])
         known = code >= 0  # a given summary may list accounts with no order up to as_of
-        out["p_alive"] = pd.Series(p_alive(params, summary).to_numpy()[known], index=code[known])
+        out["p_alive"] = pd.Series(alive_probability(params, summary).to_numpy()[known], index=code[known])
         out["low_p_alive"] = out["p_alive"] < p_alive_below
     else:
         not_evaluated.append("low_p_alive")

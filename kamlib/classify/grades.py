@@ -28,6 +28,7 @@ __all__ = [
     "DEFAULT_GRID",
     "PORTFOLIO",
     "PROFIT_SEGMENTS",
+    "VIP_CLASS",
     "account_profit",
     "derive_levels",
     "grid_table",
@@ -42,6 +43,8 @@ __all__ = [
 ]
 
 ABC_CLASSES = ("A", "B", "C")
+#: The class of VIP accounts (重量级客户) in :func:`xy_grade`: a fourth class, an override of the cell.
+VIP_CLASS = "VIP"
 #: Purchase-state grid (``docs/classification.md#purchase-state-grid``): ``{(X, Y): class}`` for every
 #: cell with X ≤ Y.
 #: Listed by the source: A (1,4) (0,3) (1,3) (4,4) (3,4); B (2,4) (0,2); C (0,1) (1,2) (1,1).
@@ -275,7 +278,7 @@ def derive_levels(accounts: pd.DataFrame, orders: pd.DataFrame | None = None, *,
 
 
 def xy_grade(accounts: pd.DataFrame, grid: Mapping[tuple[int, int], str] | str | Path | None = None, *,
-             orders: pd.DataFrame | None = None, as_of: object = None, vip_class: str | None = "A",
+             orders: pd.DataFrame | None = None, as_of: object = None, vip_class: str | None = VIP_CLASS,
              quantiles: Sequence[float] = LEVEL_QUANTILES) -> pd.DataFrame:
     """Class of each account from its purchase-state cell (X, Y) (``docs/classification.md#purchase-state-grid``).
 
@@ -292,8 +295,10 @@ def xy_grade(accounts: pd.DataFrame, grid: Mapping[tuple[int, int], str] | str |
         Orders for deriving X (trailing 12 months up to *as_of*).
     as_of : date-like, optional
         End of the trailing window (default: last order date).
-    vip_class : str or None, default "A"
-        VIPs are at least this class, even with no purchases; None = no override.
+    vip_class : str or None, default "VIP"
+        The class of every VIP account (``vip`` true), whatever its cell and even with
+        no purchases: a fourth class beside the grid's; None = VIPs are classed by
+        their cell like any other account.
     quantiles : four floats
         Level thresholds when levels are derived.
 
@@ -301,14 +306,15 @@ def xy_grade(accounts: pd.DataFrame, grid: Mapping[tuple[int, int], str] | str |
     -------
     DataFrame
         ``account_id, purchase_level, capacity_level, grid_class, vip, xy_class,
-        check`` — ``check`` is ``ok``, ``x_above_y`` (a data error: not classified) or
-        ``no_levels``; classes are ordered categoricals. ``attrs["derived"]`` says
-        whether X / Y were derived.
+        check`` — ``check`` is ``ok``, ``x_above_y`` (a data error: not classified, VIP
+        or not) or ``no_levels``; ``grid_class`` is the cell's class, ``xy_class`` the
+        account's (*vip_class* for a VIP); classes are ordered categoricals, VIP first.
+        ``attrs["derived"]`` says whether X / Y were derived.
 
     Examples
     --------
     Worked examples of the grid (``docs/classification.md#purchase-state-grid``): (1, 4) → A,
-    (2, 4) → B, (1, 2) → C, (3, 1) is a data error; a VIP with (0, 0) is lifted to A.
+    (2, 4) → B, (1, 2) → C, (3, 1) is a data error; a VIP with (0, 0) is class VIP.
 
     >>> acc = pd.DataFrame({"account_id": list("abcde"), "purchase_level": [1, 2, 1, 3, 0],
     ...                     "capacity_level": [4, 4, 2, 1, 0], "vip": [False] * 4 + [True]})
@@ -318,7 +324,7 @@ def xy_grade(accounts: pd.DataFrame, grid: Mapping[tuple[int, int], str] | str |
     1          b          B        B         ok
     2          c          C        C         ok
     3          d        NaN      NaN  x_above_y
-    4          e          C        A         ok
+    4          e          C      VIP         ok
     """
     require_columns(accounts, ["account_id"], purpose="xy_grade", table="accounts")
     cells = _grid(grid)
@@ -338,14 +344,16 @@ def xy_grade(accounts: pd.DataFrame, grid: Mapping[tuple[int, int], str] | str |
     vip = accounts["vip"].fillna(False).astype(bool) if "vip" in accounts.columns else pd.Series(False, index=accounts.index)
     out = pd.DataFrame({"account_id": accounts["account_id"].to_numpy(), "purchase_level": x, "capacity_level": y},
                        index=accounts.index)
+    if vip_class is not None and (not isinstance(vip_class, str) or not vip_class.strip()):
+        raise ConfigError(f"xy_grade: vip_class must be a class name such as 'VIP', or None, but {vip_class!r} "
+                          "was passed.")
+    if vip_class is not None and vip_class not in classes:
+        classes = [vip_class, *classes]
     out["grid_class"] = ordered(grid_class, classes)
     out["vip"] = vip.to_numpy()
     final = out["grid_class"].copy()
     if vip_class is not None:
-        if vip_class not in classes:
-            raise ConfigError(f"xy_grade: vip_class must be one of {classes} or None, but {vip_class!r} was passed.")
-        lift = vip.to_numpy() & ~error & ~(final.notna().to_numpy() & (final < vip_class).to_numpy())
-        final[lift] = vip_class
+        final[vip.to_numpy() & ~error] = vip_class
     out["xy_class"] = final
     out["check"] = np.select([error, ~known], ["x_above_y", "no_levels"], "ok")
     out.attrs["derived"] = derived

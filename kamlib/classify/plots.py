@@ -14,6 +14,8 @@ import numpy as np
 import pandas as pd
 
 from kamlib import i18n
+from kamlib.classify.grades import VIP_CLASS
+from kamlib.classify.readings import profit_peak
 from kamlib.plots import (
     PALETTE,
     check_columns,
@@ -31,7 +33,7 @@ __all__ = ["CLASS_COLOURS", "plot_pareto_curve", "plot_portfolio", "plot_selecti
            "plot_stages", "plot_whale_curve", "plot_xy_grid"]
 
 #: One colour per class / quadrant / segment code, shared by every chart.
-CLASS_COLOURS = {"A": PALETTE[0], "B": PALETTE[1], "C": "#9E9E9E",
+CLASS_COLOURS = {VIP_CLASS: PALETTE[3], "A": PALETTE[0], "B": PALETTE[1], "C": "#9E9E9E",
                  "invest": PALETTE[2], "selective": PALETTE[1], "maintain": PALETTE[0], "harvest": "#9E9E9E",
                  "most_profitable": PALETTE[2], "second_profitable": PALETTE[0], "not_profitable": "#9E9E9E",
                  "loss_making": PALETTE[3]}
@@ -84,22 +86,26 @@ def plot_xy_grid(graded: pd.DataFrame, grid: Mapping[tuple[int, int], str], *, l
                  title: str | None = None, ax: Axes | None = None) -> Axes:
     """Purchase-state grid as a heat map: each cell coloured by its class, with its class and count.
 
-    Cells with X > Y show the number of data errors on grey.
+    Cells with X > Y show the number of data errors on grey. VIP accounts (``xy_class``
+    VIP) are their own class: they are counted in a box beside the grid, not in their cells.
 
     Examples
     --------
     >>> from kamlib.classify import DEFAULT_GRID, xy_grade
-    >>> g = xy_grade(pd.DataFrame({"account_id": ["a", "b"], "purchase_level": [1, 3], "capacity_level": [4, 1]}))
+    >>> g = xy_grade(pd.DataFrame({"account_id": ["a", "b", "c"], "purchase_level": [1, 3, 0],
+    ...                            "capacity_level": [4, 1, 0], "vip": [False, False, True]}))
     >>> ax = plot_xy_grid(g, DEFAULT_GRID, lang="en")
-    >>> sorted(t.get_text() for t in ax.texts if "\\n" in t.get_text())[:2]
-    ['A\\n0', 'A\\n0']
+    >>> sorted(t.get_text() for t in ax.texts if "\\n" in t.get_text())[:2], ax.texts[-1].get_text()
+    (['A\\n0', 'A\\n0'], 'VIP\\n1')
     """
     from matplotlib.colors import to_rgb
 
     i18n.check_lang(lang)
     check_columns("plot_xy_grid", graded, x="purchase_level", y="capacity_level")
     ax = get_axes(ax, lang)
-    known = graded.dropna(subset=["purchase_level", "capacity_level"])
+    vip = (graded["xy_class"].astype("string").eq(VIP_CLASS).fillna(False).to_numpy(dtype=bool)
+           if "xy_class" in graded.columns else np.zeros(len(graded), dtype=bool))
+    known = graded[~vip].dropna(subset=["purchase_level", "capacity_level"])
     counts = pd.crosstab(known["capacity_level"].astype(int), known["purchase_level"].astype(int))
     image = np.ones((5, 5, 3))
     for y in range(5):
@@ -115,6 +121,12 @@ def plot_xy_grid(graded: pd.DataFrame, grid: Mapping[tuple[int, int], str], *, l
     ax.set_xticks(range(5), range(5))
     ax.set_yticks(range(5), range(5))
     ax.grid(False)
+    if vip.any():
+        ax.text(1.04, 0.5, f"{i18n.value_label('abc_class', VIP_CLASS, lang)}\n{int(vip.sum()):,}",
+                transform=ax.transAxes, ha="left", va="center", multialignment="center", fontsize=11,
+                fontweight="bold", color="#222222",
+                bbox={"boxstyle": "round,pad=0.6", "facecolor": CLASS_COLOURS[VIP_CLASS], "alpha": 0.55,
+                      "edgecolor": "none"})
     return _finish(ax, title, lang, "purchase_level", "capacity_level")
 
 
@@ -153,8 +165,8 @@ def plot_whale_curve(whale: pd.DataFrame, *, lang: str = "en", title: str | None
     >>> from kamlib.classify import profit_segments
     >>> w = profit_segments(pd.DataFrame({"account_id": list("abc"), "profit": [8.0, 4.0, -2.0]}))
     >>> ax = plot_whale_curve(w, lang="en")
-    >>> ax.get_ylabel()
-    'Cumulative profit share'
+    >>> ax.get_ylabel(), [t.get_text() for t in ax.texts]
+    ('Cumulative profit share', ['120.0%'])
     """
     i18n.check_lang(lang)
     check_columns("plot_whale_curve", whale, x="cumulative_accounts", y="cumulative_profit_share")
@@ -167,9 +179,9 @@ def plot_whale_curve(whale: pd.DataFrame, *, lang: str = "en", title: str | None
             span = np.r_[rows[0], rows + 1]
             ax.plot(x[span], y[span], color=CLASS_COLOURS[segment], linewidth=2.5,
                     label=i18n.value_label("profit_segment", segment, lang))
-    peak = int(np.argmax(y))
+    peak, shown = profit_peak(whale, lang)  # the sentence's figure (y[0] is the origin: x[peak] is the peak)
     ax.axhline(1.0, color="#888888", linestyle="--", linewidth=1)
-    ax.annotate(f"{y[peak]:.0%}", (x[peak], y[peak]), xytext=(0, 8), textcoords="offset points", ha="center")
+    ax.annotate(shown, (x[peak], y[peak]), xytext=(0, 8), textcoords="offset points", ha="center")
     ax.set_xlim(0, 1)
     ax.set_ylim(0, max(1.05, y.max() * 1.08))
     percent_axis(percent_axis(ax), "x")
@@ -222,9 +234,9 @@ def plot_stages(distribution: pd.DataFrame, *, by: str, lang: str = "en", title:
     """
     i18n.check_lang(lang)
     check_columns("plot_stages", distribution, x=by, y="share", hue="relationship_stage")
-    ax = get_axes(ax, lang)
     wide = distribution.pivot_table(index=by, columns="relationship_stage", values="share", observed=False,
                                     aggfunc="sum", fill_value=0.0)
+    ax = get_axes(ax, lang, rows=len(wide))
     groups = list(wide.index)[::-1]
     left = np.zeros(len(groups))
     colours = ["#C9D8EC", "#97B5DD", "#6690C9", PALETTE[0], "#1F3F73", PALETTE[3]]
@@ -249,8 +261,8 @@ def plot_headroom(space: pd.DataFrame, *, top: int = 15, lang: str = "en", title
     --------
     >>> space = pd.DataFrame({"account_id": ["a", "b"], "current": [3.0, 45.0], "headroom": [70.0, 5.0]})
     >>> ax = plot_headroom(space, lang="en")
-    >>> [t.get_text() for t in ax.get_legend().get_texts()]
-    ['Current purchase', 'Headroom']
+    >>> [t.get_text() for t in ax.get_legend().get_texts()], ax.get_xlabel()
+    (['Current purchase', 'Headroom'], 'Potential (value)')
     """
     i18n.check_lang(lang)
     check_columns("plot_headroom", space, x="account_id", y="headroom")
@@ -264,4 +276,4 @@ def plot_headroom(space: pd.DataFrame, *, top: int = 15, lang: str = "en", title
     ax.yaxis.grid(False)
     money_axis(ax, "x", lang=lang)
     ax.legend(loc="lower right")
-    return _finish(ax, title, lang, "potential", "account_id" if "account_name" not in shown else "account_name")
+    return _finish(ax, title, lang, "potential_value", "account_id" if "account_name" not in shown else "account_name")

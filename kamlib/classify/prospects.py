@@ -115,7 +115,8 @@ def prospect_temperature(leads: pd.DataFrame, *, today: object, hot_days: int = 
     -------
     DataFrame
         The leads with ``days_to_close``, ``overdue`` (expected close already passed:
-        counted as hot) and ``temperature`` (ordered categorical; NA without a date).
+        counted as hot) and ``temperature`` (ordered categorical; NA without a date);
+        ``attrs["hot_days"]``, ``attrs["promising_days"]`` = the windows used.
 
     Examples
     --------
@@ -136,6 +137,7 @@ def prospect_temperature(leads: pd.DataFrame, *, today: object, hot_days: int = 
     out["temperature"] = ordered(np.where(days.isna(), None, temperature), TEMPERATURES)
     if importance in out.columns:
         out[importance] = ordered(out[importance].astype(object), IMPORTANCE)
+    out.attrs.update(hot_days=hot_days, promising_days=promising_days)
     return out
 
 

@@ -14,10 +14,10 @@ from collections.abc import Mapping
 import pandas as pd
 
 from kamlib import i18n
-from kamlib.classify.grades import LEVEL_QUANTILES, top_share
+from kamlib.classify.grades import LEVEL_QUANTILES, VIP_CLASS, top_share
 from kamlib.i18n import format_count, format_money, format_number, format_percent
 
-__all__ = ["grid_notes", "reading", "rule", "selection_notes", "source_text", "stage_source",
+__all__ = ["grid_notes", "profit_peak", "reading", "rule", "selection_notes", "source_text", "stage_source",
            "weights_text", "with_strategies"]
 
 
@@ -73,10 +73,12 @@ def _read_pareto(table, lang, value="revenue", top=0.2):
 
 def _read_xy(table, lang):
     c = _counts(table["xy_class"], lang)
-    cells = table[table["check"] == "ok"].groupby(["purchase_level", "capacity_level"]).size()
+    vip = table["xy_class"].astype("string").eq(VIP_CLASS).fillna(False).to_numpy(dtype=bool)
+    cells = table[(table["check"] == "ok").to_numpy() & ~vip].groupby(["purchase_level", "capacity_level"]).size()
     (x, y), n = (cells.idxmax(), cells.max()) if len(cells) else (("–", "–"), 0)
-    return i18n.t("text.cc_read_xy", lang, na=c.get("A", "0"), nb=c.get("B", "0"), nc=c.get("C", "0"), x=x, y=y,
-                  n=format_count(n, lang), errors=format_count((table["check"] == "x_above_y").sum(), lang))
+    key = "text.cc_read_xy_vip" if vip.any() else "text.cc_read_xy"
+    return i18n.t(key, lang, nv=c.get(VIP_CLASS, "0"), na=c.get("A", "0"), nb=c.get("B", "0"), nc=c.get("C", "0"),
+                  x=x, y=y, n=format_count(n, lang), errors=format_count((table["check"] == "x_above_y").sum(), lang))
 
 
 def _read_portfolio(table, lang):
@@ -85,10 +87,25 @@ def _read_portfolio(table, lang):
                                                                                  "harvest")})
 
 
+def profit_peak(whale: pd.DataFrame, lang: str = "en") -> tuple[int, str]:
+    """Where the whale curve peaks: how many accounts (most profitable first) and their share of the
+    total profit, as the sentence and the chart's annotation both show it.
+
+    Examples
+    --------
+    >>> profit_peak(pd.DataFrame({"cumulative_profit_share": [0.8, 1.005, 1.0]}), "zh")
+    (2, '100.5%')
+    """
+    y = whale["cumulative_profit_share"]
+    peak = int(y.to_numpy().argmax())
+    return peak + 1, format_percent(y.iloc[peak], lang, 1)
+
+
 def _read_profit(table, lang):
     y = table["cumulative_profit_share"]
     peak = int(y.to_numpy().argmax())
-    return i18n.t("text.cc_read_profit", lang, peak=format_percent(y.iloc[peak], lang, 1), n=format_count(peak + 1, lang),
+    n, share = profit_peak(table, lang)
+    return i18n.t("text.cc_read_profit", lang, peak=share, n=format_count(n, lang),
                   loss=format_count((table["profit_segment"] == "loss_making").sum(), lang),
                   drag=format_percent(y.iloc[peak] - y.iloc[-1], lang, 1))
 
@@ -174,7 +191,7 @@ def grid_notes(graded: pd.DataFrame, lang: str = "en", *, grid: str | None = Non
     ['*Rule: X = current pur', 'X and Y were derived: ']
     """
     source = grid or i18n.t("text.cc_grid_default", lang)
-    notes = [rule("xy", lang, source=source, vip="A")]
+    notes = [rule("xy_vip", lang, source=source, vip=i18n.value_label("abc_class", VIP_CLASS, lang))]
     if graded.attrs.get("derived"):
         quantiles = i18n.join([format_percent(q, lang) for q in LEVEL_QUANTILES], lang)
         notes.append(i18n.t("text.cc_levels_derived", lang, as_of=as_of, quantiles=quantiles))
@@ -236,11 +253,15 @@ def stage_source(stages: pd.DataFrame, lang: str = "en") -> str:
     >>> from kamlib.classify import relationship_stages
     >>> stage_source(relationship_stages(pd.DataFrame({"account_id": ["a"], "trust": [1.0]})), "en")
     'scored from trust: the mean of the indicators scaled 0–1, cut at 0.2/0.4/0.6/0.8'
+    >>> stage_source(relationship_stages(pd.DataFrame({"account_id": ["a"], "trust": [1.0]}),
+    ...                                  thresholds=(0.1, 0.3, 0.5, 0.75)), "en")[-19:]
+    'at 0.1/0.3/0.5/0.75'
     """
     if stages.attrs["source"] == "column":
         return i18n.t("text.cc_stage_read_from", lang, column=source_text("accounts.relationship_stage", lang))
     names = i18n.header(stages.attrs["indicators"], lang)
-    return i18n.t("text.cc_stage_indicators", lang, thresholds="0.2/0.4/0.6/0.8",
+    cuts = "/".join(format_number(x, lang, significant=3) for x in stages.attrs["thresholds"])
+    return i18n.t("text.cc_stage_indicators", lang, thresholds=cuts,
                   indicators=i18n.join([n.lower() for n in names] if lang == "en" else names, lang))
 
 

@@ -380,7 +380,8 @@ def temperature(leads: Frame, *, as_of: object, lang: str = "en") -> Section:
         return Section.lacking("title.cc_temperature", gap, note=i18n.needs_note(gap, lang))
     temps = prospects.prospect_temperature(prospects.open_leads(leads), today=as_of)
     finding = readings.reading("temperature", temps, lang=lang)
-    rule = readings.rule("temperature", lang, today=as_of, hot=7, promising=14)
+    rule = readings.rule("temperature", lang, today=as_of, hot=i18n.format_count(temps.attrs["hot_days"], lang),
+                         promising=i18n.format_count(temps.attrs["promising_days"], lang))
     matrix = _temperature_labels(prospects.temperature_matrix(temps), lang)
     return Section(title="title.cc_temperature",
                    items=[_paragraphs(rule, finding), Table(matrix, values={"importance": "importance"})],

@@ -380,7 +380,8 @@ def relationship_stages(accounts: pd.DataFrame, *, indicators: Sequence[str] = S
     DataFrame
         ``account_id, relationship_stage`` (ordered categorical; NA for unknown codes),
         ``stage_score`` (indicators only); ``attrs["source"]`` = "column" or
-        "indicators", ``attrs["unknown"]`` = codes not recognised.
+        "indicators", ``attrs["unknown"]`` = codes not recognised; with indicators,
+        ``attrs["indicators"]`` and ``attrs["thresholds"]`` = those used.
 
     Examples
     --------
@@ -406,7 +407,7 @@ def relationship_stages(accounts: pd.DataFrame, *, indicators: Sequence[str] = S
         stage = np.where(accounts["uncoupling"].fillna(False).astype(bool), "uncoupling", stage)
     out["relationship_stage"] = ordered(stage, STAGES)
     out["stage_score"] = score.to_numpy()
-    out.attrs.update(source="indicators", indicators=used, unknown=[])
+    out.attrs.update(source="indicators", indicators=used, unknown=[], thresholds=tuple(map(float, thresholds)))
     return out
 
 

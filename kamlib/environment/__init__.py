@@ -31,13 +31,21 @@ from kamlib.environment.analysis import (
     risk_matrix,
     swot,
 )
+from kamlib.environment.ratings import (
+    IMPACT_WORDS,
+    PROBABILITY_WORDS,
+    parse_impact,
+    parse_probability,
+)
 
 __all__ = [
     "ANSOFF_QUADRANTS",
     "BCG_QUADRANTS",
+    "IMPACT_WORDS",
     "MACRO_CATEGORIES",
     "MICRO_CATEGORIES",
     "OBJECTIVE_KINDS",
+    "PROBABILITY_WORDS",
     "RISK_QUADRANTS",
     "SWOT_KINDS",
     "ansoff",
@@ -49,6 +57,8 @@ __all__ = [
     "market_overview",
     "needs",
     "objectives_file",
+    "parse_impact",
+    "parse_probability",
     "period",
     "pest_coverage",
     "plots",

@@ -21,11 +21,13 @@ from typing import Any
 
 import pandas as pd
 
+from kamlib.environment.ratings import parse_impact, parse_probability
 from kamlib.errors import ConfigError, DataError
 
 __all__ = [
     "ANSOFF_QUADRANTS",
     "BCG_QUADRANTS",
+    "LEADER_BASES",
     "MACRO_CATEGORIES",
     "MICRO_CATEGORIES",
     "OBJECTIVE_KINDS",
@@ -35,6 +37,7 @@ __all__ = [
     "bcg_matrix",
     "check_objectives",
     "factor_table",
+    "group_leader",
     "in_region",
     "last_day",
     "market_overview",
@@ -46,6 +49,7 @@ __all__ = [
     "read_objectives",
     "risk_matrix",
     "swot",
+    "target_units",
 ]
 
 #: BCG quadrants, by (high share, high growth) — ``docs/environment.md#bcg-matrix``.
@@ -147,10 +151,11 @@ def market_overview(market: pd.DataFrame, *, by: str = "region") -> pd.DataFrame
     Returns
     -------
     DataFrame
-        Columns ``<by>, year, market_size, our_sales, leader_sales, market_share,
-        market_growth`` (``year`` only when the table has it). ``leader_sales`` is the
-        sum over the rows of a group (the largest competitor of each segment) and
-        missing when the table has none. ``market_growth`` is the ``market_growth``
+        Columns ``<by>, year, market_size, our_sales, leader_sales, leader_basis,
+        market_share, market_growth`` (``year`` only when the table has it).
+        ``leader_sales`` is the largest competitor's sales in the group, found as
+        ``leader_basis`` says (:func:`group_leader`); missing when the table has no
+        ``leader_sales``. ``market_growth`` is the ``market_growth``
         column weighted by market size when every row has it, else computed from the
         years: size of the year ÷ size of the year before − 1 (missing for the first
         year).
@@ -170,7 +175,6 @@ def market_overview(market: pd.DataFrame, *, by: str = "region") -> pd.DataFrame
     _need(market, [by, "market_size", "our_sales"], "market", "market_overview")
     keys = [by] + (["year"] if "year" in market.columns else [])
     frame = market.assign(
-        leader_sales=market["leader_sales"] if "leader_sales" in market.columns else math.nan,
         _weighted=(market["market_growth"] * market["market_size"]) if "market_growth" in market.columns else math.nan,
     )
     out = (
@@ -178,12 +182,15 @@ def market_overview(market: pd.DataFrame, *, by: str = "region") -> pd.DataFrame
         .agg(
             market_size=("market_size", "sum"),
             our_sales=("our_sales", "sum"),
-            leader_sales=("leader_sales", lambda s: s.sum(min_count=len(s))),
             _weighted=("_weighted", lambda s: s.sum(min_count=len(s))),
         )
         .reset_index()
-        .astype({"market_size": "float64", "our_sales": "float64", "leader_sales": "float64"})
+        .astype({"market_size": "float64", "our_sales": "float64"})
     )
+    leaders = group_leader(market, keys)
+    after = out.columns.get_loc("our_sales") + 1
+    out.insert(after, "leader_sales", leaders["leader_sales"].to_numpy())
+    out.insert(after + 1, "leader_basis", leaders["leader_basis"].to_numpy())
     out["market_share"] = out["our_sales"] / out["market_size"].where(out["market_size"] > 0)
     given = out["_weighted"] / out["market_size"].where(out["market_size"] > 0)
     if given.notna().all() or "year" not in out.columns:
@@ -193,6 +200,66 @@ def market_overview(market: pd.DataFrame, *, by: str = "region") -> pd.DataFrame
         consecutive = out.groupby(by, dropna=False)["year"].diff() == 1
         out["market_growth"] = (out["market_size"] / previous.where(consecutive & (previous > 0)) - 1).astype("float64")
     return out.drop(columns="_weighted")
+
+
+#: How :func:`group_leader` found a group's largest competitor.
+LEADER_BASES = ("one_row", "named", "largest_row")
+
+
+def group_leader(market: pd.DataFrame, keys: Sequence[str]) -> pd.DataFrame:
+    """The largest competitor's sales per group of *keys*, and how it was found.
+
+    ``leader_sales`` is the largest competitor's sales in one row of the market table
+    (say one region's segment). Over several rows the regional leaders' sales cannot be
+    added up: they are different companies, and no competitor sells the sum.
+
+    Parameters
+    ----------
+    market : DataFrame
+        The ``market`` table with *keys*, ``leader_sales`` and optionally ``leader`` (the
+        largest competitor's name in each row).
+    keys : sequence of str
+        Grouping columns (e.g. ``["segment", "year"]``).
+
+    Returns
+    -------
+    DataFrame
+        *keys*, ``leader_sales`` and ``leader_basis``, one row per group, sorted by
+        *keys*: ``one_row`` — the group is one row, whose leader is the group's leader;
+        ``named`` — each row names its leader: the sales of the same named competitor
+        are added over the rows and the largest total is taken (where that competitor
+        does not lead a row its sales there are not known, so this is a lower bound);
+        ``largest_row`` — several rows, not named: the largest row's leader, a lower
+        bound of the group leader's sales (so the relative share is an upper bound).
+        Missing when a row of the group has no ``leader_sales``.
+
+    Examples
+    --------
+    >>> market = pd.DataFrame({"segment": ["van", "van", "van", "bus"], "region": ["e", "w", "n", "e"],
+    ...                        "leader_sales": [50.0, 30.0, 40.0, 10.0], "leader": ["K", "K", "M", "K"]})
+    >>> group_leader(market, ["segment"]).values.tolist()
+    [['bus', 10.0, 'one_row'], ['van', 80.0, 'named']]
+    >>> group_leader(market.drop(columns="leader"), ["segment"]).values.tolist()
+    [['bus', 10.0, 'one_row'], ['van', 50.0, 'largest_row']]
+    """
+    keys = list(keys)
+    named = "leader" in market.columns
+    frame = market[keys].copy()
+    frame["_sales"] = market["leader_sales"].astype("float64") if "leader_sales" in market.columns else math.nan
+    frame["_name"] = market["leader"].astype("string") if named else pd.NA
+    rows = []
+    for key, group in frame.groupby(keys, dropna=False, sort=True):
+        key = key if isinstance(key, tuple) else (key,)
+        if group["_sales"].isna().any():
+            sales, basis = math.nan, None
+        elif len(group) == 1:
+            sales, basis = float(group["_sales"].iloc[0]), "one_row"
+        elif named and group["_name"].notna().all():
+            sales, basis = float(group.groupby("_name")["_sales"].sum().max()), "named"
+        else:
+            sales, basis = float(group["_sales"].max()), "largest_row"
+        rows.append((*key, sales, basis))
+    return pd.DataFrame(rows, columns=[*keys, "leader_sales", "leader_basis"])
 
 
 def bcg_matrix(
@@ -222,10 +289,14 @@ def bcg_matrix(
     Returns
     -------
     DataFrame
-        Columns ``<by>, year, market_size, our_sales, leader_sales, market_share,
-        market_growth, relative_share, quadrant`` (ordered categorical ``star,
-        question_mark, cash_cow, dog``), largest ``our_sales`` first.
-        ``relative_share`` = our sales ÷ largest competitor's sales.
+        Columns ``<by>, year, market_size, our_sales, leader_sales, leader_basis,
+        market_share, market_growth, relative_share, quadrant`` (ordered categorical
+        ``star, question_mark, cash_cow, dog``), largest ``our_sales`` first.
+        ``relative_share`` = our sales ÷ largest competitor's sales. When a group spans
+        several rows (the segments of every region), the largest competitor is found as
+        :func:`group_leader` says (``leader_basis``), never by adding up the rows'
+        leaders; ``attrs["leader_bound"]`` lists the groups whose leader is only a lower
+        bound because the table does not name it (their relative share is an upper bound).
 
     Raises
     ------
@@ -268,7 +339,9 @@ def bcg_matrix(
     out = overview.assign(relative_share=overview["our_sales"] / overview["leader_sales"])
     out["quadrant"] = _quadrants(_high(out["relative_share"], share_split), _high(out["market_growth"], growth_split),
                                  BCG_QUADRANTS)
-    return out.sort_values("our_sales", ascending=False, kind="stable").reset_index(drop=True)
+    out = out.sort_values("our_sales", ascending=False, kind="stable").reset_index(drop=True)
+    out.attrs["leader_bound"] = out.loc[out["leader_basis"] == "largest_row", by].tolist()
+    return out
 
 
 def _check_leader(overview: pd.DataFrame, by: str) -> None:
@@ -508,11 +581,18 @@ def read_factors(path: str | Path) -> pd.DataFrame:
     optional ``factor_id, category, region, probability, impact``); the YAML file is a
     list of such mappings, or a mapping with a ``factors:`` list.
 
+    Probabilities and impacts are read as people write them (``70%``, ``0.7``, ``70``,
+    ``高`` / ``high``; :mod:`kamlib.environment.ratings`); an empty cell leaves the factor
+    unrated.
+
     Raises
     ------
     ConfigError
         When the file is missing, is not CSV / YAML, or lacks ``statement`` / ``kind``,
         or a kind is not S, W, O or T.
+    DataError
+        When a probability or impact cell cannot be read, naming the file, row, column
+        and the fix.
 
     Examples
     --------
@@ -532,14 +612,18 @@ def read_factors(path: str | Path) -> pd.DataFrame:
     else:
         raise ConfigError(f"factors: {path.name} must be a .csv, .yml or .yaml file, but {path.suffix!r} was passed.")
     _config_columns(frame, ["statement", "kind"], path)
+    frame = frame.reset_index(drop=True)
+    rows = [i + (2 if path.suffix.lower() == ".csv" else 1) for i in range(len(frame))]  # CSV header = row 1
     frame["kind"] = frame["kind"].astype("string").str.strip().str.upper()
     bad = frame[~frame["kind"].isin(SWOT_KINDS)]
     if len(bad):
+        where = "rows" if path.suffix.lower() == ".csv" else "entries"
         raise ConfigError(f"{path.name}: kind must be S, W, O or T, but found {bad['kind'].head(5).tolist()} "
-                          f"(rows {[i + 1 for i in bad.index[:5]]}). Fix those rows.")
-    for column in ("probability", "impact"):
-        if column in frame.columns:
-            frame[column] = pd.to_numeric(frame[column], errors="coerce").astype("float64")
+                          f"({where} {[rows[i] for i in bad.index[:5]]}). Fix those rows.")
+    if "probability" in frame.columns:
+        frame["probability"] = parse_probability(frame["probability"], source=path.name, rows=rows)
+    if "impact" in frame.columns:
+        frame["impact"] = parse_impact(frame["impact"], source=path.name, rows=rows)
     return frame.astype({c: "string" for c in ("statement", "factor_id", "category", "region") if c in frame.columns})
 
 
@@ -812,8 +896,8 @@ def check_objectives(
     Returns
     -------
     DataFrame
-        One row per objective and issue: ``rank, goal, kind, metric, target, due,
-        issue``; ``issue`` is ``ok`` for an objective without issues, else one of
+        One row per objective and issue: ``rank, goal, kind, metric, target, unit,
+        due, issue`` (``target`` and ``unit`` as written); ``issue`` is ``ok`` for an objective without issues, else one of
         ``not_quantified`` (no numeric target), ``not_dated`` (no valid due date),
         ``past_due``, ``unranked``, ``rank_repeated``, ``share_above_market`` (a share
         target above 100 %), ``revenue_above_market`` (a sales target above the whole
@@ -851,10 +935,37 @@ def check_objectives(
     rows = []
     for i, objective in frame.iterrows():
         issues = [name for name, flagged in checks.items() if bool(flagged.iloc[i])] or ["ok"]
-        rows += [{**objective[["rank", "goal", "kind", "metric", "target", "due"]].to_dict(), "issue": issue}
+        rows += [{**objective[["rank", "goal", "kind", "metric", "target", "unit", "due"]].to_dict(), "issue": issue}
                  for issue in issues]
-    return pd.DataFrame(rows, columns=["rank", "goal", "kind", "metric", "target", "due", "issue"]).astype(
-        {"rank": "Int64", "target": "float64", "due": "datetime64[ns]"})
+    return pd.DataFrame(rows, columns=["rank", "goal", "kind", "metric", "target", "unit", "due", "issue"]).astype(
+        {"rank": "Int64", "target": "float64", "unit": "string", "due": "datetime64[ns]"})
+
+
+def target_units(objectives: pd.DataFrame) -> pd.Series:
+    """What each objective's ``target`` number is, for showing it as a reader says it.
+
+    ``percent`` when the unit is ``%`` (5 means 5 %); ``share`` for a share, rate or
+    margin metric written as a fraction (``market_share`` 0.23 means 23 %: metrics
+    ``market_share`` and names ending in ``_share``, ``_rate`` or ``_margin``); ``money``
+    for sales metrics (``revenue``, ``our_sales``: the market table's money); ``number``
+    for anything else (``new_accounts``).
+
+    Examples
+    --------
+    >>> objectives = pd.DataFrame({"metric": ["market_share", "overdue_rate", "revenue", "new_accounts"],
+    ...                            "unit": [None, "%", "CNY", None]})
+    >>> target_units(objectives).tolist()
+    ['share', 'percent', 'money', 'number']
+    """
+    metric = objectives["metric"].astype("string").fillna("")
+    unit = objectives["unit"].astype("string").str.strip() if "unit" in objectives.columns else None
+    shares = metric.isin(_SHARE_METRICS) | metric.str.endswith(("_share", "_rate", "_margin"))
+    kinds = pd.Series("number", index=objectives.index, dtype="object")
+    kinds[metric.isin(_SALES_METRICS)] = "money"
+    kinds[shares] = "share"
+    if unit is not None:
+        kinds[(unit == "%").fillna(False)] = "percent"
+    return kinds
 
 
 def _scope_size(frame: pd.DataFrame, market: pd.DataFrame | None) -> pd.Series:

@@ -9,11 +9,16 @@ from typing import Any
 import pandas as pd
 
 from kamlib import i18n
-from kamlib.environment.analysis import BCG_QUADRANTS, OBJECTIVE_KINDS, SWOT_KINDS
+from kamlib.environment.analysis import (
+    BCG_QUADRANTS,
+    OBJECTIVE_KINDS,
+    SWOT_KINDS,
+    target_units,
+)
 from kamlib.errors import ConfigError
 from kamlib.i18n import format_count
 
-__all__ = ["reading"]
+__all__ = ["objective_targets", "reading"]
 
 
 def _pct(x: float, lang: str) -> str:
@@ -119,3 +124,30 @@ def _read_objectives(table: pd.DataFrame, lang: str, by: str) -> str:
         kinds = i18n.t("text.env_objectives_missing", lang, kinds=_names(missing, "objective_kind", lang, 5))
         text = i18n.join([text, kinds], lang, sentences=True)
     return text
+
+
+def objective_targets(objectives: pd.DataFrame, lang: str = "en") -> list[str]:
+    """Each objective's target as a reader says it (:func:`kamlib.environment.target_units`).
+
+    A share written as a fraction and a target in percent read as percentages with
+    the digits written (``0.23`` → ``23%``, ``5`` with unit ``%`` → ``5%``), sales targets as money
+    (``850M`` / ``8.50亿``), anything else as a number; no target is ``–``.
+
+    Examples
+    --------
+    >>> objectives = pd.DataFrame({"metric": ["market_share", "overdue_rate", "revenue", "new_accounts", "revenue"],
+    ...                            "target": [0.23, 5, 8.5e8, 30, None], "unit": [None, "%", "CNY", None, None]})
+    >>> objective_targets(objectives, "zh")
+    ['23%', '5%', '8.50亿', '30', '–']
+    """
+    def percent(points: float) -> str:  # as written: 5%, 12.5%, 120%
+        return i18n.format_number(points, lang, significant=4) + "%"
+
+    shown = {
+        "share": lambda x: percent(x * 100),
+        "percent": percent,
+        "money": lambda x: i18n.format_money(x, lang),
+        "number": lambda x: i18n.format_number(x, lang, significant=6),
+    }
+    return [shown[kind](target) if pd.notna(target) else "–"
+            for kind, target in zip(target_units(objectives), objectives["target"])]

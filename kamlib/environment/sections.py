@@ -97,7 +97,7 @@ def market(ds: Dataset, *, by: str = "segment", region: str | None = None, year:
     if gap:
         return Section.lacking("title.env_market", gap, note=i18n.needs_note(gap, lang))
     placed = _placed(ds, by=by, region=region, year=year)
-    table = placed.drop(columns=["year", "relative_share", "quadrant"], errors="ignore")
+    table = placed.drop(columns=["year", "relative_share", "quadrant", "leader_basis"], errors="ignore")
     shown = Table(table, {by: by})
     shown_year = int(placed["year"].iloc[0]) if "year" in placed else "–"
     reading = readings.reading("market", placed, lang=lang, by=by)
@@ -146,8 +146,19 @@ def bcg(ds: Dataset, *, by: str = "segment", region: str | None = None, year: in
                   growth_split=i18n.format_percent(growth_split, lang))
     reading = readings.reading("bcg", placed, lang=lang, by=by)
     chart = Figure(env_plots.plot_bcg, (placed,), {"by": by, "share_split": share_split, "growth_split": growth_split})
+    rule = i18n.join([rule, *_leader_notes(placed, by, lang)], lang, sentences=True)
     return Section("title.env_bcg", items=[rule, shown, reading, chart], findings=[reading],
                    saved={"bcg_matrix": Table(placed, values)}, results={"bcg": placed})
+
+
+def _leader_notes(placed: pd.DataFrame, by: str, lang: str) -> list[str]:
+    """How the largest competitor was found where a group spans several rows of the market table."""
+    bound = placed.attrs.get("leader_bound", [])
+    if bound:
+        names = (i18n.t("text.env_bcg_every", lang, group=_group(by, lang)) if len(bound) == len(placed)
+                 else i18n.join([i18n.value_label(by, g, lang) for g in bound], lang))
+        return [i18n.t("text.env_bcg_leader_bound", lang, groups=names)]
+    return [i18n.t("text.env_bcg_leader_named", lang)] if (placed["leader_basis"] == "named").any() else []
 
 
 # ---------------------------------------------------------------------------- Ansoff
@@ -369,6 +380,7 @@ def objectives(ds: Dataset, path: str | Path | None = None, *, data: str | Path 
     reading = readings.reading("objectives", checked, lang=lang)
     return Section("title.env_objectives",
                    items=[i18n.t("text.env_explain_objectives", lang, file=f"`{file.name}`"),
-                          Table(checked[["rank", "goal", "target", "due", "issue"]], _OBJECTIVE_VALUES), reading],
+                          Table(checked.assign(target=readings.objective_targets(checked, lang))[
+                              ["rank", "goal", "metric", "target", "due", "issue"]], _OBJECTIVE_VALUES), reading],
                    findings=[reading], saved={"objectives_check": Table(checked, _OBJECTIVE_VALUES)},
                    results={"objectives": checked})

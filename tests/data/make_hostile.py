@@ -60,10 +60,15 @@ def write(folder: Path, name: str, header: list[str], rows: list[dict[str, str]]
 
 
 def largest_accounts(n: int) -> list[str]:
-    """The *n* accounts with the most revenue (they lead the classification tables and readings)."""
+    """The *n* accounts with the most revenue in the last 12 months of the orders (they lead the
+    classification tables and readings, which read that year)."""
+    orders = read("orders")[1]
+    last = max(row["order_date"] for row in orders)
+    since = f"{int(last[:4]) - 1}{last[4:]}"  # ISO dates compare as text
     revenue: Counter[str] = Counter()
-    for row in read("orders")[1]:
-        revenue[row["account_id"]] += float(row["revenue"])
+    for row in orders:
+        if row["order_date"] > since:
+            revenue[row["account_id"]] += float(row["revenue"])
     return [account for account, _ in revenue.most_common(n)]
 
 
