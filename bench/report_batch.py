@@ -8,7 +8,9 @@ The batch: every analysis notebook that takes a ``region`` parameter × 4 region
 2. as ``kam report --config <batch>`` (worker processes and their warm kernels reused
    across jobs, jobs in parallel, HTML and manifest included);
 
-and prints both wall times, their ratio, the fixed cost every papermill job pays
+and prints both wall times, how many jobs of each failed, their ratio (only when
+every job of both runs succeeded: a failed job ends early and would flatter either
+side), the fixed cost every papermill job pays
 (kernel start, imports, data load, measured from a three-cell probe notebook), and
 where a ``kam report`` job's time goes (the notebook's cells, and everything around
 them: kernel reset, papermill, HTML).
@@ -44,18 +46,28 @@ def regional_notebooks() -> list[Path]:
     return [nb for nb in report.find_notebooks() if "region" in report.notebook_parameters(nb)]
 
 
-def sequential(notebooks: list[Path], work: Path) -> float:
+def sequential(notebooks: list[Path], work: Path) -> tuple[float, list[str]]:
+    """Wall time of the papermill loop and the jobs that failed (``<notebook>-<region>``)."""
+    failed = []
     start = time.perf_counter()
     for nb in notebooks:
         for region in REGIONS:
             out = work / f"{nb.stem}-{region}"
             out.mkdir(parents=True)
-            subprocess.run(
+            done = subprocess.run(
                 [sys.executable, "-m", "papermill", str(nb), str(out / nb.name), "--no-progress-bar",
                  "-p", "lang", "en", "-p", "region", region, "-p", "output_dir", str(out), "--cwd", str(out)],
-                check=False, capture_output=True,  # a failing job (exit 1) still counts
+                check=False, capture_output=True,
             )
-    return time.perf_counter() - start
+            if done.returncode:
+                failed.append(out.name)
+    return time.perf_counter() - start, failed
+
+
+def failed_jobs(run_dir: Path) -> list[str]:
+    """The jobs of a ``kam report`` run whose status is not ok."""
+    manifest = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
+    return [j["folder"] for j in manifest["jobs"] if j["status"] != "ok"]
 
 
 def batch(notebooks: list[Path], work: Path, jobs: int) -> tuple[float, Path]:
@@ -81,8 +93,7 @@ def job_costs(run_dir: Path) -> dict[str, float]:
         nb = nbformat.read(run_dir / job["folder"] / f"{job['notebook']}.ipynb", as_version=4)
         cells.append(sum(c.metadata.get("papermill", {}).get("duration") or 0 for c in nb.cells))
     total = sum(j["seconds"] for j in jobs) / len(jobs)
-    return {"job in all": total, "notebook cells": sum(cells) / len(jobs), "around the cells": total - sum(cells) / len(jobs),
-            "jobs ok": len(jobs), "jobs": len(manifest["jobs"])}
+    return {"job in all": total, "notebook cells": sum(cells) / len(jobs), "around the cells": total - sum(cells) / len(jobs)}
 
 
 def fixed_costs(work: Path) -> dict[str, float]:
@@ -112,14 +123,20 @@ def main() -> None:
         work = Path(tmp)
         for name, cost in fixed_costs(work).items():
             print(f"fixed cost per job: {name:<26} {cost:6.2f} s")
-        seq = sequential(notebooks, work / "seq")
-        print(f"sequential papermill CLI loop: {seq:7.1f} s  ({seq / n:.1f} s per job)")
+        seq, seq_failed = sequential(notebooks, work / "seq")
+        print(f"sequential papermill CLI loop: {seq:7.1f} s  ({seq / n:.1f} s per job), "
+              f"{len(seq_failed)} of {n} jobs failed{': ' + ', '.join(seq_failed) if seq_failed else ''}")
         par, run_dir = batch(notebooks, work / "kam", args.jobs)
-        print(f"kam report --config:           {par:7.1f} s  ({par / n:.1f} s per job)")
-        costs = job_costs(run_dir)
-        print(f"kam report jobs ok: {costs.pop('jobs ok')} of {costs.pop('jobs')}")
-        for name, cost in costs.items():
-            print(f"kam report per job (mean): {name:<20} {cost:6.2f} s")
+        kam_failed = failed_jobs(run_dir)
+        print(f"kam report --config:           {par:7.1f} s  ({par / n:.1f} s per job), "
+              f"{len(kam_failed)} of {n} jobs failed{': ' + ', '.join(kam_failed) if kam_failed else ''}")
+        if len(kam_failed) < n:
+            for name, cost in job_costs(run_dir).items():
+                print(f"kam report per job (mean of ok jobs): {name:<20} {cost:6.2f} s")
+    if seq_failed or kam_failed:
+        print(f"no ratio: {len(seq_failed)} sequential and {len(kam_failed)} kam report jobs failed, "
+              "so the two runs did not do the same work")
+        sys.exit(1)
     print(f"ratio kam report / sequential: {par / seq:.2f}  (target ≤ 0.25)")
 
 

@@ -24,6 +24,7 @@ count                   :func:`format_count`                        ``3,723`` (n
 percentage              :func:`format_percent`                      ``38%``, ``38.8%`` (never ``-0.0%``)
 money (read aloud)      :func:`format_money`                        ``12.3M`` / ``1,234.6万``
 days                    :func:`format_days`                         ``37``, ``35.5``
+p-value                 :func:`format_p_value`                      ``p = 0.012``, ``p < 0.001``
 month                   :func:`format_month`                        ``2025-01`` / ``2025年1月``
 date                    :func:`format_date`                         ``2025-06-30``
 yes / no                :func:`format_bool`                         ``Yes`` / ``是``
@@ -264,6 +265,21 @@ def format_days(value: float, lang: str = "en") -> str:
         return "–"
     value = float(value)
     return format_number(value, lang, 0 if round(value, 1) == round(value) else 1)
+
+
+def format_p_value(value: float, lang: str = "en") -> str:
+    """A test's p-value as a reader writes it: ``p = 0.012`` with three decimals, ``p < 0.001``
+    below that (never ``p = 0.000``), ``p = –`` when missing.
+
+    Examples
+    --------
+    >>> format_p_value(0.01234), format_p_value(0.00004, "zh"), format_p_value(1.0), format_p_value(0.0009996)
+    ('p = 0.012', 'p < 0.001', 'p = 1.000', 'p < 0.001')
+    """
+    check_lang(lang)
+    if not _missing(value) and float(value) < 0.001:
+        return "p < 0.001"
+    return f"p = {format_number(value, lang, 3)}"
 
 
 def rule(key: str, lang: str = "en", **values: object) -> str:

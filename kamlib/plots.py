@@ -44,7 +44,7 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
 __all__ = [
-    "PALETTE", "check_columns", "column_label", "figure_alt", "get_axes", "inline_figures", "money_axis",
+    "PALETTE", "check_columns", "column_label", "figure_alt", "figure_size", "get_axes", "inline_figures", "money_axis",
     "percent_axis", "plot_bar", "plot_line", "set_title", "theme",
 ]
 
@@ -158,7 +158,13 @@ def inline_figures(*, lang: str = "en", retina: bool = True, tight: bool = False
 
     Examples
     --------
-    >>> inline_figures()  # outside a notebook: nothing happens
+    Outside a notebook nothing happens: the backend stays as it was.
+
+    >>> import matplotlib as mpl
+    >>> before = mpl.get_backend()
+    >>> inline_figures()
+    >>> mpl.get_backend() == before
+    True
     """
     import matplotlib as mpl
     from IPython import get_ipython
@@ -229,9 +235,31 @@ def _by(y: str, x: str, lang: str) -> str:
 # ------------------------------------------------------------------------- helpers
 
 
-def get_axes(ax: Axes | None, lang: str) -> Axes:
+def figure_size(*, rows: int | None = None, bars: int | None = None) -> tuple[float, float]:
+    """Size in inches of a new figure that follows its content.
+
+    *rows*: a chart with one row (a horizontal bar, a point with its interval, a line
+    of a heat map) per item, 0.3 in each plus 1.3 in for the axis and title, at least
+    2.2 in and at most 16 in high. *bars*: a chart of vertical bars, narrower and lower
+    for a few bars (two bars: 4.6 × 3.4 in) up to the default 8 × 4.5 in. Neither:
+    the default size.
+
+    Examples
+    --------
+    >>> figure_size(rows=2), figure_size(rows=30), figure_size(bars=2), figure_size()
+    ((8.0, 2.2), (8.0, 10.3), (4.6, 3.4), (8.0, 4.5))
+    """
+    if rows is not None:
+        return (_FIGSIZE[0], round(min(max(1.3 + 0.3 * rows, 2.2), 16.0), 2))
+    if bars is not None:
+        return (round(min(3.0 + 0.8 * bars, _FIGSIZE[0]), 2), round(min(2.8 + 0.3 * bars, _FIGSIZE[1]), 2))
+    return _FIGSIZE
+
+
+def get_axes(ax: Axes | None, lang: str, *, rows: int | None = None, bars: int | None = None) -> Axes:
     """Return *ax*, or the Axes of a new figure when it is None: where a plot function draws.
 
+    A new figure is sized by :func:`figure_size` for *rows* rows or *bars* vertical bars.
     Warns (once per call site) when Chinese labels are about to be drawn before
     :func:`theme` put the CJK font in place, since they would come out as boxes.
 
@@ -240,6 +268,8 @@ def get_axes(ax: Axes | None, lang: str) -> Axes:
     >>> ax = get_axes(None, "en")
     >>> get_axes(ax, "en") is ax
     True
+    >>> get_axes(None, "en", rows=3).figure.get_size_inches().tolist()
+    [8.0, 2.2]
     """
     if lang == "zh":
         import matplotlib as mpl
@@ -258,7 +288,7 @@ def get_axes(ax: Axes | None, lang: str) -> Axes:
         return ax
     import matplotlib.pyplot as plt
 
-    _, new_ax = plt.subplots(figsize=_FIGSIZE, layout="constrained")
+    _, new_ax = plt.subplots(figsize=figure_size(rows=rows, bars=bars), layout="constrained")
     return new_ax
 
 
@@ -458,7 +488,7 @@ def money_axis(ax: Axes, axis: Literal["x", "y"] = "y", *, lang: str = "en") -> 
     >>> ax = money_axis(plot_bar(frame, x="region", y="revenue", lang="zh"), lang="zh")
     >>> ax.figure.canvas.draw()
     >>> [label.get_text() for label in ax.get_yticklabels()][:3]
-    ['0', '50万', '100万']
+    ['0', '100万', '200万']
     """
     i18n.check_lang(lang)
     if axis not in ("x", "y"):
@@ -524,13 +554,14 @@ def plot_bar(
     i18n.check_lang(lang)
     check_columns("plot_bar", data, x=x, y=y, hue=hue)
     _check_one_row_each("plot_bar", data, [x] if hue is None else [x, hue])
-    ax = get_axes(ax, lang)
 
     frame = pd.DataFrame({"_y": data[y].to_numpy()}, index=data.index)
     frame["_x"], order = _categories(data[x], x, lang)
     hue_order = None
     if hue is not None:
         frame["_hue"], hue_order = _categories(data[hue], hue, lang)
+    bars = len(order) * len(hue_order or [None])
+    ax = get_axes(ax, lang, rows=bars if horizontal else None, bars=None if horizontal else bars)
     options: dict[str, Any] = {"errorbar": None, "saturation": 1.0}
     if hue is None:
         options["color"] = PALETTE[0]

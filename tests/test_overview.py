@@ -159,7 +159,7 @@ def test_totals_agree_and_shares_sum_to_one(tiny_folder, rows, reverse):
 def test_parameter_summary_is_a_two_column_table_in_order():
     table = tables.parameter_summary(data=None, lang="zh", output_dir="out", top_n=5)
     assert table.columns.tolist() == ["parameter", "value"]
-    assert table["parameter"].tolist() == ["data", "lang", "output_dir", "top_n"]
+    assert table["parameter"].tolist() == ["数据（data）", "语言（lang）", "输出目录（output_dir）", "top_n"]  # unlabelled: its name
     assert table["value"].tolist() == ["无", "zh", "out", "5"]  # not set, in the report's language
     assert tables.parameter_summary(data=None, lang="en")["value"].tolist() == ["None", "en"]
     assert tables.parameter_summary(data=None)["value"].tolist() == ["None"]
@@ -174,7 +174,8 @@ def test_parameter_summary_is_a_two_column_table_in_order():
         ("api_token", "abc123", "***"),
         ("db_password", "hunter2", "***"),
         ("client_secret", "xyz", "***"),
-        ("data", "/home/li/exports/crm-2025-06", "/home/li/exports/crm-2025-06"),
+        ("data", "/home/li/exports/crm-2025-06", "…/exports/crm-2025-06"),  # no home folder
+        ("data", "../exports/crm-2025-06", "../exports/crm-2025-06"),
         ("data", "https://example.com/data.csv", "https://example.com/data.csv"),
         ("lang", "zh", "zh"),
     ],
@@ -198,11 +199,12 @@ def test_findings_name_the_largest_region_in_both_languages(tiny_ds):
     zh = ov.readings.findings(regions, monthly, lang="zh")
     assert en.startswith("- ")
     assert "Total revenue of 550 from 6 orders, 2024-01 to 2024-03." in en  # months as the tables show them
-    assert "is the largest region: 54.5% of revenue (300 from 3 orders)" in en
+    # east: A1 100 + 150 and A2 50 = 300 of 550 from o1, o2, o4; west (A3) has 200
+    assert "**East** is the largest region: 54.5% of revenue (300 from 3 orders)" in en
     assert "9.1% of revenue (50) comes from orders with no region" in en
     assert "Best month: 2024-03 with 360." in en
     assert "2024年1月至2024年3月共6笔订单，销售额合计550。" in zh
-    assert "是销售额最大的区域：占总销售额的54.5%" in zh
+    assert "**华东**是销售额最大的区域：占总销售额的54.5%（300，3笔订单）" in zh
     assert "销售额最高的月份是2024年3月（360）" in zh
 
 
@@ -252,7 +254,7 @@ def test_findings_on_the_sample_recomputed_from_the_orders():
     assert lines == ["- " + line for line in [
         i18n.t("text.total_revenue", "zh", total=i18n.format_money(total, "zh"), orders=i18n.format_count(len(orders)),
                first="2023年1月", last="2025年12月"),
-        i18n.t("text.largest_group", "zh", name="华北", group="区域", share=i18n.format_percent(per_region["sum"].iloc[0] / total, decimals=1),
+        i18n.t("text.largest_group", "zh", name=i18n.value_label("region", per_region.index[0], "zh"), group="区域", share=i18n.format_percent(per_region["sum"].iloc[0] / total, decimals=1),
                revenue=i18n.format_money(per_region["sum"].iloc[0], "zh"), orders=i18n.format_count(per_region["size"].iloc[0])),
         i18n.t("text.top_groups", "zh", n=3, group="区域", share=i18n.format_percent(per_region["sum"].head(3).sum() / total, decimals=1)),
         i18n.t("text.best_month", "zh", month=i18n.format_month(per_month.idxmax().to_timestamp(), "zh"),

@@ -98,6 +98,16 @@ def test_chi_square_with_caveat_for_small_expected_counts():
     assert "rough" in readings.reading("test", result, lang="en")
 
 
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_tiny_p_value_reads_below_one_in_a_thousand(lang):
+    from scipy.stats import chi2_contingency
+
+    rates = pd.DataFrame({"won": [90, 10], "lost": [10, 90]})
+    assert chi2_contingency([[90, 10], [10, 90]])[1] < 1e-20  # printed with three decimals it would be 0.000
+    sentence = readings.reading("test", wl.difference_test(rates), lang=lang)
+    assert "p < 0.001" in sentence and "0.000" not in sentence
+
+
 def test_no_test_for_one_group():
     assert wl.difference_test(pd.DataFrame({"won": [3], "lost": [1]})).test == "none"
 
@@ -243,8 +253,42 @@ def test_showroom_ratios_worked_example():
     assert row["test_drive_rate"] == pytest.approx(68 / 193)
     assert row["stay_rate"] == pytest.approx(62 / 193)
     assert row["secondary_share"] == pytest.approx(8 / 29)
+    assert row["wholesale_share"] == pytest.approx(5 / 29)
     assert row["showroom_retail_share"] == pytest.approx(16 / 29)
     assert row["note"] == ""
+
+
+def test_months_as_text_from_read_csv_are_accepted(tmp_path):
+    """A showroom CSV read with pandas.read_csv keeps its months as text ("2013-01")."""
+    (tmp_path / "showroom.csv").write_text("month,traffic,first_visits,showroom_sales\n2013-02,280,70,7\n2013-01,310,62,9\n")
+    kpis = wl.showroom_kpis(pd.read_csv(tmp_path / "showroom.csv"))
+    assert kpis["month"].dt.strftime("%Y-%m").tolist() == ["2013-01", "2013-02"]
+    assert kpis["daily_traffic"].tolist() == pytest.approx([310 / 31, 280 / 28])
+    assert kpis["close_rate"].tolist() == pytest.approx([9 / 62, 7 / 70])
+
+
+def test_a_month_that_names_no_month_is_an_error_naming_the_row():
+    rooms = pd.DataFrame({"month": ["2013-01", "Jan?"], "traffic": [1, 2]})
+    with pytest.raises(DataError, match=r"row 3 \('Jan\?'\)") as caught:
+        wl.showroom_kpis(rooms)
+    assert caught.value.column == "month" and caught.value.rows == (3,)
+
+
+def test_daily_traffic_divides_by_days_open_where_given():
+    """The source divides most months by a fixed 28 open days; an empty cell falls back to the calendar."""
+    rooms = pd.DataFrame({"month": ["2013-01", "2013-03"], "traffic": [560, 620], "days_open": [28, None]})
+    assert wl.showroom_kpis(rooms)["daily_traffic"].tolist() == pytest.approx([560 / 28, 620 / 31])
+
+
+def test_source_january_retail_and_wholesale_shares():
+    """January of the source's table: 63 showroom sales of 81 in total; the split of the other 18
+    between secondary and wholesale outlets (12 + 6) is this test's own."""
+    rooms = pd.DataFrame({"month": ["2013-01"], "showroom_sales": [63], "secondary_sales": [12], "wholesale_sales": [6]})
+    row = wl.showroom_kpis(rooms).iloc[0]
+    assert row["total_sales"] == 81
+    assert row["showroom_retail_share"] == pytest.approx(63 / 81)
+    assert row["wholesale_share"] == pytest.approx(6 / 81)
+    assert row[["showroom_retail_share", "secondary_share", "wholesale_share"]].sum() == pytest.approx(1.0)
 
 
 def test_zero_denominators_give_missing_values_and_a_note():

@@ -209,8 +209,9 @@ def test_page_shows_and_saves_built_sections(opps, tmp_path):
     page.show(sections.competitors(opps.drop(columns="competitor")))
     assert len(shown) == 9  # heading, "needs …"
     assert len(page.findings) == 3 and page.skipped == ["title.wl_competitors"]
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
-        f"{stem}.{ext}" for stem in (f"win_rates_by_{BY}", "loss_reason_pareto") for ext in ("csv", "xlsx"))
+    assert sorted(p.name for p in (tmp_path / "tables").iterdir()) == sorted(
+        f"{stem}.csv" for stem in (f"win_rates_by_{BY}", "loss_reason_pareto"))
+    assert page.save_workbook() == page.workbook and page.workbook.parent == tmp_path
 
 
 # ------------------------------------------------------------------ the notebook
@@ -247,17 +248,22 @@ def test_win_rate_sentences_recomputed(opps, lang):
     section = sections.win_rates(opps, by=BY, level=0.9, lang=lang)
     rates = section.results["rates"]
     closed = rates[rates["closed"] > 0]
-    best, worst = closed.loc[closed["win_rate"].idxmax()], closed.loc[closed["win_rate"].idxmin()]
-    assert best["win_rate"] == pytest.approx(best["won"] / best["closed"])
-    expected = i18n.t("text.wl_win_rates_level", lang, overall=format_percent(closed["won"].sum() / closed["closed"].sum()),
-                      closed=format_count(closed["closed"].sum()), best=best[BY], best_rate=format_percent(best["win_rate"]),
-                      level="90%", low=format_percent(best["ci_low"]), high=format_percent(best["ci_high"]),
-                      worst=worst[BY], worst_rate=format_percent(worst["win_rate"]))
-    assert section.findings[0] == expected
-    _, p_value, _, _ = chi2_contingency(closed[["won", "lost"]].to_numpy(dtype=float))
+    assert closed["win_rate"].tolist() == pytest.approx((closed["won"] / closed["closed"]).tolist())
+    tops = closed[closed["win_rate"] == closed["win_rate"].max()]  # groups tied for the best (8/15 = 16/30) …
+    bottoms = closed[closed["win_rate"] == closed["win_rate"].min()]  # … or the worst rate: any of them may be named
+    expected = {i18n.t("text.wl_win_rates_level", lang, overall=format_percent(closed["won"].sum() / closed["closed"].sum()),
+                       closed=format_count(closed["closed"].sum()), best=best[BY], best_rate=format_percent(best["win_rate"]),
+                       level="90%", low=format_percent(best["ci_low"]), high=format_percent(best["ci_high"]),
+                       worst=worst[BY], worst_rate=format_percent(worst["win_rate"]))
+                for _, best in tops.iterrows() for _, worst in bottoms.iterrows()}
+    assert section.findings[0] in expected
+    _, p_value, _, expected_counts = chi2_contingency(closed[["won", "lost"]].to_numpy(dtype=float))
     key = "text.wl_test_significant" if p_value < 0.05 else "text.wl_test_not_significant"
-    assert section.findings[1] == i18n.t(key, lang, groups=format_count(len(closed)), p=f"{p_value:.3f}",
-                                         test=i18n.t("wl.chi_square", lang))
+    shown_p = f"p = {p_value:.3f}" if p_value >= 0.001 else "p < 0.001"
+    sentences = [i18n.t(key, lang, groups=format_count(len(closed)), p=shown_p, test=i18n.t("wl.chi_square", lang))]
+    if (expected_counts < 5).any():  # small groups: the p-value is only rough, and the reader is told so
+        sentences.append(i18n.t("text.wl_test_small", lang))
+    assert section.findings[1] == i18n.join(sentences, lang, sentences=True)
 
 
 def test_loss_reason_sentences_recomputed(opps):
@@ -303,13 +309,12 @@ def test_addressable_competitor_and_source_sentences_recomputed(opps):
 
 def test_cycle_sentence_is_the_median_of_the_deals(opps):
     """The sentence says what the chart shows: the median days of the won and of the lost deals —
-    not the median of the medians per stage (on the sample: lost 38 days, not 37)."""
+    not the median of the medians per stage (which differ on the sample)."""
     section = sections.cycle_times(opps, lang="en")
     closed = opps[opps["status"].isin(["won", "lost"])]
     days = (closed["closed_date"] - closed["created_date"]).dt.days
     median = days.groupby(closed["status"]).median()
     assert section.findings == [i18n.t("text.wl_cycle", "en", won=format_days(median["won"]), lost=format_days(median["lost"]))]
-    assert "lost deals 38 days" in section.findings[0]
     charted = section.items[-1].args[0].set_index("status")["median_days"]
     assert charted.to_dict() == median.to_dict()
     per_stage = section.results["cycle"].groupby("status")["median_days"].median()
@@ -386,11 +391,12 @@ def test_a_model_without_inputs_says_every_deal_gets_the_base_rate(opps):
 def test_drivers_and_bands_are_labelled_in_the_report_language(opps):
     zh = sections.win_probability(opps, lang="zh")
     drivers = zh.results["scored"]["drivers"]
-    assert drivers.str.contains("来源=转介绍 (+0.72)", regex=False).any()
+    assert drivers.str.contains(r"来源=转介绍 \(\+\d\.\d\d\)", regex=True).any()  # referrals raise the odds
     assert not drivers.str.contains(r"source=|product_id=|region=|amount_band=|, ").any()
     en = sections.win_probability(opps, lang="en").results["scored"]["drivers"]
-    assert en.str.contains("Source=Referral (+0.72), Product ID=P", regex=False).any()
-    assert zh.results["calibration"]["band"].tolist() == ["0–20%", "20–40%", "40–60%", "60–80%"]
+    assert en.str.contains(r"Source=Referral \(\+\d\.\d\d\), Product ID=P", regex=True).any()
+    bands = zh.results["calibration"]["band"].tolist()
+    assert len(bands) >= 4 and bands == ["0–20%", "20–40%", "40–60%", "60–80%", "80–100%"][: len(bands)]
     assert wl.analysis.amount_band_names("zh")["1M–3M"] == "100万–300万"
 
 

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from kamlib import i18n
-from kamlib.errors import ConfigError, require_columns
+from kamlib.errors import ConfigError, DataError, require_columns
 from kamlib.grouping import frame_groups
 
 if TYPE_CHECKING:
@@ -54,6 +54,7 @@ __all__ = [
     "rep_performance",
     "select",
     "showroom_kpis",
+    "showroom_months",
     "wilson_interval",
     "win_rates",
     "won_sources",
@@ -89,6 +90,7 @@ SHOWROOM_RATIOS: dict[str, tuple[str, str]] = {
     "test_drive_rate": ("test_drives", "first_visits"),
     "stay_rate": ("stay_30min", "first_visits"),
     "secondary_share": ("secondary_sales", "total_sales"),
+    "wholesale_share": ("wholesale_sales", "total_sales"),
     "showroom_retail_share": ("showroom_sales", "total_sales"),
 }
 
@@ -755,31 +757,80 @@ def funnel(opportunities: pd.DataFrame, *, stages: Sequence[str] = STAGES) -> pd
 
 
 # ------------------------------------------------------------------------- showroom
-def showroom_kpis(showroom: pd.DataFrame, *, ratios: Mapping[str, tuple[str, str]] = SHOWROOM_RATIOS) -> pd.DataFrame:
+def showroom_months(months: pd.Series) -> pd.Series:
+    """The ``month`` column as timestamps: dates, periods and text such as ``"2013-01"`` alike.
+
+    Text is what :func:`pandas.read_csv` gives; ``2013-01``, ``2013/1`` and ``2013-01-01``
+    all name January 2013.
+
+    Raises
+    ------
+    DataError
+        When a value names no month, with the rows (header = row 1) and the fix.
+
+    Examples
+    --------
+    >>> showroom_months(pd.Series(["2013-01", "2013/2", "2013-03-01"])).dt.strftime("%Y-%m").tolist()
+    ['2013-01', '2013-02', '2013-03']
+    """
+    if isinstance(months.dtype, pd.PeriodDtype):
+        return months.dt.to_timestamp()
+    if pd.api.types.is_datetime64_any_dtype(months):
+        return months
+    text = months.astype("string").str.strip().str.replace("/", "-", regex=False)
+    parsed = pd.to_datetime(text, format="mixed", errors="coerce")
+    bad = np.flatnonzero((parsed.isna() & months.notna()).to_numpy())
+    if len(bad):
+        shown = ", ".join(f"row {i + 2} ({months.iloc[i]!r})" for i in bad[:5])
+        raise DataError(f"showroom, column 'month': {len(bad)} value(s) name no month: {shown}. "
+                        "Write each month as 2013-01 or 2013-01-01.",
+                        column="month", rows=[int(i) + 2 for i in bad[:5]], code="bad_date")
+    return parsed
+
+
+def showroom_kpis(
+    showroom: pd.DataFrame,
+    *,
+    ratios: Mapping[str, tuple[str, str]] = SHOWROOM_RATIOS,
+    days_open: str = "days_open",
+) -> pd.DataFrame:
     """Monthly showroom ratios (展厅客流分析, ``docs/win-loss.md#showroom-kpis``) from the raw counts.
 
     A ratio whose columns are absent is left out; a zero denominator gives a
     missing value and the ``note`` column names it (``first_visits = 0``).
 
+    Parameters
+    ----------
+    showroom : DataFrame
+        One row per month; ``month`` as dates or as text (``"2013-01"``).
+    ratios : mapping
+        Ratio name → (numerator, denominator) columns.
+    days_open : str
+        Column of the days the showroom was open that month: daily traffic divides by
+        it, and by the calendar days where the column is absent or empty.
+
     Returns
     -------
     DataFrame
-        ``month``, ``traffic, daily_traffic`` (traffic ÷ days in the month) when
-        traffic is there, ``total_sales`` when sales are, each ratio of *ratios*, ``note``.
+        ``month``, ``traffic, daily_traffic`` (traffic ÷ days open) when traffic is
+        there, ``total_sales`` when sales are, each ratio of *ratios*, ``note``.
 
     Examples
     --------
-    >>> rooms = pd.DataFrame({"month": pd.to_datetime(["2024-02-01", "2024-03-01"]),
+    >>> rooms = pd.DataFrame({"month": ["2024-02", "2024-03"], "traffic": [290, 310], "days_open": [29, None],
     ...                       "first_visits": [100, 0], "showroom_sales": [12, 3]})
-    >>> showroom_kpis(rooms)[["close_rate", "note"]].to_dict("list")
-    {'close_rate': [0.12, nan], 'note': ['', 'first_visits = 0']}
+    >>> showroom_kpis(rooms)[["daily_traffic", "close_rate", "note"]].to_dict("list")
+    {'daily_traffic': [10.0, 10.0], 'close_rate': [0.12, nan], 'note': ['', 'first_visits = 0']}
     """
     require_columns(showroom, ["month"], purpose="showroom_kpis", table="showroom", fix=COLUMN_FIX)
-    rooms = showroom.sort_values("month").reset_index(drop=True)
+    rooms = showroom.assign(month=showroom_months(showroom["month"])).sort_values("month").reset_index(drop=True)
     out = pd.DataFrame({"month": rooms["month"]})
     if "traffic" in rooms.columns:
+        days = rooms["month"].dt.days_in_month.astype("float64")
+        if days_open in rooms.columns:
+            days = pd.to_numeric(rooms[days_open], errors="coerce").astype("float64").fillna(days)
         out["traffic"] = rooms["traffic"]
-        out["daily_traffic"] = rooms["traffic"].astype("float64") / rooms["month"].dt.days_in_month
+        out["daily_traffic"] = rooms["traffic"].astype("float64") / days.where(days > 0)
     sales = [c for c in ("showroom_sales", "secondary_sales", "wholesale_sales") if c in rooms.columns]
     if len(sales) == 3:
         rooms["total_sales"] = rooms[sales].sum(axis=1, min_count=3)

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from kamlib import i18n
+from kamlib.i18n import format_count
 from kamlib.plots import (
     PALETTE,
     check_columns,
@@ -49,8 +50,8 @@ def plot_win_rates(
     """
     i18n.check_lang(lang)
     check_columns("plot_win_rates", rates, by=by, y="win_rate", low="ci_low", high="ci_high")
-    ax = get_axes(ax, lang)
     shown = rates[rates["closed"] > 0].reset_index(drop=True)
+    ax = get_axes(ax, lang, rows=len(shown))
     y = np.arange(len(shown))[::-1]
     # A rate of 0 or 1 sits on its interval's end, where rounding can leave -1e-17.
     errors = np.clip(np.vstack([shown["win_rate"] - shown["ci_low"], shown["ci_high"] - shown["win_rate"]]), 0, None)
@@ -93,7 +94,7 @@ def plot_loss_heatmap(
     import seaborn as sns
 
     i18n.check_lang(lang)
-    ax = get_axes(ax, lang)
+    ax = get_axes(ax, lang, rows=len(shares))
     cells = shares.drop(columns=["total"], errors="ignore")
     cells = cells.set_axis([i18n.value_label("loss_reason", c, lang) for c in cells.columns], axis=1)
     cells.index = [i18n.value_label(by, v, lang) for v in cells.index]
@@ -142,14 +143,14 @@ def plot_funnel(funnel: pd.DataFrame, *, lang: str = "en", title: str | None = N
     >>> from kamlib.plots import theme
     >>> theme("zh")
     >>> ax = plot_funnel(table, lang="zh")
-    >>> [t.get_text() for t in ax.get_yticklabels()]
-    ['低兴趣', '承诺']
+    >>> [t.get_text() for t in ax.get_yticklabels()], [t.get_text() for t in ax.texts]
+    (['低兴趣', '承诺'], ['10（在此阶段战败6）', '4（在此阶段战败0）'])
     """
     ax = plot_bar(funnel, x="stage", y="reached", lang=lang, ax=ax, horizontal=True)
-    lost = i18n.t("lost_here", lang)
     for i, (reached, here) in enumerate(zip(funnel["reached"], funnel["lost_here"])):
-        ax.annotate(f"{reached:,}  ({lost} {here:,})", (reached, i), xytext=(4, 0), textcoords="offset points",
-                    va="center", fontsize=9, color="#444444")
+        text = i18n.t("figure.reached_lost", lang, reached=format_count(reached, lang), lost=format_count(here, lang))
+        ax.annotate(text, (reached, i), xytext=(4, 0), textcoords="offset points", va="center", fontsize=9,
+                    color="#444444")
     ax.set_xlim(0, funnel["reached"].max() * 1.35 if len(funnel) else 1)
     set_title(ax, title, lang)
     return ax

@@ -67,9 +67,9 @@ def _read_test(test: GroupTest, lang: str, by: str | None) -> str:
     if test.test == "none":
         return i18n.t("text.wl_test_none", lang)
     key = "text.wl_test_significant" if test.p_value < 0.05 else "text.wl_test_not_significant"
-    text = i18n.t(key, lang, p=format_number(test.p_value, lang, 3), test=i18n.t(f"wl.{test.test}", lang),
+    text = i18n.t(key, lang, p=i18n.format_p_value(test.p_value, lang), test=i18n.t(f"wl.{test.test}", lang),
                   groups=format_count(test.groups, lang))
-    return text + (" " + i18n.t("text.wl_test_small", lang) if test.small_expected else "")
+    return i18n.join([text, i18n.t("text.wl_test_small", lang)], lang, sentences=True) if test.small_expected else text
 
 
 def _read_loss_table(reasons: pd.DataFrame, lang: str, by: str | None) -> str:
