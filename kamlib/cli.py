@@ -168,6 +168,42 @@ def report(config_file: Path | None, data: str | None, lang: str | None, out: Pa
     sys.exit(0 if result.ok else 2 if result.bad_data else 1)
 
 
+@main.group()
+def training() -> None:
+    """Workshops: check the question banks.
+
+    Example: kam training check --lang zh
+    """
+
+
+@training.command("check")
+@click.argument("banks", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True,
+              help="Language of the messages (en: English, zh: 中文).")
+def training_check(banks: tuple[Path, ...], lang: str) -> None:
+    """Check question bank files (default: every workshop that ships with kamlib).
+
+    Prints every problem with its file, line, question, field and the fix; exits 0
+    when every bank is clean, 2 when one has problems.
+
+    Example: kam training check my_workshop.yml --lang zh
+    """
+    from kamlib import i18n
+    from kamlib.training import bank_folder, bank_problems
+
+    found = 0
+    for path in banks or sorted(bank_folder().glob("*.yml")):
+        problems = bank_problems(path)
+        found += len(problems)
+        if problems:
+            click.echo(i18n.t("training.several_problems", lang, n=len(problems), file=path.name))
+            for problem in problems:
+                click.echo(f"- {problem.text(lang)}")
+        else:
+            click.echo(i18n.t("training.clean", lang, file=path.name))
+    sys.exit(2 if found else 0)
+
+
 def run() -> None:
     """Entry point that turns kamlib errors into one clean line and exit status 2."""
     from kamlib.report.kernels import skip_iri_grammar

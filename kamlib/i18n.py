@@ -4,6 +4,9 @@ All display text — headings, axis labels, category names, table headers — co
 from ``labels.csv`` beside this module (columns ``key, en, zh``). Code keeps
 English snake_case names; only what a reader sees is translated.
 
+An English label writes ``{n|one|other}`` where a count *n* can be 1
+(``{n} {n|account was|accounts were}``; :func:`singular_or_plural`).
+
 Keys are plain column names (``revenue``) or dotted ``group.value`` pairs for
 category values (``status.won``, ``sector.logistics``) and headings
 (``title.data_overview``). A ``header.<column>`` key, where there is one, is the
@@ -107,7 +110,29 @@ def t(key: str, lang: str = "en", /, **values: object) -> str:
         text = _table()[key][lang]
     except KeyError:
         raise ConfigError(f"label {key!r} is not in kamlib/labels.csv; add a row 'key,en,zh' for it.") from None
-    return text.format(**values) if values else text
+    return singular_or_plural(text, values).format(**values) if values else text
+
+
+def singular_or_plural(text: str, values: Mapping[str, object]) -> str:
+    """*text* with each ``{name|one|other}`` replaced by *one* when the value *name* is 1, else by *other*.
+
+    English labels say ``{n} {n|account shows|accounts show}`` where a count can be 1
+    (Chinese needs no plural). The value may be a number or a formatted count (``"1"``).
+
+    Examples
+    --------
+    >>> singular_or_plural("for {reps} {reps|rep|reps}", {"reps": 1}).format(reps=1)
+    'for 1 rep'
+    >>> t("text.vpl_overdue_never", "en", n="1"), t("text.vpl_overdue_never", "en", n="3")
+    ('1 account was never visited.', '3 accounts were never visited.')
+    """
+    import re
+
+    def choose(match: re.Match[str]) -> str:
+        value = values.get(match[1])
+        return match[2] if str(value).strip() in ("1", "1.0") else match[3]
+
+    return re.sub(r"\{(\w+)\|([^|{}]*)\|([^|{}]*)\}", choose, text)
 
 
 def has(key: str) -> bool:
@@ -399,7 +424,8 @@ def separator(lang: str = "en", *, clauses: bool = False, sentences: bool = Fals
 
 def describe_missing(what: str, lang: str = "en") -> str:
     """What a section lacks, labelled for a reader: ``opportunities.loss_reason`` →
-    ``Opportunities: Loss reason`` / ``商机表：战败原因``.
+    ``Opportunities: Loss reason`` / ``商机表：战败原因``; a whole table ``showroom`` →
+    ``the Showroom table`` / ``展厅表``.
 
     *what* is as :func:`kamlib.sections.needs` and the wings' ``needs`` write it: a table
     (``leads``), columns of a table (``accounts.potential, accounts.capability`` or
@@ -412,8 +438,8 @@ def describe_missing(what: str, lang: str = "en") -> str:
     '客户表：潜力、能力'
     >>> describe_missing("accounts.purchase_level / accounts.relationship_stage", "en")
     'Accounts: Current purchase (X) or Accounts: Relationship stage'
-    >>> describe_missing("factors (kind)", "zh"), describe_missing("leads", "zh")
-    ('环境因素表：类型', '线索')
+    >>> describe_missing("factors (kind)", "zh"), describe_missing("leads", "zh"), describe_missing("showroom", "en")
+    ('环境因素表：类型', '线索表', 'the Showroom table')
     >>> describe_missing("orders (product_id); accounts (sector)", "zh")
     '订单表：产品编号；客户表：行业'
     """
@@ -423,6 +449,9 @@ def describe_missing(what: str, lang: str = "en") -> str:
 
     def table_label(name: str) -> str:
         return t(f"table.{name}", lang) if has(f"table.{name}") else name
+
+    def whole_table(name: str) -> str:
+        return t("text.table_named", lang, table=table_label(name)) if has(f"table.{name}") else name
 
     def columns_of(part: str) -> list[tuple[str, str | None]]:
         grouped = re.fullmatch(r"(\w+) \((.+)\)", part.strip())
@@ -435,7 +464,7 @@ def describe_missing(what: str, lang: str = "en") -> str:
         for name, column in [pair for part in alternative.split("; ") for pair in columns_of(part)]:
             tables.setdefault(name, []).extend(header([column], lang) if column else [])
         return join([t("text.column_of", lang, table=table_label(name), column=join(columns, lang)) if columns
-                     else table_label(name) for name, columns in tables.items()], lang, clauses=True)
+                     else whole_table(name) for name, columns in tables.items()], lang, clauses=True)
 
     return t("text.or", lang).join(one(alternative) for alternative in what.split(" / "))
 
@@ -447,5 +476,7 @@ def needs_note(what: str, lang: str = "en") -> str:
     --------
     >>> needs_note("opportunities.loss_reason", "zh")
     '本节需要商机表：战败原因，数据中没有，已跳过。'
+    >>> needs_note("showroom", "zh")
+    '本节需要展厅表，数据中没有，已跳过。'
     """
     return t("text.needs_data", lang, what=describe_missing(what, lang))

@@ -42,12 +42,16 @@ from kamlib.workbook import WorkbookTable, sheet_label, sheet_names, write_workb
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-__all__ = ["CLOSING", "SHOWN_ROWS", "Figure", "Markdown", "Page", "Section", "Table", "markdown_html", "needs"]
+    from kamlib.data import Dataset
+
+__all__ = ["CLOSING", "LEFT_OUT", "SHOWN_ROWS", "Figure", "Markdown", "Page", "Section", "Table", "markdown_html", "needs"]
 
 #: The most rows a page shows of a table (the full table is in the workbook and the CSV).
 SHOWN_ROWS = 20
 #: Heading of the closing section: a page shown a section with it is done, as after :meth:`Page.conclusions`.
 CLOSING = "title.what_this_means"
+#: Codes of the loader's problems a reader must know of: a table left out, rows left out as not records.
+LEFT_OUT = ("table_left_out", "total_row", "repeated_header")
 
 
 @dataclass
@@ -303,6 +307,31 @@ class Page:
         self.parameters = parameter_summary(**parameters)
         self.table(self.parameters)
 
+    def data_notes(self, ds: Dataset) -> None:
+        """Show, under a short heading, what of the data *ds* this analysis leaves out: a table it runs
+        without (one the load took as ``optional`` and found broken), rows that are not records (a total
+        row, a header repeated) and rows excluded for bad values. Shows nothing when nothing is left out.
+
+        Each line is the first line of the loader's message, in the page's language; under a table left
+        out, the problems of its file.
+
+        Examples
+        --------
+        >>> import kamlib.data
+        >>> shown = []
+        >>> Page(display=shown.append).data_notes(kamlib.data.load()); shown
+        []
+        """
+        problems = ds.report.problems
+        lines = []
+        for found in (p for p in problems if p.code in LEFT_OUT or (p.severity == "error" and p.count)):
+            lines.append(f"- {_first_line(found.text(self.lang))}")
+            if found.code == "table_left_out":
+                lines += [f"  - {_first_line(p.text(self.lang))}" for p in problems
+                          if p.source == found.source and p.severity == "warning" and p.code != found.code]
+        if lines:
+            self.markdown("\n".join([i18n.t("page.data_left_out", self.lang), "", *lines]))
+
     def table(self, frame: pd.DataFrame, values: Mapping[str, str | None] | None = None,
               formats: Mapping[str, str] | None = None, *, full: str | None = None) -> None:
         """Show *frame* as a table for readers (see :func:`kamlib.tables.styled` and :class:`Table`):
@@ -416,6 +445,11 @@ class Page:
             display(output)
         else:
             self._display(output)
+
+
+def _first_line(text: str) -> str:
+    """The first line of a message (the lines of ``kam.yml`` a fix shows come below it)."""
+    return text.split("\n", 1)[0]
 
 
 def _listed(section: Section) -> list[str]:

@@ -102,7 +102,10 @@ def test_selection_names_missing_criteria(tables):
 def test_whitespace(tables):
     section = sections.whitespace(tables["accounts"], tables["orders"], tables["products"], as_of=DAY)
     assert list(section.saved) == ["whitespace", "whitespace_by_family"]
-    check_finding(section, "whitespace", section.saved["whitespace"].frame)
+    check_finding(section, "whitespace", section.results["space"])
+    saved = section.saved["whitespace"].frame  # annual demand in money, not the 0–100 potential score
+    assert "annual_demand" in saved and "potential" not in saved
+    assert saved["annual_demand"].tolist() == section.results["space"]["potential"].tolist()
     assert "12 months to 2025-12-31" in section.items[0] and figures(section) == [plots.plot_headroom]
 
 
@@ -178,7 +181,7 @@ def test_page_shows_a_lacking_section_in_two_outputs(tmp_path):
     shown: list = []
     page = Page(lang="zh", output_dir=tmp_path, display=shown.append)
     page.show(sections.man(None, lang="zh"))
-    assert len(shown) == 2 and shown[1].data == "本节需要线索，数据中没有，已跳过。"  # labelled, no table code
+    assert len(shown) == 2 and shown[1].data == "本节需要线索表，数据中没有，已跳过。"  # labelled, no table code
     assert page.skipped == ["title.cc_man"] and not list(tmp_path.iterdir())
 
 
@@ -289,12 +292,12 @@ def test_selection_and_whitespace_sentences_recomputed(tables):
 
     section = sections.whitespace(tables["accounts"], tables["orders"], tables["products"], as_of=DAY, lang="zh")
     space = section.saved["whitespace"].frame
-    headroom = pd.Series(space["potential"].to_numpy() - space["current"].to_numpy()).clip(lower=0)  # attrs left behind
+    headroom = pd.Series(space["annual_demand"].to_numpy() - space["current"].to_numpy()).clip(lower=0)  # attrs left behind
     assert headroom.tolist() == pytest.approx(space["headroom"].tolist())
     assert section.findings == [i18n.t(
         "text.cc_read_whitespace", "zh", total=format_money(headroom.sum(), "zh"),
         top=format_percent(headroom.nlargest(10).sum() / headroom.sum()),
-        wallet=format_percent(space["current"].sum() / space["potential"].sum()))]
+        wallet=format_percent(space["current"].sum() / space["annual_demand"].sum()))]
 
 
 def test_man_temperature_and_stage_sentences_recomputed(tables):
@@ -327,3 +330,15 @@ def test_selection_sources_and_stage_source_are_labelled(tables):
     assert sources == ("各项标准的数据来源：采购量 ← 订单 × 产品：销售额，高毛利产品加权；采购集中度 ← 订单：每笔订单的平均销售额；"
                        "服务要求 ← 拜访：拜访次数；价格敏感度 ← 订单 × 产品：平均折扣；长期合作意愿 ← 客户表：关系阶段。")
     assert "取自客户表：关系阶段" in sections.stages(tables["accounts"], lang="zh").items[0]
+
+
+def test_selection_table_says_the_units_of_its_criteria(tables):
+    section = sections.selection(tables["accounts"], tables["orders"], tables["products"], tables["visits"], as_of=DAY,
+                                 lang="zh")
+    top = section.items[1]
+    assert {"volume", "concentration", "price_sensitivity"} <= set(top.frame.columns)
+    discount = top.frame["price_sensitivity"].iloc[0]
+    assert top.formats["price_sensitivity"].format(discount) == f"{discount * 100:.1f}%"  # a share, shown as percent
+    money, per_order, share = i18n.header(["volume", "concentration", "price_sensitivity"], "zh")
+    assert "金额" in money and "金额" in per_order and "折扣率" in share
+    assert i18n.header(["potential"], "zh") != i18n.header(["annual_demand"], "zh")  # score 0–100 vs money

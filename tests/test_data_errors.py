@@ -436,3 +436,15 @@ def test_committed_corpus_equals_script_output(tmp_path: Path) -> None:
                 assert _duckdb_tables(path) == _duckdb_tables(committed[rel]), rel
             else:
                 assert path.read_bytes() == committed[rel].read_bytes(), rel
+
+
+def test_a_file_whose_decimal_mark_is_seen_still_reports_what_comes_after(tmp_path: Path) -> None:
+    """The mark is chosen without a problem; the notes and errors found later are still written in both languages."""
+    (tmp_path / "orders.csv").write_text("account_id;order_date;revenue;备注\nA1;2024-01-05;12,5;x\n"
+                                         "A2;2024-01-06;-3,25;y\n", encoding="utf-8")
+    report = kd.validate(tmp_path, cache=False)
+    assert [(p.severity, p.code) for p in report.problems] == [("note", "unused_columns"), ("error", "negative")]
+    negative = report.errors[0]
+    assert negative.rows == (3,) and "(row 3: '-3,25')" in negative.message and negative.zh.startswith("orders.csv：列 'revenue'")
+    ds = kd.load(tmp_path, cache=False, errors="exclude")
+    assert list(ds.table("orders")["revenue"]) == [12.5]

@@ -13,7 +13,7 @@ import kamlib.data as kd
 from kamlib.cli import main
 from kamlib.data.aliases import SECTIONS
 from kamlib.data.schema import READING_KEYS
-from kamlib.errors import DataError
+from kamlib.errors import ConfigError, DataError
 
 
 def test_files_that_are_not_data_are_reported_not_silently_skipped(tmp_path):
@@ -63,11 +63,8 @@ def test_progress_reports_one_line_per_table_and_nothing_from_the_cache(tmp_path
 # ------------------------------------------------------------------ messages in the reader's language
 
 BAD = Path(__file__).parent / "data" / "bad"
-#: Codes whose messages come from reading a file (encodings, sheets, header lines): English only so far.
-READING_CODES = {"empty_file", "no_sheet", "permission_denied", "second_header", "unknown_encoding",
-                 "unknown_time_zone", "unreadable", "unreadable_excel", "duplicate_column"}
 #: Words a Chinese message may show: names of formats and products, and code a reader types.
-NAMES = {"Excel", "CSV", "XLSX", "Parquet", "DuckDB", "UTF", "NaN", "nan", "inf", "None", "data", "kam", "yml", "Dataset", "excluded",
+NAMES = {"Excel", "CSV", "XLSX", "xls", "WPS", "GBK", "GB", "Big", "Parquet", "DuckDB", "UTF", "NaN", "nan", "inf", "None", "data", "kam", "yml", "Dataset", "excluded",
          "reason", "total_row", "Total"}
 
 
@@ -75,6 +72,7 @@ def _english_words(text: str, names: set[str]) -> set[str]:
     """Latin words of *text* that are not quoted values, file names, paths, YAML lines or *names*."""
     text = text.split("\n", 1)[0]  # the YAML lines a fix shows come after the first line
     text = re.sub(r"'(?:[^']|'')*'", "", text)  # quoted values and headers
+    text = re.sub(r"「[^」]*」", "", text)  # another program's own words (DuckDB, the system), quoted
     text = re.sub(r"[\w./\\:+-]*\.(?:csv|xlsx|parquet|duckdb|json|txt)\b(?:!\w+)?", "", text)  # file names
     text = re.sub(r"(?:/[\w.+-]+)+", "", text)  # paths
     words = set(re.findall(r"[A-Za-z][A-Za-z_]+", text))  # single letters name axes (X, Y) and sheet columns
@@ -93,9 +91,9 @@ def _contract_names() -> set[str]:
 
 def test_a_chinese_message_shows_no_english_words_but_names():
     problems = _problems_of_every_bad_case()
-    assert all(p.code in READING_CODES for p in problems if not p.zh), [p.message for p in problems if not p.zh]
-    translated = [p for p in problems if p.zh]
-    assert len({p.code for p in translated}) >= 15
+    assert all(p.zh for p in problems), [p.message for p in problems if not p.zh]
+    translated = problems
+    assert len({p.code for p in translated}) >= 20
     names = NAMES | _contract_names()
     for p in translated:
         stem = set(re.findall(r"[A-Za-z][A-Za-z_]+", Path(p.source).stem))  # a file's name, as a YAML key
@@ -137,3 +135,71 @@ def test_a_cached_report_keeps_both_languages(tmp_path, monkeypatch):
     first = kd.validate(data).format("zh")
     again = kd.validate(data).format("zh")
     assert first == again and "有 1 列没有任何分析使用：'备注栏'" in again
+
+
+def test_a_file_that_cannot_be_read_is_said_in_the_language_asked_for(tmp_path):
+    (tmp_path / "orders.csv").write_text("account_id,order_date,revenue,revenue\nA1,2024-01-05,10,3\n",
+                                         encoding="utf-8")
+    with pytest.raises(DataError, match=r"^orders\.csv：列 'revenue' 在表头中出现了不止一次（第 1 行：'account_id'、") as info:
+        kd.load(tmp_path, cache=False, lang="zh")
+    assert (info.value.code, info.value.column) == ("duplicate_column", "revenue")
+    with pytest.raises(DataError, match=r"^orders\.csv: column 'revenue' appears more than once in the header"):
+        kd.load(tmp_path, cache=False)
+    (problem,) = kd.validate(tmp_path, cache=False).errors
+    assert problem.text("zh").startswith("orders.csv：列 'revenue'") and problem.message.startswith("orders.csv: ")
+
+
+def test_a_workbook_without_the_sheet_named_is_said_in_both_languages(tmp_path):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.title = "明细"
+    book.active.append(["account_id", "order_date", "revenue"])
+    book.save(tmp_path / "orders.xlsx")
+    (tmp_path / "kam.yml").write_text("reading:\n  sheets: {orders: 汇总}\n", encoding="utf-8")
+    (problem,) = kd.validate(tmp_path, cache=False).errors
+    assert problem.code == "no_sheet"
+    assert problem.text("zh").startswith("orders.xlsx：没有工作表 '汇总'（工作表：明细）")
+    assert problem.text("en").startswith("orders.xlsx: no sheet '汇总' (sheets: 明细)")
+
+
+def test_a_bad_kam_yml_is_said_in_the_language_of_the_load(tmp_path):
+    (tmp_path / "orders.csv").write_text("account_id,order_date,revenue\nA1,2024-01-05,10\n", encoding="utf-8")
+    config = tmp_path / "kam.yml"
+    config.write_text("reading:\n  dates: [2024-01-01, 2020-01-01]\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        kd.load(tmp_path, cache=False, lang="zh")
+    assert str(info.value) == f"{config}：reading: dates [2024-01-01, 2020-01-01]：最早的日期晚于最晚的日期。"
+    with pytest.raises(ConfigError, match=r"the earliest date comes after the latest\.$"):
+        kd.load(tmp_path, cache=False)
+    config.write_text("aliases:\n  tables:\n    orders: [金额]\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        kd.validate(tmp_path, cache=False, lang="zh")
+    assert "aliases.tables.orders：应为 {金额: revenue} 这样的映射，实际是列表（['金额']）" in str(info.value)
+    assert not _english_words(str(info.value).replace(str(config), ""), _contract_names() | NAMES)
+
+
+def test_a_table_the_dataset_lacks_is_said_in_the_language_of_the_load():
+    ds = kd.load(tables=["orders"], lang="zh")
+    with pytest.raises(DataError, match=r"^embedded sample：没有表 'visits'（现有表：orders）。请添加文件 visits\.csv") as info:
+        ds.table("visits")
+    assert info.value.code == "missing_table"
+    with pytest.raises(DataError, match=r"no table 'visits' \(tables: orders\)\. Add a file visits\.csv"):
+        kd.load(tables=["orders"]).table("visits")
+
+
+def test_a_page_shows_the_rows_the_load_left_out_in_its_language(tmp_path):
+    from kamlib.sections import Page
+
+    (tmp_path / "orders.csv").write_text("account_id,order_date,revenue\nA1,2024-01-05,10\nA2,2024-01-06,20\n"
+                                         "合计,,30\n", encoding="utf-8")
+    ds = kd.load(tmp_path, cache=False, lang="zh")
+    (note,) = [p for p in ds.report.notes if p.code == "total_row"]
+    shown: list = []
+    Page(lang="zh", output_dir=tmp_path, display=shown.append).data_notes(ds)
+    (text,) = [s.data for s in shown]
+    assert text.startswith("**本分析未使用的数据**") and f"- {note.text('zh')}" in text and "第 4 行" in text
+    shown.clear()
+    Page(lang="en", output_dir=tmp_path, display=shown.append).data_notes(kd.load(tmp_path, cache=False,
+                                                                                   tables=["orders"]))
+    assert f"- {note.message}" in shown[0].data

@@ -21,7 +21,8 @@ def _rows() -> list[dict[str, str]]:
 
 
 def _placeholders(text: str) -> set[str]:
-    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+    """Field names, a plural marker ``{n|one|other}`` counting as ``n``."""
+    return {name.split("|")[0] for _, name, _, _ in string.Formatter().parse(text) if name}
 
 
 def test_every_key_appears_once_with_both_languages():
@@ -34,6 +35,17 @@ def test_every_key_appears_once_with_both_languages():
 def test_english_and_chinese_take_the_same_placeholders():
     mismatched = [r["key"] for r in _rows() if _placeholders(r["en"]) != _placeholders(r["zh"])]
     assert mismatched == []
+
+
+def test_english_counts_of_one_take_the_singular():
+    one = i18n.t("text.vpl_plan", "en", visits="1", month="2026-01", reps="1", accounts="1", days="1", calendar="x")
+    many = i18n.t("text.vpl_plan", "en", visits="12", month="2026-01", reps="3", accounts="1,234", days="20", calendar="x")
+    assert one == "1 visit planned in 2026-01 for 1 rep and 1 account, on 1 working day (x)."
+    assert "12 visits" in many and "3 reps" in many and "1,234 accounts" in many and "20 working days" in many
+    assert i18n.t("text.wl_reps", "en", reps=1, high=1, medium=0, low=0).startswith("Of 1 rep, ")
+    assert "|" not in i18n.t("text.env_swot_reading", "zh", S=1, W=2, O=1, T=0)
+    unmarked = re.compile(r"\{(?:n|reps|accounts|visits)\} (?:reps|accounts|visits)\b")
+    assert [r["key"] for r in _rows() if unmarked.search(r["en"]) and r["key"].startswith("text.vpl")] == []
 
 
 def test_unknown_key_and_language_are_clear_errors():
@@ -101,7 +113,8 @@ def test_what_a_section_lacks_is_said_in_labels():
     assert i18n.describe_missing("opportunities.loss_reason, opportunities.stage", "zh") == "商机表：战败原因、阶段"
     assert i18n.describe_missing("opportunities.loss_reason", "en") == "Opportunities: Loss reason"
     assert i18n.describe_missing("orders.order_date / as_of", "zh") == "订单表：下单日期或as_of"
-    assert i18n.needs_note("leads", "zh") == "本节需要线索，数据中没有，已跳过。"
+    assert i18n.needs_note("leads", "zh") == "本节需要线索表，数据中没有，已跳过。"
+    assert i18n.needs_note("leads", "en") == "This section needs the Leads table, which the data does not have; it is skipped."
 
 
 def _used_sentences() -> set[str]:

@@ -68,8 +68,9 @@ def test_a_named_table_with_errors_still_stops_the_load(broken):
 def test_an_optional_table_with_errors_is_left_out_with_a_warning(broken):
     ds = kd.load(broken, tables=["opportunities"], optional=["accounts"])
     assert "accounts" not in ds and "opportunities" in ds
-    (warning,) = [p for p in ds.report.warnings if p.source == "accounts.csv"]
+    warning, left_out = [p for p in ds.report.warnings if p.source == "accounts.csv"]
     assert warning.column == "purchase_level" and list(warning.rows) == BROKEN_ROWS
+    assert left_out.code == "table_left_out" and "accounts is left out" in left_out.message
     assert kd.load(tables=["opportunities"], optional=["accounts"]).names == ["accounts", "opportunities"]  # sound: used
 
 
@@ -194,3 +195,17 @@ def test_win_loss_runs_without_the_broken_accounts_and_shows_no_server_path(bad_
     assert f"{i18n.t('parameter.data', lang)}{'（data）' if lang == 'zh' else ' (data)'}" in page
     assert f"…/{broken.parent.name}/{broken.name}" in page
     assert str(broken.parent) not in page and str(run_dir) not in page
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_win_loss_says_near_the_top_that_it_runs_without_the_broken_accounts(bad_run, broken, lang):
+    _, run_dir, _ = bad_run
+    page = (run_dir / f"04_win_loss_analysis-{lang}" / "04_win_loss_analysis.html").read_text(encoding="utf-8")
+    ds = kd.load(broken, tables=["opportunities", "reps", "products", "showroom"], optional=["accounts"])
+    (left_out,) = [p for p in ds.report.warnings if p.code == "table_left_out"]
+    note = html.escape(left_out.text(lang), quote=False)
+    assert left_out.source == "accounts.csv" and note in page
+    assert page.index(i18n.t("page.data_left_out", lang).strip("*")) < page.index(note)
+    assert page.index(note) < page.index(i18n.t("title.what_this_means", lang))
+    assert "<script>" not in page and html.escape(HOSTILE) in page  # the broken cell, shown as text

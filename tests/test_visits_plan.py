@@ -278,6 +278,23 @@ def test_grouping_puts_a_city_on_the_same_day():
     assert set(plan.visits["rule"]) == {"grouped_city"}
 
 
+def test_local_search_packs_each_city_on_as_few_days_as_capacity_allows():
+    """Seven visits in two cities, 2 a day: no plan has fewer city-days than ⌈visits ÷ 2⌉ per city."""
+    accounts = pd.DataFrame({"account_id": list("abcdefgh"), "rep_id": "R1", "city": ["y", "y"] + ["x"] * 6,
+                             "class": ["B", "C", "C", "C", "C", "C", "B", "C"]})
+    last = ["2025-12-22", "2026-01-22", "2026-01-15", "2026-02-26", "2026-01-21", "2025-12-05", "2026-01-18",
+            "2025-12-06"]
+    reps = pd.DataFrame({"rep_id": ["R1"], "visits_per_day": [2.0]})
+    policy = {"classes": {name: {"optional": 0} for name in VisitPolicy().classes}}
+    plan = plan_month(accounts, reps, "2026-03", visits=pd.DataFrame({"account_id": list("abcdefgh"),
+                                                                       "visit_date": pd.to_datetime(last)}),
+                      policy=policy, calendar="weekdays")
+    check_rules(plan, reps, WorkCalendar("weekdays"), None)
+    assert plan.shortfall.empty
+    per_city = plan.visits.groupby("city").size()
+    assert plan.city_days() == int(np.ceil(per_city / 2).sum())
+
+
 def test_locked_appointment_is_kept_and_counted():
     accounts = pd.DataFrame({"account_id": ["a"], "rep_id": "R1", "city": "x", "class": "A"})
     locked = pd.DataFrame({"rep_id": ["R1"], "account_id": ["a"], "visit_date": ["2026-03-18"]})

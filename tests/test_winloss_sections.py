@@ -84,7 +84,9 @@ def test_loss_reasons_table_and_heat_map(opps):
     assert list(section.saved) == [f"loss_reasons_by_{BY}", f"loss_table_by_{BY}"]
     assert section.findings == [reading("loss_table", frame(section, f"loss_reasons_by_{BY}"), lang="en", by=BY)]
     shown = section.items[1].frame
-    assert "Price" in shown.columns and "price" in frame(section, f"loss_table_by_{BY}").columns
+    assert "Price" in shown.columns and "Price" in frame(section, f"loss_table_by_{BY}").columns
+    saved_zh = frame(sections.loss_reasons(opps, by=BY, lang="zh"), f"loss_table_by_{BY}")
+    assert i18n.t("loss_reason.price", "zh") in saved_zh.columns and "price" not in saved_zh.columns
     assert shown.iloc[-1, 0] == "Total"
     assert draws(section) == [charts.plot_loss_heatmap]
 

@@ -210,7 +210,7 @@ def plot_selection(scores: pd.DataFrame, *, top: int = 15, lang: str = "en", tit
     left = np.zeros(len(shown))
     for i, (criterion, weight) in enumerate(scores.attrs.get("weights", {}).items()):
         points = 100 * weight * shown[f"{criterion}_score"].to_numpy()
-        ax.barh(range(len(shown)), points, left=left, color=PALETTE[i], label=column_label(criterion, lang))
+        ax.barh(range(len(shown)), points, left=left, color=PALETTE[i], label=i18n.t(criterion, lang))
         left += points
     ax.set_yticks(range(len(shown)), labels.astype(str).tolist())
     ax.set_xlim(0, 100)

@@ -126,7 +126,7 @@ def xy_grid(accounts: Frame, orders: Frame = None, *, grid: str | None = None, a
                           Figure(plots.plot_xy_grid, (graded, cells), size=(6, 5))],
                    findings=[finding], results={"graded": graded},
                    saved={"xy_classes": Table(graded, values={"check": "check"}),
-                          "xy_grid_rule": Table(grades.grid_table(cells).reset_index())})
+                          "xy_grid_rule": Table(grades.grid_table(cells).rename(columns="X = {}".format).reset_index())})
 
 
 # --------------------------------------------------------------------------- portfolio
@@ -254,9 +254,11 @@ def selection(accounts: Frame, orders: Frame = None, products: Frame = None, vis
                                     as_of=reference_day(orders, as_of))
     scores = choice.with_account_names(scores, accounts)
     finding = readings.reading("selection", scores, lang=lang)
-    shown = [c for c in ("rank", "account_id", "account_name", "ka_score", "volume", "partnership") if c in scores]
+    name = "account_name" if "account_name" in scores else "account_id"
+    shown = [c for c in ("rank", name, "ka_score", *choice.SELECTION_WEIGHTS) if c in scores]
+    top = Table(scores[shown].head(15), formats={"price_sensitivity": "{:.1%}"})
     return Section(title="title.cc_selection",
-                   items=[_paragraphs(*readings.selection_notes(scores, lang), finding), Table(scores[shown].head(15)),
+                   items=[_paragraphs(*readings.selection_notes(scores, lang), finding), top,
                           Figure(plots.plot_selection, (scores,), size=(10, 5.5))],
                    findings=[finding], saved={"selection_scores": Table(scores)}, results={"scores": scores})
 
@@ -300,7 +302,7 @@ def whitespace(accounts: Frame, orders: Frame, products: Frame = None, *, as_of:
     day = reference_day(orders, as_of)
     space = choice.with_account_names(choice.whitespace(accounts, orders, as_of=day, products=products), accounts)
     finding = readings.reading("whitespace", space, lang=lang)
-    saved = {"whitespace": Table(space)}
+    saved = {"whitespace": Table(space.rename(columns={"potential": "annual_demand"}))}
     if "by_family" in space.attrs:
         saved["whitespace_by_family"] = Table(space.attrs["by_family"], values={"family": "family"})
     return Section(title="title.cc_whitespace",
@@ -329,7 +331,7 @@ def man(leads: Frame, *, lang: str = "en") -> Section:
     >>> leads = pd.DataFrame({"lead_id": ["a", "b"], "money": [True, False], "authority": [True, False],
     ...                       "need": [True, False]})
     >>> man(leads).findings
-    ['1 of 2 leads (50%) have Money, Authority and Need; 1 have none of them.']
+    ['1 of 2 leads (50%) has Money, Authority and Need; 1 has none of them.']
     >>> man(None).missing
     'leads'
     """

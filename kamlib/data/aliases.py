@@ -18,8 +18,8 @@ from typing import Any
 
 import yaml
 
+from kamlib.data.problems import ConfigProblem, Text, config_error, say
 from kamlib.data.schema import TABLES, Reading
-from kamlib.errors import ConfigError
 
 SECTIONS = ("files", "columns", "tables", "values", "stand_ins")
 #: Traditional characters of common export headers, values and total labels, each followed by
@@ -101,24 +101,35 @@ def found(value: object) -> str:
     >>> found(["a"]), found(3), found(None)
     ("a list (['a'])", 'a number (3)', 'nothing')
     """
+    return found_text(value)["en"]
+
+
+def found_text(value: object) -> Text:
+    """:func:`found` in every language.
+
+    Examples
+    --------
+    >>> found_text({"a": 1})["zh"]
+    "映射（{'a': 1}）"
+    """
     if value is None:
-        return "nothing"
-    kind = ("a mapping" if isinstance(value, Mapping) else "a list" if isinstance(value, (list, tuple))
-            else "a number" if isinstance(value, (int, float)) else "text")
+        return say("data.found.nothing")
+    kind = ("mapping" if isinstance(value, Mapping) else "list" if isinstance(value, (list, tuple))
+            else "number" if isinstance(value, (int, float)) else "text")
     text = repr(value)
-    return f"{kind} ({text[:60] + '…' if len(text) > 60 else text})"
+    return say(f"data.found.{kind}", text=text[:60] + "…" if len(text) > 60 else text)
 
 
 def _expect_mapping(value: object, where: str, example: str) -> Mapping[str, Any]:
     if not isinstance(value, Mapping):
-        raise ConfigError(f"{where}: expected a mapping such as {example}, found {found(value)}. Write one "
-                          f"'key: value' per line below {where.rsplit('.', 1)[-1]}:, indented.")
+        raise config_error("data.config.expect_mapping", where=where, example=example, found=found_text(value),
+                           last=where.rsplit(".", 1)[-1])
     return value
 
 
 def _expect_word(value: object, where: str, example: str) -> None:
     if value is None or isinstance(value, (Mapping, list, tuple)):
-        raise ConfigError(f"{where}: expected a single name such as {example}, found {found(value)}.")
+        raise config_error("data.config.expect_word", where=where, example=example, found=found_text(value))
 
 
 def check_aliases(layer: object, where: str = "aliases") -> Mapping[str, Any]:
@@ -136,13 +147,14 @@ def check_aliases(layer: object, where: str = "aliases") -> Mapping[str, Any]:
     >>> check_aliases({"tables": {"orders": ["金额"]}})
     Traceback (most recent call last):
     ...
-    kamlib.errors.ConfigError: aliases.tables.orders: expected a mapping such as {金额: revenue}, found a list \
+    kamlib.data.problems.ConfigProblem: aliases.tables.orders: expected a mapping such as {金额: revenue}, found a list \
 (['金额']). Write one 'key: value' per line below orders:, indented.
     """
     layer = _expect_mapping(layer, where, "{columns: {金额: revenue}}")
     unknown = set(map(str, layer)) - set(SECTIONS)
     if unknown:
-        raise ConfigError(f"{where}: unknown section(s) {sorted(unknown)}; allowed: {', '.join(SECTIONS)}.")
+        raise config_error("data.config.unknown_sections", where=where, unknown=sorted(unknown),
+                           allowed=", ".join(SECTIONS))
     for section, value in layer.items():
         inner = SHAPES[section][SHAPES[section].index(":") + 2:-1]
         for key, item in _expect_mapping(value or {}, f"{where}.{section}", SHAPES[section]).items():
@@ -272,13 +284,12 @@ def _kam_yml(folder: Path) -> dict[str, Any]:
     try:
         config = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: not valid YAML in UTF-8 ({exc}). Fix the file or remove it.") from None
+        raise config_error("data.config.not_yaml", path=path, detail={"en": str(exc), "zh": f"「{exc}」"}) from None
     if not isinstance(config, dict):
-        raise ConfigError(f"{path}: expected a mapping with an 'aliases' key at the top, found {found(config)}.")
+        raise config_error("data.config.top", path=path, found=found_text(config))
     for section in ("aliases", "reading"):
         if config.get(section) is not None and not isinstance(config[section], Mapping):
-            raise ConfigError(f"{path}: {section}: expected a mapping (its settings indented below '{section}:'), "
-                              f"found {found(config[section])}.")
+            raise config_error("data.config.section", path=path, section=section, found=found_text(config[section]))
     return config
 
 
@@ -299,6 +310,6 @@ def read_reading(folder: Path) -> dict[str, Any]:
     section = _kam_yml(folder).get("reading") or {}
     try:
         Reading.build(section)
-    except ConfigError as exc:
-        raise ConfigError(f"{folder / 'kam.yml'}: {exc}") from None
+    except ConfigProblem as exc:
+        raise config_error("data.config.in_file", path=folder / "kam.yml", message=exc.texts) from None
     return section

@@ -645,7 +645,7 @@ def _repeated_headers(con: duckdb.DuckDBPyConnection, source: Source, spec: Tabl
             (line,) = file_rows([number], source.blank_lines)
             error = second_header(source.label, line, [f.header for f in cols], [v or "" for v in values],
                                   source.offset)
-            return [], Problem("error", error.code, source.label, str(error), rows=error.rows)
+            return [], error.problems[0]
         repeated.append(number)
     above = [n - k for n in repeated for k in range(1, len(source.preamble) + 1)]
     titles = {number: " ".join(v for v in values if v) for number, *values in con.execute(

@@ -23,6 +23,7 @@ from kamlib.data.problems import (
     MAX_ROWS,
     MAX_VALUES,
     VALUE_ROWS,
+    ConfigProblem,
     Problem,
     ValidationReport,
     problem,
@@ -62,6 +63,8 @@ class Dataset:
         What the data was read from (a path, or ``embedded sample``).
     report : ValidationReport
         Every problem found while loading, and row counts per table.
+    lang : {"en", "zh"}
+        Language of the errors it raises (a table it does not have).
 
     Examples
     --------
@@ -73,10 +76,11 @@ class Dataset:
     """
 
     def __init__(self, con: duckdb.DuckDBPyConnection, source: str, built: dict[str, Built],
-                 report: ValidationReport) -> None:
+                 report: ValidationReport, lang: str = "en") -> None:
         self.con = con
         self.source = source
         self.report = report
+        self.lang = lang
         self._built = built
         self._frames: dict[str, pd.DataFrame] = {}
 
@@ -117,7 +121,15 @@ class Dataset:
         Raises
         ------
         DataError
-            When the dataset has no such table.
+            When the dataset has no such table, in the language of the load.
+
+        Examples
+        --------
+        >>> load(tables=["orders"], lang="zh").table("visits")
+        Traceback (most recent call last):
+        ...
+        kamlib.errors.DataError: embedded sample：没有表 'visits'（现有表：orders）。请添加文件 visits.csv（或 .xlsx / \
+.parquet），至少包含列 account_id、visit_date。
         """
         if name not in self._frames:
             self._frames[name] = self._frame(name)
@@ -125,12 +137,14 @@ class Dataset:
 
     def _need(self, name: str) -> Built:
         if name not in self._built:
-            have = ", ".join(self._built) or "none"
+            have = {lang: i18n.join(list(self._built), lang) or i18n.t("data.none", lang) for lang in i18n.LANGS}
             known = TABLES.get(name)
-            fix = (f"Add a file {name}.csv (or .xlsx / .parquet) with at least the columns "
-                   f"{', '.join(known.required)}." if known else f"Tables of the data contract: {', '.join(TABLES)}.")
-            raise DataError(f"{self.source}: no table {name!r} (tables: {have}). {fix}", source=self.source,
-                            code="missing_table")
+            fix = (say("data.fix.add_table", name=name, columns={lang: i18n.join(known.required, lang)
+                                                                  for lang in i18n.LANGS}) if known
+                   else say("data.fix.contract_tables", tables={lang: i18n.join(list(TABLES), lang)
+                                                                for lang in i18n.LANGS}))
+            raise problem("error", "missing_table", self.source, "data.msg.no_table", source=self.source,
+                          name=repr(name), have=have, fix=fix).error(self.lang)
         return self._built[name]
 
     def _frame(self, name: str) -> pd.DataFrame:
@@ -275,9 +289,39 @@ def _not_read(label: str, tables: Collection[str]) -> Problem:
                    tables=", ".join(n for n in TABLES if n in tables))
 
 
+def caught(exc: DataError, source: str) -> Problem:
+    """The problem a :class:`DataError` raised while reading *source* carries (its message in every language).
+
+    Examples
+    --------
+    >>> caught(DataError("a.csv: broken.", code="unreadable"), "a.csv").message
+    'a.csv: broken.'
+    """
+    if exc.problems and isinstance(exc.problems[0], Problem):
+        return exc.problems[0]
+    return Problem("error", exc.code, exc.source or source, str(exc), column=exc.column, rows=exc.rows)
+
+
 def _left_out(problem: Problem, table: str) -> Problem:
     """An error in a table the analysis can do without, as a warning: the table is left out."""
     return replace(with_text(problem, say("data.msg.left_out", table=table)), severity="warning")
+
+
+def leave_out(problems: list[Problem], table: str, label: str) -> list[Problem]:
+    """The problems of a table the analysis can do without and leaves out: its errors as warnings, and one
+    warning (``table_left_out``) saying the table is left out, which a report shows its reader.
+
+    Examples
+    --------
+    >>> error = Problem("error", "unreadable", "accounts.csv", "accounts.csv: broken.")
+    >>> [(p.severity, p.code) for p in leave_out([error], "accounts", "accounts.csv")]
+    [('warning', 'unreadable'), ('warning', 'table_left_out')]
+    """
+    errors = sum(p.severity == "error" for p in problems)
+    count = say("data.count_error" if errors == 1 else "data.count_errors", n=errors)
+    summary = problem("warning", "table_left_out", label, "data.msg.table_left_out", file=label, table=table,
+                      n=count)
+    return [_left_out(p, table) if p.severity == "error" else p for p in problems] + [summary]
 
 
 def _database(con: duckdb.DuckDBPyConnection, path: Path, aliases: Aliases, wanted: Wanted
@@ -308,8 +352,9 @@ def _database(con: duckdb.DuckDBPyConnection, path: Path, aliases: Aliases, want
             source = read.database_source(con, path, schema, name)
             found.append((source, source.label))
         except DataError as exc:
-            found_error = Problem("error", exc.code, exc.source or path.name, str(exc))
-            problems.append(_left_out(found_error, table) if table in wanted.optional else found_error)
+            found_error = caught(exc, path.name)
+            problems += (leave_out([found_error], table, found_error.source) if table in wanted.optional
+                         else [found_error])
     if unrelated:
         problems.append(problem("note", "not_contract", path.name, "data.msg.not_contract", file=path.name,
                                 n=len(unrelated), names=quoted(unrelated), tables=", ".join(TABLES)))
@@ -376,8 +421,8 @@ def _sources(con: duckdb.DuckDBPyConnection, path: Path, aliases: Aliases, workd
                 found.append((source, file.name))
                 problems += chosen
             except DataError as exc:
-                found_error = Problem("error", exc.code, file.name, str(exc), column=exc.column, rows=exc.rows)
-                problems.append(_left_out(found_error, table) if table in wanted.optional else found_error)
+                found_error = caught(exc, file.name)
+                problems += leave_out([found_error], table, file.name) if table in wanted.optional else [found_error]
     else:
         raise problem("error", "bad_path", str(path), "data.msg.bad_path", path=path,
                       suffixes=", ".join(read.DUCKDB_SUFFIXES)).error()
@@ -472,7 +517,7 @@ def _build_all(con: duckdb.DuckDBPyConnection, path: Path, aliases: Aliases, lab
                             rows=f"{rows:,}", seconds=f"{time.perf_counter() - start:.1f}"))
     left_out = {n for n, b in built.items() if n in wanted.optional and any(p.severity == "error" for p in b.problems)}
     for name in left_out:
-        built[name].problems = [_left_out(p, name) if p.severity == "error" else p for p in built[name].problems]
+        built[name].problems = leave_out(built[name].problems, name, built[name].label)
     problems += [p for b in built.values() for p in b.problems]
     usable = {n: b for n, b in built.items() if b.ok and n not in left_out}
     problems += _reference_problems(con, usable)
@@ -485,13 +530,13 @@ def _views(con: duckdb.DuckDBPyConnection, built: dict[str, Built]) -> None:
         con.execute(f"CREATE VIEW {quote(name)} AS SELECT {columns} FROM {quote('_t_' + name)}")
 
 
-def _cached(folder: Path, label: str) -> Dataset:
+def _cached(folder: Path, label: str, lang: str = "en") -> Dataset:
     built, report = cache.read(folder)
     cache.mark_used(folder)
     con = _connect()
     cache.open_tables(con, folder, list(built))
     _views(con, built)
-    return Dataset(con, label, built, report)
+    return Dataset(con, label, built, report, lang)
 
 
 def _build_into(where: Path, folder: Path, aliases: Aliases, label: str, progress: Progress, reading: Reading,
@@ -528,13 +573,13 @@ def _open(path: str | os.PathLike[str] | None, aliases: Mapping[str, Any] | None
             cache.prune_partials()  # what killed loads left behind
             if not cache.usable(where, label):  # none yet (or only for other aliases), or damaged
                 _build_into(where, folder, Aliases.build(config, aliases), label, progress, rules, wanted, lang)
-            return _cached(where, label)
+            return _cached(where, label, lang)
         except OSError:
             pass  # the cache folder is not writable: build in memory instead
     con = _connect()
     built, report = _build_all(con, folder, Aliases.build(config, aliases), label, progress, rules, wanted, lang)
     _views(con, built)
-    return Dataset(con, label, built, report)
+    return Dataset(con, label, built, report, lang)
 
 
 def load(path: str | os.PathLike[str] | None = None, *, aliases: Mapping[str, Any] | None = None,
@@ -584,7 +629,8 @@ def load(path: str | os.PathLike[str] | None = None, *, aliases: Mapping[str, An
     DataError
         Naming the file, column, up to five rows and the fix, for every error found.
     ConfigError
-        When *tables* or *optional* names a table the data contract does not have.
+        When *tables* or *optional* names a table the data contract does not have, or ``kam.yml`` (or
+        *reading*, *aliases*) is not valid (in *lang*).
 
     Examples
     --------
@@ -603,6 +649,8 @@ def load(path: str | os.PathLike[str] | None = None, *, aliases: Mapping[str, An
         if exc.problems and lang != "en":  # a problem with the whole path, said in the reader's language
             raise exc.problems[0].error(lang) from None
         raise
+    except ConfigProblem as exc:
+        raise exc.speak(lang) from None
     blocking = [p for p in ds.report.errors if errors == "raise" or not p.count]
     if blocking:
         ds.close()
@@ -638,6 +686,8 @@ def validate(path: str | os.PathLike[str] | None, *, aliases: Mapping[str, Any] 
     """
     try:
         ds = _open(path, aliases, cache, progress, reading, lang=i18n.check_lang(lang))
+    except ConfigProblem as exc:
+        raise exc.speak(lang) from None
     except DataError as exc:
         found = exc.problems[0] if exc.problems else Problem("error", exc.code, exc.source or str(path), str(exc))
         return ValidationReport(str(path), [found])

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 import pandas as pd
 
 from kamlib import i18n
-from kamlib.errors import DataError
+from kamlib.errors import ConfigError, DataError
 
 MAX_ROWS = 5
 #: Distinct bad values a message lists (each with its count and first rows); the rest are counted.
@@ -39,6 +39,39 @@ def say(key: str, /, **values: object) -> Text:
     """
     return {lang: i18n.t(key, lang, **{k: v[lang] if isinstance(v, Mapping) else v for k, v in values.items()})
             for lang in i18n.LANGS}
+
+
+class ConfigProblem(ConfigError):
+    """A :class:`~kamlib.errors.ConfigError` written in every language: ``str()`` gives *lang*'s text.
+
+    :func:`kamlib.data.load` and :func:`kamlib.data.validate` raise it again in the
+    language they were asked for (:meth:`speak`).
+
+    Examples
+    --------
+    >>> err = config_error("data.config.dates_order", low="2024-01-01", high="2020-01-01")
+    >>> str(err)
+    'reading: dates [2024-01-01, 2020-01-01]: the earliest date comes after the latest.'
+    >>> str(err.speak("zh"))
+    'reading: dates [2024-01-01, 2020-01-01]：最早的日期晚于最晚的日期。'
+    """
+
+    def __init__(self, texts: Text, lang: str = "en") -> None:
+        super().__init__(texts[lang])
+        self.texts = texts
+        self.lang = lang
+
+    def __reduce__(self) -> tuple[type[ConfigProblem], tuple[Text, str]]:
+        return ConfigProblem, (self.texts, self.lang)
+
+    def speak(self, lang: str) -> ConfigProblem:
+        """The same error, its message in *lang*."""
+        return ConfigProblem(self.texts, i18n.check_lang(lang))
+
+
+def config_error(key: str, /, **values: object) -> ConfigProblem:
+    """A :class:`ConfigProblem` whose message is the template *key* filled with *values* (see :func:`say`)."""
+    return ConfigProblem(say(key, **values))
 
 
 def join(parts: Sequence[Text], sep: Text | None = None) -> Text:

@@ -29,6 +29,7 @@ import pandas as pd
 
 from kamlib.data.aliases import normalise
 from kamlib.data.parse import literal, quote
+from kamlib.data.problems import Text, join, problem, quoted, say
 from kamlib.data.schema import TOTAL_LABELS, Reading
 from kamlib.errors import DataError
 
@@ -163,12 +164,7 @@ def detect_encoding(path: Path, declared: str = "auto") -> str:
         return "big5"
     if not has_nul and _decodes(path, "gb18030"):
         return "gb18030"
-    raise DataError(
-        f"{path.name}: cannot tell the text encoding (it is neither UTF-8 nor GBK/GB18030 nor Big5; UTF-16 is not "
-        "read). Save the file as 'CSV UTF-8' from Excel, or as .xlsx.",
-        source=path.name,
-        code="unknown_encoding",
-    )
+    raise _error("unknown_encoding", path.name, "data.read.unknown_encoding", file=path.name)
 
 
 def _common_share(text: str, common: Callable[[str], bool]) -> float:
@@ -264,14 +260,37 @@ def _line_at(path: Path, offset: int) -> int:
         return fh.read(offset).count(b"\n") + 1
 
 
+def _error(code: str, source: str, key: str, /, *, column: str | None = None, rows: list[int] | tuple[int, ...] = (),
+           **values: object) -> DataError:
+    """The :class:`DataError` of a file that cannot be read: the message *key* in every language (see :func:`problem`).
+
+    Examples
+    --------
+    >>> err = _error("empty_file", "orders.csv", "data.read.empty_file", file="orders.csv")
+    >>> str(err).startswith("orders.csv: the file is empty"), err.problems[0].text("zh")[:17]
+    (True, 'orders.csv：文件是空的。')
+    """
+    return problem("error", code, source, key, column=column, rows=rows, **values).error()
+
+
+def _detail(text: str) -> Text:
+    """A message of another program (DuckDB, the system), as a message shows it: in 「」 in Chinese, where it
+    stays as the program wrote it.
+
+    Examples
+    --------
+    >>> _detail("No magic bytes")["zh"]
+    '「No magic bytes」'
+    """
+    return {"en": text, "zh": f"「{text}」"}
+
+
 def _invalid(path: Path, encoding: str, line: int | None = None) -> DataError:
-    name = {"big5": "Big5 (Traditional Chinese)", "gb18030": "GBK/GB18030", "utf-8": "UTF-8"}.get(encoding, encoding)
-    where = f" (line {line} holds bytes that are not)" if line is not None else ""
-    return DataError(
-        f"{path.name}: the text is not valid {name}{where}. Save the file as 'CSV UTF-8' from Excel (or WPS), or as "
-        f".xlsx; or set its encoding in kam.yml beside the data (reading: {{encoding: {{{path.stem}: ...}}}}).",
-        source=path.name, code="unknown_encoding",
-    )
+    names = {"big5": {"en": "Big5 (Traditional Chinese)", "zh": "Big5（繁体中文）"},
+             "gb18030": {"en": "GBK/GB18030", "zh": "GBK/GB18030"}, "utf-8": {"en": "UTF-8", "zh": "UTF-8"}}
+    where = say("data.read.bad_bytes_at", line=line) if line is not None else {"en": "", "zh": ""}
+    return _error("unknown_encoding", path.name, "data.read.invalid_text", file=path.name, stem=path.stem,
+                  name=names.get(encoding, {"en": encoding, "zh": encoding}), where=where)
 
 
 def _is_blank(path: Path) -> bool:
@@ -602,23 +621,31 @@ def header_difference(first: list[str], second: list[str]) -> str:
     >>> header_difference(["a", "b"], ["b", "a"])
     'the columns are in another order'
     """
+    return difference_text(first, second)["en"]
+
+
+def difference_text(first: list[str], second: list[str]) -> Text:
+    """:func:`header_difference` in every language.
+
+    Examples
+    --------
+    >>> difference_text(["客户编号", "金额", "备注"], ["客户编号", "日期"])["zh"]
+    "它多出列 '日期'，且它缺少列 '金额'、'备注'"
+    """
     names, other = [normalise(h) for h in first], [normalise(h) for h in second]
     added = [h for h, n in zip(second, other) if n not in names]
     missing = [h for h, n in zip(first, names) if n not in other]
-    parts = ([f"it adds column{'s' if len(added) > 1 else ''} {', '.join(map(repr, added))}"] if added else []) + (
-        [f"it lacks column{'s' if len(missing) > 1 else ''} {', '.join(map(repr, missing))}"] if missing else [])
-    return " and ".join(parts) or "the columns are in another order"
+    parts = [say(f"data.read.{verb}_{'many' if len(columns) > 1 else 'one'}", columns=quoted(columns))
+             for verb, columns in (("adds", added), ("lacks", missing)) if columns]
+    return join(parts, say("data.read.and")) if parts else say("data.read.other_order")
 
 
 def second_header(label: str, row: int, first: list[str], second: list[str], first_line: int = 1) -> DataError:
     """The error for a file that holds a second table (another export appended) with other columns."""
-    return DataError(
-        f"{label}: row {row} is a second header ({', '.join(s for s in second if s)}): another export appended "
-        f"below the first one (header on row {first_line}), but {header_difference(first, second)}, so its rows "
-        f"cannot be read under the first header. Keep one export per file, or give both parts the same columns in "
-        f"the same order.",
-        source=label, column=None, rows=[row], code="second_header",
-    )
+    named = [s for s in second if s]
+    return _error("second_header", label, "data.read.second_header", rows=[row], file=label, row=row,
+                  second={"en": ", ".join(named), "zh": quoted(named)["zh"]}, first_line=first_line,
+                  difference=difference_text(first, second))
 
 
 def unreadable_csv(path: Path, label: str, delim: str, exc: BaseException, header_line: int = 1) -> DataError:
@@ -635,20 +662,16 @@ def unreadable_csv(path: Path, label: str, delim: str, exc: BaseException, heade
             record, header = records[row]
             if _named(record) > 1 and _header_like(record):
                 return second_header(label, row, header, record, header_line)
-        where = ", ".join(f"row {r}: {n} fields" for r, n in bad)
-        what = f"some rows do not have as many fields as the header ({where})"
+        where = join([say("data.read.row_fields", row=r, n=n) for r, n in bad], {"en": ", ", "zh": "，"})
+        what = say("data.read.ragged_rows", where=where)
         totals = [(r, _joined(records[r][0])) for r, _ in bad if _TOTAL.match(_joined(records[r][0]))]
         if totals:
             row, text = totals[0]
-            what += (f"; row {row} ({text!r}) looks like a total row: delete it (total rows with as many fields as "
-                     f"the header are left out on their own)")
+            what = join([what, say("data.read.total_hint", row=row, text=repr(text))], {"en": "", "zh": ""})
     else:
-        what = f"it cannot be read as CSV ({_first_line(exc, path)})"
-    return DataError(
-        f"{label}: {what}. Check the separators and quotes in these rows (a text with a '{delim}' in it must be "
-        f"in double quotes), or save the sheet as .xlsx.",
-        source=label, rows=[r for r, _ in bad], code="unreadable",
-    )
+        what = say("data.read.not_csv", detail=_detail(_first_line(exc, path)))
+    return _error("unreadable", label, "data.read.ragged", rows=[r for r, _ in bad], file=label, what=what,
+                  delim=delim)
 
 
 def read_csv(con: duckdb.DuckDBPyConnection, path: Path, workdir: Path, reading: Reading | None = None,
@@ -663,11 +686,7 @@ def read_csv(con: duckdb.DuckDBPyConnection, path: Path, workdir: Path, reading:
     """
     reading = reading or Reading()
     if _is_blank(path):
-        raise DataError(
-            f"{path.name}: the file is empty. Export the table again with its header row, or remove the file.",
-            source=path.name,
-            code="empty_file",
-        )
+        raise _error("empty_file", path.name, "data.read.empty_file", file=path.name)
     encoding = detect_encoding(path, reading.encoding_for(path.stem, table or path.stem))
     readable = path if encoding == "utf-8" else _transcode(path, workdir, encoding)
     layout = sniff_layout(readable)
@@ -711,12 +730,9 @@ def repeated_headers(headers: list[str], label: str, row: int = 1) -> None:
     """
     repeated = _repeated(headers)
     if repeated:
-        found = ", ".join(h.strip() for h in headers if h.strip())
-        raise DataError(
-            f"{label}: column {repeated[0]!r} appears more than once in the header (row {row}: {found}). Rename or "
-            f"remove the repeated column so that each column has its own name.",
-            source=label, column=repeated[0], code="duplicate_column",
-        )
+        named = [h.strip() for h in headers if h.strip()]
+        raise _error("duplicate_column", label, "data.read.repeated_header", column=repeated[0], file=label,
+                     row=row, found={"en": ", ".join(named), "zh": quoted(named)["zh"]}, name=repr(repeated[0]))
 
 
 def _cell_text(value: object) -> str | None:
@@ -740,11 +756,8 @@ def _sheet_name(path: Path, names: list[str], sheet: str | int | None) -> str:
     match = [n for n in names if normalise(n) == normalise(sheet)]
     if match:
         return match[0]
-    raise DataError(
-        f"{path.name}: no sheet {sheet!r} (sheets: {', '.join(names)}). Set the name of one of these sheets (or its "
-        f"number, 1 = the first) in kam.yml beside the data: reading: {{sheets: {{{path.stem}: {names[0]}}}}}.",
-        source=path.name, code="no_sheet",
-    )
+    raise _error("no_sheet", path.name, "data.read.no_sheet", file=path.name, sheet=repr(sheet),
+                 sheets=", ".join(names), stem=path.stem, first=names[0])
 
 
 def _sheet(path: Path, sheet: str | int | None = None, rows: int | None = None
@@ -804,33 +817,23 @@ def read_excel(con: duckdb.DuckDBPyConnection, path: Path, sheet: str | int | No
         When the workbook cannot be opened or the sheet is empty.
     """
     if path.suffix.lower() == ".xls":
-        raise DataError(
-            f"{path.name}: the old Excel 97-2003 format (.xls) is not supported. "
-            "Open it in Excel or WPS and save it as .xlsx (or as CSV UTF-8).",
-            source=path.name,
-            code="unreadable_excel",
-        )
+        raise _error("unreadable_excel", path.name, "data.read.old_xls", file=path.name)
     try:
         name, sheets, cells = _sheet(path, sheet)
     except (DataError, OSError):
         raise
     except Exception as exc:  # noqa: BLE001 - openpyxl raises many unrelated types for a broken file
-        raise DataError(
-            f"{path.name}: cannot be opened as an Excel workbook ({type(exc).__name__}). "
-            "Open it in Excel and save it again as .xlsx, or export the sheet as CSV UTF-8.",
-            source=path.name,
-            code="unreadable_excel",
-        ) from None
+        raise _error("unreadable_excel", path.name, "data.read.not_workbook", file=path.name,
+                     kind=_detail(type(exc).__name__)) from None
     records = [(n, _trimmed([c or "" for c in row])) for n, row in enumerate(cells, 1) if any(row)]
     later = sheets[sheets.index(name) + 1:]
     if not records and sheet is None and later:  # an empty first sheet (Sheet1 left blank): the next one
         return read_excel(con, path, later[0])
     if not records:
         others = [s for s in sheets if s != name]
-        fix = (f"Choose the sheet that holds the table in kam.yml beside the data: reading: {{sheets: "
-               f"{{{path.stem}: {others[0]}}}}} (sheets: {', '.join(sheets)})." if others
-               else "Put the table (header row first) on the first sheet.")
-        raise DataError(f"{path.name}: sheet {name!r} is empty. {fix}", source=path.name, code="empty_file")
+        fix = (say("data.read.choose_sheet", stem=path.stem, other=others[0], sheets=", ".join(sheets)) if others
+               else say("data.read.first_sheet"))
+        raise _error("empty_file", path.name, "data.read.empty_sheet", file=path.name, sheet=repr(name), fix=fix)
     header_row, names = find_header(records)
     data = [(n, row) for n, row in records if n > header_row]
     used = [i for i in range(max(len(row) for _, row in records))
@@ -874,20 +877,14 @@ def read_parquet(con: duckdb.DuckDBPyConnection, path: Path) -> Source:
     try:
         headers, types = _describe(con, relation)
     except duckdb.Error as exc:
-        raise DataError(
-            f"{path.name}: cannot be read as Parquet ({_first_line(exc, path)}). Write the file again, or export CSV.",
-            source=path.name,
-            code="unreadable",
-        ) from None
+        raise _error("unreadable", path.name, "data.read.not_parquet", file=path.name,
+                     detail=_detail(_first_line(exc, path))) from None
     zones = _zones(path) if "TIMESTAMP WITH TIME ZONE" in types else {}
     known = {r[0] for r in con.execute("SELECT name FROM pg_timezone_names()").fetchall()} if zones else set()
     for column, zone in zones.items():
         if zone not in known and not re.fullmatch(r"[+-]\d{2}:?\d{2}", zone):
-            raise DataError(
-                f"{path.name}: column {column!r} holds timestamps in the time zone {zone!r}, which is not known, so "
-                f"their dates cannot be told. Write the file again with a zone such as Asia/Shanghai, or in UTC.",
-                source=path.name, column=column, code="unknown_time_zone",
-            )
+            raise _error("unknown_time_zone", path.name, "data.read.time_zone", column=column, file=path.name,
+                         name=repr(column), zone=repr(zone))
     return Source(path.stem, path.name, relation, headers, types, 0, zones=zones)
 
 
@@ -906,12 +903,8 @@ def read_database(con: duckdb.DuckDBPyConnection, path: Path) -> list[tuple[str,
     try:
         con.execute(f"ATTACH {literal(str(path))} AS src (READ_ONLY)")
     except duckdb.Error as exc:
-        raise DataError(
-            f"{path.name}: cannot be opened as a DuckDB database ({_first_line(exc, path)}). "
-            "Pass a folder of CSV/XLSX/Parquet files or a file written by DuckDB.",
-            source=path.name,
-            code="unreadable",
-        ) from None
+        raise _error("unreadable", path.name, "data.read.not_duckdb", file=path.name,
+                     detail=_detail(_first_line(exc, path))) from None
     return [(schema, name) for schema, name in con.execute(
         "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = 'src' UNION ALL "
         "SELECT schema_name, view_name FROM duckdb_views() WHERE database_name = 'src' AND NOT internal "
@@ -932,8 +925,8 @@ def database_source(con: duckdb.DuckDBPyConnection, path: Path, schema: str, nam
     try:
         headers, types = _describe(con, relation)
     except duckdb.Error as exc:
-        raise DataError(f"{label}: cannot be read ({_first_line(exc, path)}). Correct the view or table in the "
-                        f"database, or export the table to a file.", source=label, code="unreadable") from None
+        raise _error("unreadable", label, "data.read.view_fails", file=label,
+                     detail=_detail(_first_line(exc, path))) from None
     return Source(name, label, relation, headers, types, 0)
 
 
@@ -951,9 +944,7 @@ def data_files(folder: Path) -> list[Path]:
             if p.is_file() and p.suffix.lower() in DATA_SUFFIXES and not p.name.startswith((".", "~$"))
         )
     except PermissionError:
-        raise DataError(f"{folder}: the folder cannot be read: permission denied. Give your user account read "
-                        f"access to it (or copy the files into a folder of your own).", source=str(folder),
-                        code="permission_denied") from None
+        raise _error("permission_denied", str(folder), "data.read.folder_denied", file=folder) from None
 
 
 def other_files(folder: Path) -> list[Path]:
@@ -980,16 +971,10 @@ there and that your user account may read it (or copy it into a folder of your o
         with path.open("rb") as fh:
             fh.read(1)
     except PermissionError:
-        raise DataError(
-            f"{path.name}: cannot be read: permission denied. Give your user account read access to the file (or "
-            f"copy it into a folder of your own), then load again.", source=path.name, code="permission_denied",
-        ) from None
+        raise _error("permission_denied", path.name, "data.read.file_denied", file=path.name) from None
     except OSError as exc:
-        raise DataError(
-            f"{path.name}: cannot be read ({exc.strerror or type(exc).__name__}). Check that the file is there and "
-            f"that your user account may read it (or copy it into a folder of your own), then load again.",
-            source=path.name, code="unreadable",
-        ) from None
+        raise _error("unreadable", path.name, "data.read.file_unreadable", file=path.name,
+                     detail=_detail(exc.strerror or type(exc).__name__)) from None
 
 
 def read_file(con: duckdb.DuckDBPyConnection, path: Path, workdir: Path, reading: Reading | None = None,

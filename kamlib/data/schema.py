@@ -32,7 +32,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from kamlib.errors import ConfigError
+from kamlib.data.problems import config_error, say
 
 #: Earliest and latest plausible date: a date outside is an error naming its rows.
 DATE_RANGE = ("1990-01-01", "2100-12-31")
@@ -303,7 +303,7 @@ def _iso(value: object, what: str) -> str:
     try:
         dt.date.fromisoformat(text)
     except ValueError:
-        raise ConfigError(f"reading: {what} must be a date written as 2024-03-05, not {value!r}.") from None
+        raise config_error("data.config.iso", what=what, value=repr(value)) from None
     return text
 
 
@@ -312,8 +312,9 @@ def _per_file(value: object, allowed: tuple[str, ...], key: str) -> str | dict[s
     values = value if isinstance(value, Mapping) else {"": value}
     for name, setting in values.items():
         if str(setting).lower() not in allowed:
-            raise ConfigError(f"reading: {key} {setting!r}{f' for {name!r}' if name else ''} is not one of "
-                              f"{', '.join(repr(a) for a in allowed)}.")
+            raise config_error("data.config.not_one_of", key=key, setting=repr(setting),
+                               name=say("data.config.for_name", name=repr(name)) if name else {"en": "", "zh": ""},
+                               allowed=", ".join(repr(a) for a in allowed))
     if isinstance(value, Mapping):
         return {str(k): str(v).lower() for k, v in value.items()}
     return str(value).lower()
@@ -322,13 +323,11 @@ def _per_file(value: object, allowed: tuple[str, ...], key: str) -> str | dict[s
 def _sheets(value: object) -> dict[str, str | int]:
     """``{file or table: sheet name or number (1 = the first sheet)}``."""
     if not isinstance(value, Mapping):
-        raise ConfigError(f"reading: sheets must map a file or table to its sheet, such as {{orders: 明细}}, "
-                          f"not {value!r}.")
+        raise config_error("data.config.sheets", value=repr(value))
     out: dict[str, str | int] = {}
     for name, sheet in value.items():
         if isinstance(sheet, bool) or not isinstance(sheet, (str, int)) or (isinstance(sheet, int) and sheet < 1):
-            raise ConfigError(f"reading: sheets: {name}: {sheet!r} is neither the name of a sheet nor its number "
-                              f"(1 = the first sheet).")
+            raise config_error("data.config.sheet", name=name, sheet=repr(sheet))
         out[str(name)] = sheet
     return out
 
@@ -341,8 +340,7 @@ def _date_format(text: object, where: str) -> str:
     except ValueError:
         ok = False
     if not ok:
-        raise ConfigError(f"reading: date_formats: {where}{text!r} is not a date format with a day, a month and a "
-                          f"year, such as '%d/%m/%Y' (25/03/2024) or '%m/%d/%Y' (03/25/2024).")
+        raise config_error("data.config.date_format", where=where, text=repr(text))
     return text
 
 
@@ -354,9 +352,7 @@ def _date_formats(value: object) -> str | dict[str, str]:
     for key, text in value.items():
         column = str(key).partition(".")[2]
         if column and column not in dates:
-            raise ConfigError(f"reading: date_formats: {key}: {column!r} is not a date column of the data "
-                              f"contract ({', '.join(sorted(dates))}). Write <table>.<column>, such as "
-                              f"orders.order_date, or the table alone for all its dates.")
+            raise config_error("data.config.date_column", key=key, column=repr(column), dates=", ".join(sorted(dates)))
         _date_format(text, f"{key}: ")
     return {str(k): str(v) for k, v in value.items()}
 
@@ -417,10 +413,10 @@ class Reading:
             if not layer:
                 continue
             if not isinstance(layer, Mapping):
-                raise ConfigError(f"reading: expected a mapping with keys {', '.join(READING_KEYS)}, not {layer!r}.")
+                raise config_error("data.config.reading_mapping", keys=", ".join(READING_KEYS), layer=repr(layer))
             unknown = sorted(set(map(str, layer)) - set(READING_KEYS))
             if unknown:
-                raise ConfigError(f"reading: unknown setting(s) {unknown}; allowed: {', '.join(READING_KEYS)}.")
+                raise config_error("data.config.unknown_settings", unknown=unknown, keys=", ".join(READING_KEYS))
             settings.update(layer)
         out: dict[str, Any] = {}
         if "decimal" in settings:
@@ -430,14 +426,13 @@ class Reading:
         if "dates" in settings:
             dates = settings["dates"]
             if not isinstance(dates, (list, tuple)) or len(dates) != 2:
-                raise ConfigError(f"reading: dates must be [earliest, latest], such as [1990-01-01, 2100-12-31], "
-                                  f"not {dates!r}.")
+                raise config_error("data.config.dates_shape", dates=repr(dates))
             low, high = (_iso(d, "dates") for d in dates)
             if low < DATE_LIMITS[0] or high > DATE_LIMITS[1]:
-                raise ConfigError(f"reading: dates [{low}, {high}] must lie between {DATE_LIMITS[0]} and "
-                                  f"{DATE_LIMITS[1]} (the dates a table of dates can hold).")
+                raise config_error("data.config.dates_limits", low=low, high=high, first=DATE_LIMITS[0],
+                                   last=DATE_LIMITS[1])
             if low > high:
-                raise ConfigError(f"reading: dates [{low}, {high}]: the earliest date comes after the latest.")
+                raise config_error("data.config.dates_order", low=low, high=high)
             out["dates"] = (low, high)
         if "no_dates" in settings:
             out["no_dates"] = tuple(str(v.isoformat() if isinstance(v, dt.date) else v).strip()

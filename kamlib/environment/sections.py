@@ -140,7 +140,7 @@ def bcg(ds: Dataset, *, by: str = "segment", region: str | None = None, year: in
     if gap:
         return Section.lacking("title.env_bcg", gap, note=i18n.needs_note(gap, lang))
     placed = _placed(ds, by=by, region=region, year=year, share_split=share_split, growth_split=growth_split)
-    values = {by: by, "quadrant": "bcg"}
+    values = {by: by, "quadrant": "bcg", "leader_basis": "leader_basis"}
     shown = Table(placed[[by, *_BCG_SHOWN]], values)
     rule = i18n.t("text.env_explain_bcg_value", lang, group=_group(by, lang), share_split=f"{share_split:g}",
                   growth_split=i18n.format_percent(growth_split, lang))
@@ -231,7 +231,7 @@ def swot(factors: pd.DataFrame | None, *, lang: str = "en") -> Section:
     >>> import pandas as pd
     >>> section = swot(pd.DataFrame({"statement": ["Dealer network"], "kind": ["S"]}))
     >>> section.findings, list(section.saved)
-    (['1 strengths, 0 weaknesses, 0 opportunities and 0 threats are listed.'], ['swot'])
+    (['1 strength, 0 weaknesses, 0 opportunities and 0 threats are listed.'], ['swot'])
     >>> swot(None).missing, swot(pd.DataFrame({"statement": ["x"]})).missing
     ('factors', 'factors (kind)')
     """

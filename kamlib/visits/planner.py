@@ -1,16 +1,21 @@
 """The month's visit plan (月度访问计划表, ``docs/visits.md``): which rep visits which account on which
 working day, and every mandatory visit that does not fit, with the reason and the fix.
 
-Greedy insertion by priority, then a repair pass. Each rep is planned on its own:
-locked appointments first, then mandatory visits (at-risk and hot accounts, VIP, A, B,
-C; least slack first; ties by account id), then optional visits. Each visit goes to a
-working day of its visit window that already has its city (grouping), else to a day
-that can still take a new city; among those, to the day least wanted by the visits
-not yet placed (each spreads its demand evenly over its window), then the day nearest
-its ideal date. The repair pass moves planned visits (one, or all of one city) off a
-day to make room for a mandatory visit that found none, then empties the city-days
-with fewest visits into other days of the same city. Optional visits come last: to
-days the rep already spends in their city first, then to any day with room.
+Greedy insertion by priority, then a repair pass and a local search. Each rep is planned on
+its own: locked appointments first, then mandatory visits (a visit whose window has no day to
+spare first, then at-risk and hot accounts, VIP, A, B, C; least slack first; ties by account
+id), then optional visits. Each visit goes to a working day of its visit window that already
+has its city (grouping), else to a day that can still take a new city; among those, to the day
+least wanted by the visits not yet placed (each spreads its demand evenly over its window), then
+the day nearest its ideal date. The repair pass moves planned visits (one, or all of one city)
+off a day to make room for a mandatory visit that found none. The local search then lowers the
+city-days, each step only when every rule still holds and no other city-day is added: it empties
+a city's smallest days into other days the rep already spends in that city (when such a day is
+full, first moving one of its visits to another day of that visit's city, or swapping the visit
+being moved with one of another city already on the day being emptied), and brings a city's
+visits of two days together on one day; at most two rounds. Optional visits come last: to days
+the rep already spends in their city first, then to any day with room; the local search runs
+again over all the visits.
 """
 
 from __future__ import annotations
@@ -284,7 +289,7 @@ class _RepMonth:
             self.add(acc, old)
             kind[kind.index(new)] = old
 
-    def clear(self, day: int, city: int | None, *, grouped_only: bool = False) -> list[tuple[_Account, int, int]] | None:
+    def clear(self, day: int, city: int | None) -> list[tuple[_Account, int, int]] | None:
         """Move every visit of *city* off *day* (with None: any one visit); the moves made, or None."""
         visitors = [a for a in self.visitors[day] if city is None or a.city == city]
         if city is not None and any(day in a.locked for a in visitors):
@@ -293,7 +298,7 @@ class _RepMonth:
         for other in visitors:
             if day in other.locked:
                 continue
-            new = self.move(other, day, grouped_only=grouped_only)
+            new = self.move(other, day)
             if new is not None:
                 moves.append((other, day, new))
                 if city is None:
@@ -324,15 +329,113 @@ class _RepMonth:
                 self._undo(moves)
         return False
 
+    def bump_into(self, acc: _Account, day: int) -> list[tuple[_Account, int, int]] | None:
+        """Move the visit of *acc* on *day* to a full day of its city, after moving a visit off that day
+        to another day of that visit's city with room (not *day*); the moves made, or None."""
+        own = [d for d in acc.days + acc.optional_days if d != day] + acc.locked
+        full = self.spacing_ok(acc, own) & self.open & self.has[acc.city] & (self.load >= self.capacity)
+        full[day] = False
+        if not full.any():
+            return None
+        rooms = self.has & self.free
+        rooms[:, day] = False
+        movable = rooms.any(axis=1)
+        for target in np.flatnonzero(full):
+            target = int(target)
+            for other in self.visitors[target]:
+                if not movable[other.city] or target in other.locked:
+                    continue
+                room = rooms[other.city] & self.spacing_ok(
+                    other, [d for d in other.days + other.optional_days if d != target] + other.locked)
+                if room.any():
+                    return [self.shift(other, target, int(np.flatnonzero(room)[0])), self.shift(acc, day, target)]
+        return None
+
+    def swap_into(self, acc: _Account, day: int) -> list[tuple[_Account, int, int]] | None:
+        """Swap the visit of *acc* on *day* with a visit of another city on a day of its city, that city
+        already being on *day*; the moves made, or None."""
+        own = [d for d in acc.days + acc.optional_days if d != day] + acc.locked
+        days = self.spacing_ok(acc, own) & self.open & self.has[acc.city]
+        days[day] = False
+        for target in np.flatnonzero(days):
+            target = int(target)
+            for other in self.visitors[target]:
+                if other.city == acc.city or not self.has[other.city, day] or target in other.locked or \
+                        other.account_id == acc.account_id:
+                    continue
+                if self.spacing_ok(other, [d for d in other.days + other.optional_days if d != target]
+                                   + other.locked)[day]:
+                    return [self.shift(other, target, day), self.shift(acc, day, target)]
+        return None
+
+    def shift(self, acc: _Account, day: int, new: int) -> tuple[_Account, int, int]:
+        """Move the visit of *acc* on *day* to *new* (the caller checked the rules)."""
+        kind = acc.days if day in acc.days else acc.optional_days
+        self.remove(acc, day)
+        self.add(acc, new)
+        kind[kind.index(day)] = new
+        return acc, day, new
+
+    def empty(self, day: int, city: int) -> bool:
+        """Move every visit of *city* off *day* to other days of that city (making room there by moving or
+        swapping one visit); undo and return False when one of them finds no day."""
+        visitors = [a for a in self.visitors[day] if a.city == city]
+        if any(day in a.locked for a in visitors):
+            return False
+        moves: list[tuple[_Account, int, int]] = []
+        for acc in visitors:
+            new = self.move(acc, day, grouped_only=True)
+            done = [(acc, day, new)] if new is not None else self.bump_into(acc, day) or self.swap_into(acc, day)
+            if done is None:
+                self._undo(moves)
+                return False
+            moves += done
+        return True
+
+    def spare(self, city: int) -> int:
+        """The most visits a day without *city* can still take of it."""
+        days = self.open & ~self.has[city] & self.new_city
+        return int((self.capacity - self.load[days]).max()) if days.any() else 0
+
+    def merge(self, city: int, first: int, second: int) -> bool:
+        """Move the visits of *city* on two days together to one day without that city."""
+        visitors = [(a, d) for d in (first, second) for a in self.visitors[d] if a.city == city]
+        accounts = {a.account_id for a, _ in visitors}
+        if len(accounts) < len(visitors) or any(d in a.locked for a, d in visitors):
+            return False
+        ok = self.open & ~self.has[city] & self.new_city & (self.load + len(visitors) <= self.capacity)
+        for acc, day in visitors:
+            if not ok.any():
+                return False
+            ok &= self.spacing_ok(acc, [d for d in acc.days + acc.optional_days if d != day] + acc.locked)
+        if not ok.any():
+            return False
+        target = int(np.flatnonzero(ok)[0])
+        for acc, day in visitors:
+            self.shift(acc, day, target)
+        return True
+
     def regroup(self) -> None:
-        """Empty the city-days with fewest visits by moving their visits to other days of the same city."""
-        for _ in range(3):
+        """Lower the city-days: empty the city-days with fewest visits into other days of the same city
+        (making room there by moving or swapping one visit), then bring two days' visits of a city
+        together on one day."""
+        for _ in range(2):
             changed = False
             cities, days = np.nonzero(self.present)
             for k in np.argsort(self.present[cities, days], kind="stable"):
                 city, day = int(cities[k]), int(days[k])
-                if self.present[city, day] and self.clear(day, city, grouped_only=True) is not None:
+                if 0 < self.present[city, day] < self.capacity and self.empty(day, city):
                     changed = True
+            for city in range(self.present.shape[0]):
+                days = np.flatnonzero(self.present[city]).tolist()
+                spare = self.spare(city)
+                for i, first in enumerate(days):
+                    for second in days[i + 1:]:
+                        both = self.present[city, first] + self.present[city, second]
+                        if self.present[city, first] and self.present[city, second] and both <= spare and \
+                                self.merge(city, first, second):
+                            changed = True
+                            spare = self.spare(city)
             if not changed:
                 return
 
@@ -419,8 +522,10 @@ def _all_accounts(due: pd.DataFrame, ideal: np.ndarray, start: date) -> list[_Ac
     ]
 
 
-def _slack(acc: _Account) -> int:
-    return int(acc.window.sum()) - acc.mandatory
+def _priority(acc: _Account) -> tuple[int, int, str]:
+    """Planning order: a visit with no room to spare in its window first, then by tier, least slack, id."""
+    slack = int(np.count_nonzero(acc.window)) - acc.mandatory
+    return acc.tier if slack > 0 else 0, slack, acc.account_id
 
 
 def _plan_rep(accounts: list[_Account], rep: _RepMonth) -> dict[str, tuple[int, str, int, int]]:
@@ -432,7 +537,7 @@ def _plan_rep(accounts: list[_Account], rep: _RepMonth) -> dict[str, tuple[int, 
             rep.add(acc, day)
     for acc in accounts:
         acc.window = rep.spacing_ok(acc, acc.locked) & rep.open
-    order = sorted(accounts, key=lambda a: (a.tier, _slack(a), a.account_id))
+    order = sorted(accounts, key=_priority)
     for acc in order:
         rep.expect(acc, +1)
     missing: dict[str, int] = {}
@@ -544,8 +649,10 @@ def plan_month(accounts: pd.DataFrame, reps: pd.DataFrame, month: object, *, vis
     included (an account never visited, or whose window after its last visit holds
     no working day of the month, is visited as early as there is room). Optional
     visits go first to days the rep already spends in the account's city, then to
-    any day with room left. Every mandatory visit that does
-    not fit is in ``shortfall`` with the count missing, the reason (no rep, no
+    any day with room left. A local search then moves visits (one at a time, or
+    two swapped) to days the rep already spends in their city, lowering the
+    city-days without breaking a rule; locked visits never move. Every mandatory
+    visit that does not fit is in ``shortfall`` with the count missing, the reason (no rep, no
     working day in its window, capacity, spacing, city limit) and the fix (assign a
     rep, add a slot, widen the gap, allow another city). The same input gives the
     same plan.

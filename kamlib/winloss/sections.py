@@ -151,7 +151,7 @@ def loss_reasons(opps: pd.DataFrame | None, *, by: str, lang: str = "en") -> Sec
     shown = counts.rename(columns=lambda column: i18n.value_label("loss_reason", column, lang))
     heat_map = Figure(charts.plot_loss_heatmap, (shares,), {"by": by}, size=(11, 2 + 0.3 * len(shares)))
     saved = {f"loss_reasons_by_{by}": Table(reasons, {by: by, **_REASON_VALUES}),
-             f"loss_table_by_{by}": Table(counts, {by: by})}
+             f"loss_table_by_{by}": Table(shown, {by: by})}
     return Section(title, items=[finding, Table(shown, {by: by}), heat_map], findings=[finding], saved=saved,
                    results={"reasons": reasons, "counts": counts, "shares": shares})
 
