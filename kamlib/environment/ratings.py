@@ -54,6 +54,31 @@ def _fail(source: str, column: str, rows: Sequence[int], values: Sequence[object
                      source=source, column=column, rows=[rows[i] for i in bad[:5]], code="bad_rating")
 
 
+def _read(values: pd.Series, words: Mapping[str, float], *, percent: bool) -> tuple[np.ndarray, list[int], list[int]]:
+    """Each cell as a number: a word of *words*, a number, or (when *percent*) ``70%`` as 0.7.
+
+    Returns the numbers (NaN for empty and unread cells), the positions of bare numbers and
+    the positions of cells that could not be read.
+    """
+    out = np.full(len(values), np.nan)
+    bare: list[int] = []
+    unread: list[int] = []
+    for i, cell in enumerate(values):
+        text = _text(cell)
+        if text is None:
+            continue
+        if text in words:
+            out[i] = words[text]
+        elif percent and text.endswith("%") and _NUMBER.fullmatch(text[:-1].strip()):
+            out[i] = float(text[:-1]) / 100
+        elif _NUMBER.fullmatch(text):
+            out[i] = float(text)
+            bare.append(i)
+        else:
+            unread.append(i)
+    return out, bare, unread
+
+
 def parse_probability(
     values: pd.Series,
     *,
@@ -92,22 +117,7 @@ def parse_probability(
     """
     cells = list(values)
     rows = list(rows) if rows is not None else [i + 2 for i in range(len(cells))]
-    out = np.full(len(cells), np.nan)
-    bare: list[int] = []
-    unread: list[int] = []
-    for i, cell in enumerate(cells):
-        text = _text(cell)
-        if text is None:
-            continue
-        if text in words:
-            out[i] = words[text]
-        elif text.endswith("%") and _NUMBER.fullmatch(text[:-1].strip()):
-            out[i] = float(text[:-1]) / 100
-        elif _NUMBER.fullmatch(text):
-            out[i] = float(text)
-            bare.append(i)
-        else:
-            unread.append(i)
+    out, bare, unread = _read(values, words, percent=True)
     fix = "Write each probability as 70%, 0.7 or high / medium / low (高 / 中 / 低)."
     if unread:
         raise _fail(source, "probability", rows, cells, unread, "are not a probability", fix)
@@ -148,18 +158,7 @@ def parse_impact(
     """
     cells = list(values)
     rows = list(rows) if rows is not None else [i + 2 for i in range(len(cells))]
-    out = np.full(len(cells), np.nan)
-    unread: list[int] = []
-    for i, cell in enumerate(cells):
-        text = _text(cell)
-        if text is None:
-            continue
-        if text in words:
-            out[i] = words[text]
-        elif _NUMBER.fullmatch(text):
-            out[i] = float(text)
-        else:
-            unread.append(i)
+    out, _, unread = _read(values, words, percent=False)
     if unread:
         raise _fail(source, "impact", rows, cells, unread, "are not an impact rating",
                     "Write each impact as a number of your scale (the sample's is 1–5) or high / medium / low "

@@ -238,7 +238,10 @@ def capacity(planned: MonthPlan | None, *, lang: str = "en") -> Section:
 
 
 # ----------------------------------------------------------------------- coverage of the log
-def _visits_gap(ds: Dataset, title: str, lang: str) -> Section | None:
+def _plan_and_visits_gap(planned: MonthPlan | None, ds: Dataset, title: str, lang: str) -> Section | None:
+    """The note of a section that reads the plan and the visit log, when either is missing."""
+    if planned is None:
+        return _lacking_plan(title, lang)
     gap = needs(_table(ds, "visits"), ["account_id", "visit_date"], "visits")
     return Section.lacking(title, gap, note=i18n.needs_note(gap, lang)) if gap else None
 
@@ -255,9 +258,7 @@ def overdue(planned: MonthPlan | None, ds: Dataset, *, lang: str = "en") -> Sect
     ['overdue_accounts']
     """
     title = "title.vpl_overdue"
-    if planned is None:
-        return _lacking_plan(title, lang)
-    lacking = _visits_gap(ds, title, lang)
+    lacking = _plan_and_visits_gap(planned, ds, title, lang)
     if lacking:
         return lacking
     late = cover.overdue_accounts(planned.due, month=planned.month)
@@ -284,9 +285,7 @@ def visits_by_class(planned: MonthPlan | None, ds: Dataset, *, months: int = 3, 
     ['VIP', 'A', 'B', 'C']
     """
     title = "title.vpl_by_class"
-    if planned is None:
-        return _lacking_plan(title, lang)
-    lacking = _visits_gap(ds, title, lang)
+    lacking = _plan_and_visits_gap(planned, ds, title, lang)
     if lacking:
         return lacking
     table = cover.visits_by_class(planned.due, _table(ds, "visits"), month=planned.month, months=months,
@@ -307,9 +306,7 @@ def planned_vs_actual(planned: MonthPlan | None, ds: Dataset, *, lang: str = "en
     'The visit log ends on 2025'
     """
     title = "title.vpl_actual"
-    if planned is None:
-        return _lacking_plan(title, lang)
-    lacking = _visits_gap(ds, title, lang)
+    lacking = _plan_and_visits_gap(planned, ds, title, lang)
     if lacking:
         return lacking
     log = _table(ds, "visits")
