@@ -3,13 +3,14 @@
 kamlib is built in three floors: the ground floor (``data``, ``i18n``, ``plots``,
 ``tables``, ``sections``, ``errors``, ``grouping``, ``fonts``, ``sample`` …), one wing
 per analysis (``environment``, ``classify``, ``churn``, ``winloss``, ``overview`` …)
-and the batch runner (``report``) with the command line (``cli``) on top. The rules:
+and on top the batch runner (``report``), the served apps (``apps``), the interactive
+controls of the analysis notebooks (``explore``) and the command line (``cli``). The rules:
 
 - no import circle between modules;
 - no private name (``_name``) imported from another file;
-- a wing's computation modules (everything but its ``plots`` and ``sections``) import
-  no plotting, widget or notebook-running library, and neither ``kamlib.plots``,
-  ``kamlib.sections`` nor the runner;
+- a wing's computation modules (everything but its ``plots``, ``sections`` and
+  ``widgets``) import no plotting, widget or notebook-running library, and neither
+  ``kamlib.plots``, ``kamlib.sections``, a ``widgets`` module nor the top floor;
 - no wing imports the runner or the command line; the ground floor imports no wing.
 
 Imports under ``if TYPE_CHECKING:`` are not imports at run time and are not counted.
@@ -28,8 +29,8 @@ import kamlib
 
 ROOT = Path(kamlib.__file__).resolve().parent.parent
 WINGS = ("environment", "classify", "churn", "visits", "winloss", "overview", "training")
-TOP = ("report", "cli")
-PRESENTATION = ("plots", "sections", "__init__")
+TOP = ("report", "apps", "explore", "cli")
+PRESENTATION = ("plots", "sections", "widgets", "__init__")
 NOT_IN_COMPUTATIONS = ("matplotlib", "seaborn", "ipywidgets", "papermill", "nbclient", "IPython")
 
 
@@ -128,7 +129,7 @@ def _floor(module: str, package: str) -> str:
 
 def _is_computation(module: str) -> bool:
     parts = module.split(".")
-    return len(parts) > 2 and parts[1] in WINGS and parts[-1] not in PRESENTATION
+    return len(parts) > 2 and parts[1] in WINGS and not any(part in PRESENTATION for part in parts[2:])
 
 
 def _forbidden_for_computations(target: str, package: str) -> bool:
@@ -137,7 +138,8 @@ def _forbidden_for_computations(target: str, package: str) -> bool:
         return True
     if parts[0] != package:
         return False
-    return (len(parts) > 1 and parts[1] in ("plots", "sections", *TOP)) or parts[-1] in ("plots", "sections")
+    drawing = ("plots", "sections", "widgets")
+    return (len(parts) > 1 and parts[1] in (*drawing, *TOP)) or any(part in drawing for part in parts[2:])
 
 
 def violations(root: Path, package: str) -> list[str]:
@@ -199,6 +201,9 @@ def broken(tmp_path: Path) -> Path:
             """,
         "pkg/winloss/model.py": "from pkg.winloss.analysis import rate\n\ndef _helper():\n    return rate\n",
         "pkg/winloss/plots.py": "import matplotlib\nfrom pkg.winloss.analysis import rate\n",
+        "pkg/winloss/widgets/__init__.py": "",
+        "pkg/winloss/widgets/form.py": "import ipywidgets\nfrom pkg.winloss import plots\n",
+        "pkg/winloss/readings.py": "from pkg.winloss.widgets import form\n",
         "pkg/report/__init__.py": "from pkg.winloss import plots\n",
     })
     return tmp_path
@@ -215,7 +220,9 @@ def test_the_rules_catch_a_package_that_breaks_them(broken: Path):
     assert "pkg.winloss.analysis (line 8): a wing imports the runner or the command line (pkg.report)" in text
     assert "pkg.errors (line 1): the ground floor imports pkg.winloss.analysis" in text
     assert "seaborn" not in text  # only for type checkers
+    assert "pkg.winloss.readings (line 1): a computation module imports pkg.winloss.widgets" in text
     assert not any(line.startswith("pkg.winloss.plots") for line in found)  # plots may draw
+    assert not any(line.startswith("pkg.winloss.widgets") for line in found)  # widgets may draw
     assert not any(line.startswith("pkg.report") for line in found)  # the runner may import wings
 
 
