@@ -52,17 +52,18 @@ def notebook(folder: Path, run: str) -> float:
     tables = timed("scope", classify.scope, ds)
     accounts, orders, products, visits, leads, opportunities = tables.values()
     day = classify.reference_day(orders, None)
-    timed("pareto / ABC", sections.pareto, orders)
+    timed("pareto / ABC", sections.pareto, orders, accounts=accounts)
     timed("purchase-state grid", sections.xy_grid, accounts, orders, as_of=day)
     timed("portfolio", sections.portfolio, accounts)
-    timed("profit segments (whale curve)", sections.profit, orders, products)
+    timed("profit segments (whale curve)", sections.profit, orders, products, accounts=accounts)
     timed("selection score", sections.selection, accounts, orders, products, visits, as_of=day)
     timed("white space", sections.whitespace, accounts, orders, products, as_of=day)
     timed("MAN", sections.man, leads)
     timed("temperature", sections.temperature, leads, as_of=day)
     timed("relationship stages", sections.stages, accounts)
     churn = timed("churn: model choice, fit, p_alive", churn_sections.activity, orders, as_of=day)
-    value = timed("churn: gamma_gamma_fit + clv", churn_sections.lifetime_value, churn)
+    value = timed("churn: gamma_gamma_fit + clv", churn_sections.lifetime_value, churn,
+                  accounts=accounts)
     risk = timed("churn: warning signals", churn_sections.at_risk, orders, visits, churn=churn, accounts=accounts,
                  opportunities=opportunities)
     total = time.perf_counter() - start

@@ -11,6 +11,7 @@ import pytest
 
 import kamlib.classify as cl
 import kamlib.data
+import kamlib.plots
 from kamlib import i18n
 from kamlib.classify import plots, readings, sections
 from kamlib.i18n import format_count, format_money, format_number, format_percent
@@ -335,10 +336,62 @@ def test_selection_sources_and_stage_source_are_labelled(tables):
 def test_selection_table_says_the_units_of_its_criteria(tables):
     section = sections.selection(tables["accounts"], tables["orders"], tables["products"], tables["visits"], as_of=DAY,
                                  lang="zh")
-    top = section.items[1]
-    assert {"volume", "concentration", "price_sensitivity"} <= set(top.frame.columns)
-    discount = top.frame["price_sensitivity"].iloc[0]
-    assert top.formats["price_sensitivity"].format(discount) == f"{discount * 100:.1f}%"  # a share, shown as percent
+    saved = section.saved["selection_scores"].frame
+    assert {"volume", "concentration", "price_sensitivity"} <= set(saved.columns)
     money, per_order, share = i18n.header(["volume", "concentration", "price_sensitivity"], "zh")
     assert "金额" in money and "金额" in per_order and "折扣率" in share
     assert i18n.header(["potential"], "zh") != i18n.header(["annual_demand"], "zh")  # score 0–100 vs money
+
+
+# --------------------------------------------------------------------------- what the page shows of the account tables
+def shown_tables(section: Section, lang: str, tmp_path) -> list:
+    """The tables *section* shows on a page, as rendered (pandas Stylers)."""
+    kamlib.plots.theme(lang)
+    shown: list = []
+    Page(lang=lang, output_dir=tmp_path, display=shown.append).show(section)
+    return [item for item in shown if hasattr(item, "to_html")]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_selection_page_table_shows_name_score_class_and_largest_contributions(tables, tmp_path, lang):
+    accounts, orders, products, visits = (tables[n] for n in ("accounts", "orders", "products", "visits"))
+    section = sections.selection(accounts, orders, products, visits, as_of=DAY, lang=lang)
+    (table,) = shown_tables(section, lang, tmp_path)
+    headers = i18n.header(["rank", "account_name", "ka_score", "abc_class", "top_criteria"], lang)
+    assert table.data.columns.tolist() == headers  # all five fit the page, nothing else is shown
+    saved = section.saved["selection_scores"].frame
+    classes = cl.pareto_abc(orders).set_index("account_id")["abc_class"]
+    weights = saved.attrs["weights"]
+    for (_, row), (_, shown) in zip(saved.head(15).iterrows(), table.data.iterrows(), strict=True):
+        assert shown[headers[1]] == row["account_name"] and shown[headers[3]] == classes[row["account_id"]]
+        points = sorted(((100 * w * row[f"{c}_score"], c) for c, w in weights.items()), key=lambda p: -p[0])[:3]
+        expected = [f"{i18n.t(c, lang)} {format_number(v, lang)}" for v, c in points if v > 0]
+        assert shown[headers[4]] == i18n.join(expected, lang)
+    caption = table.caption
+    assert "15" in caption and str(len(saved.columns)) in caption  # the rest is in the workbook and the CSV
+    assert {"volume_score", "partnership", "abc_class"} <= set(saved.columns)
+
+
+def test_account_tables_name_each_account_beside_its_id(tables, tmp_path):
+    accounts, orders, products = tables["accounts"], tables["orders"], tables["products"]
+    names = accounts.set_index("account_id")["account_name"]
+    built = [sections.pareto(orders, accounts=accounts), sections.xy_grid(accounts, orders, as_of=DAY),
+             sections.portfolio(accounts), sections.profit(orders, products, accounts=accounts),
+             sections.whitespace(accounts, orders, products, as_of=DAY)]
+    saved = {name: table.frame for section in built for name, table in section.saved.items() if name != "xy_grid_rule"}
+    assert set(saved) == {"abc_classes", "xy_classes", "portfolio", "profit_segments", "whitespace",
+                          "whitespace_by_family"}
+    for name, frame in saved.items():
+        position = frame.columns.get_loc("account_id")
+        assert frame.columns[position + 1] == "account_name", name
+        assert frame["account_name"].tolist() == frame["account_id"].map(names).tolist(), name
+    (abc,) = shown_tables(built[0], "zh", tmp_path)
+    assert abc.data.columns[:2].tolist() == ["客户编号", "客户名称"]
+    assert abc.data["客户名称"].tolist() == [names[i] for i in abc.data["客户编号"]]
+    assert "account_name" not in sections.pareto(orders).saved["abc_classes"].frame  # no accounts, no names
+
+
+def test_account_tables_without_names_keep_the_ids_alone(tables):
+    accounts = tables["accounts"].drop(columns="account_name")
+    section = sections.pareto(tables["orders"], accounts=accounts)
+    assert "account_name" not in section.saved["abc_classes"].frame and "account_name" not in section.items[1].frame

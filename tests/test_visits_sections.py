@@ -221,3 +221,14 @@ def test_readings_of_leads_say_gap_or_surplus():
     assert "20 leads against 34 found a month: a surplus of 14" in text
     assert "the largest gap is in Showroom (a gap of 6)" in text
     assert "adjusted" not in text  # no channel's rate was adjusted
+
+
+def test_account_tables_name_each_account_beside_its_id(ds, plan_section, planned):
+    names = ds.table("accounts").set_index("account_id")["account_name"]
+    tables = {name: table.frame for name, table in plan_section.saved.items()}
+    tables["follow_ups_due"] = sections.follow_ups(ds).saved["follow_ups_due"].frame
+    tables["heat_map_first_days"] = next(i.frame for i in sections.heat_map(planned).items if isinstance(i, Table))
+    assert len(tables["visit_plan"]) and len(tables["follow_ups_due"])  # the sample has no shortfall: its columns only
+    for name, frame in tables.items():
+        assert frame.columns[frame.columns.get_loc("account_id") + 1] == "account_name", name
+        assert frame["account_name"].tolist() == frame["account_id"].map(names).tolist(), name

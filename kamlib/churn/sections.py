@@ -92,13 +92,15 @@ def activity(orders: pd.DataFrame | None, *, as_of: object = None, lang: str = "
                    results={"as_of": day, "summary": summary, "comparison": comparison, "fit": fit, "alive": alive})
 
 
-def lifetime_value(churn: Section, *, lang: str = "en") -> Section:
+def lifetime_value(churn: Section, *, accounts: pd.DataFrame | None = None, lang: str = "en") -> Section:
     """Churn risk, second part: the accounts' expected value over the next 52 weeks, with its caveat.
 
     Parameters
     ----------
     churn : Section
         What :func:`activity` built (its fit, of the chosen model, is reused).
+    accounts : DataFrame, optional
+        ``account_id, account_name``: the saved table names each account beside its id.
     lang : {"en", "zh"}
 
     Returns
@@ -115,6 +117,9 @@ def lifetime_value(churn: Section, *, lang: str = "en") -> Section:
     >>> churn = activity(kamlib.data.load().table("orders"), as_of="2025-12-31")
     >>> list(lifetime_value(churn).saved), lifetime_value(activity(None)).shows_anything
     (['p_alive_clv'], False)
+    >>> named = lifetime_value(churn, accounts=kamlib.data.load().table("accounts")).saved["p_alive_clv"].frame
+    >>> named.columns[:2].tolist()
+    ['account_id', 'account_name']
     """
     summary = churn.results.get("summary")
     if summary is None or (summary["frequency"] > 0).sum() < 2:
@@ -122,6 +127,9 @@ def lifetime_value(churn: Section, *, lang: str = "en") -> Section:
     value = signals.clv(summary, churn.results["fit"], horizon=HORIZON)
     columns = ["account_id", "expected_purchases", "expected_spend", "clv"]
     table = churn.results["alive"].merge(value[columns], on="account_id")
+    if accounts is not None and {"account_id", "account_name"} <= set(accounts.columns):
+        names = accounts.drop_duplicates("account_id").set_index("account_id")["account_name"]
+        table.insert(1, "account_name", table["account_id"].map(names))
     caveat = readings.one_time_note(churn.results["fit"], summary, lang)
     return Section(items=[i18n.join([readings.clv_note(value, lang), caveat], lang, sentences=True)],
                    saved={"p_alive_clv": Table(table)}, results={"clv": value})

@@ -34,14 +34,34 @@ def _paragraphs(*texts: str) -> str:
     return "\n\n".join(texts)
 
 
+def _named(table: pd.DataFrame, accounts: Frame) -> pd.DataFrame:
+    """*table* with each account's ``account_name`` beside its ``account_id`` when *accounts* has names
+    (:func:`kamlib.classify.with_account_names`); *table* itself otherwise.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"account_id": ["a"], "revenue": [5.0]})
+    >>> _named(table, pd.DataFrame({"account_id": ["a"], "account_name": ["Alpha"]})).values.tolist()
+    [['a', 'Alpha', 5.0]]
+    >>> _named(table, None) is table
+    True
+    """
+    if accounts is None or "account_id" not in accounts.columns or "account_name" in table.columns:
+        return table
+    return choice.with_account_names(table, accounts)
+
+
 # --------------------------------------------------------------------------- Pareto / ABC
-def pareto(orders: Frame, *, cutoffs: Sequence[float] = (0.8, 0.95), lang: str = "en") -> Section:
+def pareto(orders: Frame, *, accounts: Frame = None, cutoffs: Sequence[float] = (0.8, 0.95),
+           lang: str = "en") -> Section:
     """Pareto / ABC: accounts ranked by revenue, split into A / B / C by cumulative share.
 
     Parameters
     ----------
     orders : DataFrame or None
         ``account_id, revenue`` (several rows per account are summed).
+    accounts : DataFrame, optional
+        ``account_id, account_name``: the tables name each account beside its id.
     cutoffs : pair of float, default (0.8, 0.95)
         Cumulative shares closing classes A and B.
     lang : {"en", "zh"}
@@ -66,10 +86,11 @@ def pareto(orders: Frame, *, cutoffs: Sequence[float] = (0.8, 0.95), lang: str =
     abc = grades.pareto_abc(orders, cutoffs=cutoffs)
     finding = readings.reading("pareto", abc, lang=lang)
     rule = readings.rule("pareto", lang, value=i18n.t("revenue", lang), a=i18n.format_percent(cutoffs[0], lang), b=i18n.format_percent(cutoffs[1], lang))
-    top = abc.drop(columns="cumulative_accounts").head(10)
+    named = _named(abc, accounts)
+    top = named.drop(columns="cumulative_accounts").head(10)
     return Section(title="title.cc_pareto", items=[_paragraphs(rule, finding), Table(top),
                                                    Figure(plots.plot_pareto_curve, (abc,))],
-                   findings=[finding], saved={"abc_classes": Table(abc)}, results={"abc": abc})
+                   findings=[finding], saved={"abc_classes": Table(named)}, results={"abc": abc})
 
 
 # --------------------------------------------------------------------------- purchase-state grid
@@ -119,13 +140,14 @@ def xy_grid(accounts: Frame, orders: Frame = None, *, grid: str | None = None, a
     cells = grades.load_grid(grid) if grid else grades.DEFAULT_GRID
     graded = grades.xy_grade(accounts, cells, orders=orders, as_of=day)
     finding = readings.reading("xy", graded, lang=lang)
-    errors = graded[graded["check"] == "x_above_y"]
+    named = _named(graded, accounts)
+    errors = named[named["check"] == "x_above_y"]
     shown = [Table(errors.head(10), values={"check": "check"})] if len(errors) else []
     return Section(title="title.cc_xy",
                    items=[_paragraphs(*readings.grid_notes(graded, lang, grid=grid, as_of=day), finding), *shown,
                           Figure(plots.plot_xy_grid, (graded, cells), size=(6, 5))],
                    findings=[finding], results={"graded": graded},
-                   saved={"xy_classes": Table(graded, values={"check": "check"}),
+                   saved={"xy_classes": Table(named, values={"check": "check"}),
                           "xy_grid_rule": Table(grades.grid_table(cells).rename(columns="X = {}".format).reset_index())})
 
 
@@ -160,7 +182,7 @@ def portfolio(accounts: Frame, *, lang: str = "en") -> Section:
     rule = readings.rule("portfolio", lang, p=i18n.format_number(p_cut, lang, 1), c=i18n.format_number(c_cut, lang, 1),
                          split=i18n.value_label("split", "median", lang))
     return Section(title="title.cc_portfolio", items=[_paragraphs(rule, finding), Figure(plots.plot_portfolio, (port,))],
-                   findings=[finding], saved={"portfolio": Table(port, values={"portfolio": "portfolio"})},
+                   findings=[finding], saved={"portfolio": Table(_named(port, accounts), values={"portfolio": "portfolio"})},
                    results={"portfolio": port})
 
 
@@ -174,7 +196,7 @@ def _profit_gap(orders: Frame, products: Frame) -> str | None:
     return None if costed else "orders.cost"
 
 
-def profit(orders: Frame, products: Frame = None, *, cutoffs: Sequence[float] = (0.8, 0.95),
+def profit(orders: Frame, products: Frame = None, *, accounts: Frame = None, cutoffs: Sequence[float] = (0.8, 0.95),
            lang: str = "en") -> Section:
     """Profit segments and the whale curve: most to least profitable accounts, loss-makers last.
 
@@ -184,6 +206,8 @@ def profit(orders: Frame, products: Frame = None, *, cutoffs: Sequence[float] = 
         ``account_id, revenue`` and ``cost``, or ``product_id, quantity`` with *products*.
     products : DataFrame, optional
         ``product_id, unit_cost`` to cost orders without a cost column.
+    accounts : DataFrame, optional
+        ``account_id, account_name``: the saved table names each account beside its id.
     cutoffs : pair of float, default (0.8, 0.95)
         Shares of the positive profit closing the first two segments.
     lang : {"en", "zh"}
@@ -212,7 +236,7 @@ def profit(orders: Frame, products: Frame = None, *, cutoffs: Sequence[float] = 
     segment = {"profit_segment": "profit_segment"}
     return Section(title="title.cc_profit", items=[_paragraphs(rule, finding), Table(totals, values=segment),
                                                    Figure(plots.plot_whale_curve, (whale,))],
-                   findings=[finding], saved={"profit_segments": Table(whale, values=segment)},
+                   findings=[finding], saved={"profit_segments": Table(_named(whale, accounts), values=segment)},
                    results={"whale": whale, "totals": totals})
 
 
@@ -237,8 +261,9 @@ def selection(accounts: Frame, orders: Frame = None, products: Frame = None, vis
     Returns
     -------
     Section
-        The rule, where each criterion came from, the reading, the top 15 accounts and
-        their stacked points; saves ``selection_scores``.
+        The rule, where each criterion came from, the reading, the top 15 accounts
+        (:func:`_selection_top`) and their stacked points; saves ``selection_scores``
+        (every criterion, its score and the ABC class when there are orders).
 
     Examples
     --------
@@ -252,15 +277,56 @@ def selection(accounts: Frame, orders: Frame = None, products: Frame = None, vis
         return Section.lacking("title.cc_selection", gap, note=i18n.needs_note(gap, lang))
     scores = choice.selection_score(accounts, weights=weights, orders=orders, products=products, visits=visits,
                                     as_of=reference_day(orders, as_of))
-    scores = choice.with_account_names(scores, accounts)
+    scores = _with_abc_class(choice.with_account_names(scores, accounts), orders)
     finding = readings.reading("selection", scores, lang=lang)
-    name = "account_name" if "account_name" in scores else "account_id"
-    shown = [c for c in ("rank", name, "ka_score", *choice.SELECTION_WEIGHTS) if c in scores]
-    top = Table(scores[shown].head(15), formats={"price_sensitivity": "{:.1%}"})
+    top = Table(_selection_top(scores, lang), values={"abc_class": "abc_class"})
     return Section(title="title.cc_selection",
                    items=[_paragraphs(*readings.selection_notes(scores, lang), finding), top,
                           Figure(plots.plot_selection, (scores,), size=(10, 5.5))],
                    findings=[finding], saved={"selection_scores": Table(scores)}, results={"scores": scores})
+
+
+#: Accounts the page's selection table shows, and how many criteria it names per account.
+SELECTION_SHOWN = 15
+SELECTION_CONTRIBUTORS = 3
+
+
+def _with_abc_class(scores: pd.DataFrame, orders: Frame) -> pd.DataFrame:
+    """*scores* with each account's ``abc_class`` (:func:`kamlib.classify.pareto_abc` of *orders*) after its
+    name; *scores* itself without orders. An account without revenue has no class."""
+    if needs(orders, ["account_id", "revenue"], "orders"):
+        return scores
+    classes = grades.pareto_abc(orders).set_index("account_id")["abc_class"]
+    out = scores.copy()
+    out.insert(out.columns.get_loc("account_name" if "account_name" in out else "account_id") + 1, "abc_class",
+               out["account_id"].map(classes))
+    return out
+
+
+def _selection_top(scores: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The selection table a page has room for: rank, account (name, else id), score, ABC class and the
+    :data:`SELECTION_CONTRIBUTORS` criteria giving the account most points (``Price sensitivity 18, …``),
+    for the first :data:`SELECTION_SHOWN` accounts; every criterion stays in the saved table.
+
+    Examples
+    --------
+    >>> scores = pd.DataFrame({"account_id": ["a"], "volume_score": [1.0], "partnership_score": [0.5],
+    ...                        "ka_score": [75.0], "rank": [1]})
+    >>> scores.attrs["weights"] = {"volume": 0.5, "partnership": 0.5}
+    >>> _selection_top(scores, "en").values.tolist()
+    [[1, 'a', 75.0, 'Purchase volume 50, Wish for partnership 25']]
+    """
+    top = scores.head(SELECTION_SHOWN)
+    weights = scores.attrs.get("weights", {})
+    points = pd.DataFrame({c: 100 * w * top[f"{c}_score"] for c, w in weights.items()}, index=top.index)
+
+    def largest(row: pd.Series) -> str:
+        best = row[row > 0].sort_values(ascending=False, kind="stable").head(SELECTION_CONTRIBUTORS)
+        return i18n.join([f"{i18n.t(c, lang)} {i18n.format_number(v, lang)}" for c, v in best.items()], lang)
+
+    name = "account_name" if "account_name" in top else "account_id"
+    shown = top[[c for c in ("rank", name, "ka_score", "abc_class") if c in top]]
+    return shown.assign(top_criteria=points.apply(largest, axis=1) if len(points.columns) else "")
 
 
 # --------------------------------------------------------------------------- white space
@@ -304,7 +370,7 @@ def whitespace(accounts: Frame, orders: Frame, products: Frame = None, *, as_of:
     finding = readings.reading("whitespace", space, lang=lang)
     saved = {"whitespace": Table(space.rename(columns={"potential": "annual_demand"}))}
     if "by_family" in space.attrs:
-        saved["whitespace_by_family"] = Table(space.attrs["by_family"], values={"family": "family"})
+        saved["whitespace_by_family"] = Table(_named(space.attrs["by_family"], accounts), values={"family": "family"})
     return Section(title="title.cc_whitespace",
                    items=[_paragraphs(readings.rule("whitespace", lang, as_of=day), finding),
                           Figure(plots.plot_headroom, (space,), size=(10, 5.5))],

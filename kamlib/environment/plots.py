@@ -30,6 +30,9 @@ __all__ = ["plot_ansoff", "plot_bcg", "plot_coverage", "plot_risk", "plot_swot"]
 _QUADRANT_TEXT = {"color": "#9AA5B1", "fontsize": 13, "fontweight": "bold", "alpha": 0.9}
 _SPLIT_LINE = {"color": "#7F7F7F", "linewidth": 1.2, "linestyle": "--", "zorder": 1}
 _GRID_FIGSIZE = (10.0, 6.0)
+#: A risk matrix with its statement legend beside it, and how many columns a legend line holds.
+_RISK_FIGSIZE = (10.0, 5.2)
+_LEGEND_WRAP = 46
 
 
 # ------------------------------------------------------------------------- helpers
@@ -55,29 +58,85 @@ def _wrap(text: str, width: int) -> str:
     return "\n".join(lines + [line])
 
 
-def _label_points(ax: Axes, xs: Sequence[float], ys: Sequence[float], texts: Sequence[str], *,
-                  gap: Sequence[float], fontsize: float) -> None:
-    """Label points beside them, moving a label below / left when it would overlap one already placed.
+#: Where a point's label may go: directions (degrees, 0 = right) tried at each distance from the point.
+_LABEL_DIRECTIONS = (45, -45, 135, -135, 0, 180, 90, -90, 20, -20, 160, -160, 70, -70, 110, -110)
+#: How many rings of candidate positions, each :data:`_LABEL_STEP` points further out.
+_LABEL_RINGS = 8
+_LABEL_STEP = 5.0
+_Box = tuple[float, float, float, float]
 
-    *gap* is each point's radius in points (the label starts just outside the marker).
-    Sizes are estimated from the text (a Chinese character is one em wide, a Latin
-    one about 0.6 em), so nothing needs to be drawn first.
+
+def _overlap(a: _Box, b: _Box) -> float:
+    """Area shared by two boxes ``(x0, y0, x1, y1)`` (0 when they do not intersect)."""
+    return max(0.0, min(a[2], b[2]) - max(a[0], b[0])) * max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+
+
+def _outside(box: _Box, frame: _Box) -> float:
+    """Area of *box* outside *frame*."""
+    return (box[2] - box[0]) * (box[3] - box[1]) - _overlap(box, frame)
+
+
+def _candidates(px: float, py: float, radius: float, width: float, height: float, step: float) -> list[tuple[float, _Box]]:
+    """Boxes of a *width* × *height* label around the point (*px*, *py*), nearest first: ``(distance, box)``.
+
+    In each direction the box's nearest edge is *distance* pixels from the point, so the
+    label starts just outside a marker of *radius* pixels and moves out ring by ring.
     """
-    placed: list[tuple[float, float, float, float]] = []
-    scale = ax.figure.dpi / 72
-    for x, y, text, radius in zip(xs, ys, texts, gap):
-        width = sum(1.0 if unicodedata.east_asian_width(ch) in "WF" else 0.6 for ch in text) * fontsize * scale
-        height = fontsize * 1.3 * scale
-        px, py = ax.transData.transform((x, y))
-        r = (radius + 2) * scale
-        for dx, dy in ((r * 0.7, r * 0.7), (r * 0.7, -r * 0.7 - height), (-r * 0.7 - width, r * 0.7),
-                       (-r * 0.7 - width, -r * 0.7 - height), (-width / 2, r + 2), (-width / 2, -r - height)):
-            box = (px + dx, py + dy, px + dx + width, py + dy + height)
-            if not any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in placed):
-                break
+    import math
+
+    out = []
+    for ring in range(_LABEL_RINGS):
+        distance = radius + ring * step
+        for angle in _LABEL_DIRECTIONS:
+            cos, sin = math.cos(math.radians(angle)), math.sin(math.radians(angle))
+            x = px + distance * cos - (0 if cos > 0.3 else width if cos < -0.3 else width / 2)
+            y = py + distance * sin - (0 if sin > 0.3 else height if sin < -0.3 else height / 2)
+            out.append((distance - radius, (x, y, x + width, y + height)))
+    return out
+
+
+def _label_points(ax: Axes, xs: Sequence[float], ys: Sequence[float], texts: Sequence[str], *,
+                  gap: Sequence[float], fontsize: float) -> list:
+    """Label points beside them, each label where it overlaps least (a simple repel); returns the labels.
+
+    *gap* is each point's radius in points (a label starts just outside the marker). The
+    figure is laid out first, then each label is measured and tried at positions around
+    its point, ring by ring further out; the chosen one overlaps no label placed before
+    it, no text already on the axes (the quadrant names) and stays inside the axes when
+    any candidate does, and covers as little of the other markers as it can. A label
+    that ends up away from its point gets a thin line to it. Call it after the title and
+    axis labels are set, so the layout no longer moves the axes.
+    """
+    figure = ax.figure
+    figure.draw_without_rendering()
+    renderer = figure.canvas.get_renderer()
+    frame = tuple(ax.get_window_extent(renderer).extents)
+    fixed = [tuple(t.get_window_extent(renderer).extents) for t in ax.texts if t.get_visible() and t.get_text()]
+    scale = figure.dpi / 72
+    centres = [tuple(ax.transData.transform((x, y))) for x, y in zip(xs, ys)]
+    radii = [(radius + 2) * scale for radius in gap]
+    markers = [(cx - r, cy - r, cx + r, cy + r) for (cx, cy), r in zip(centres, radii)]
+    placed: list[_Box] = []
+    labels = []
+    for (px, py), radius, x, y, text in zip(centres, radii, xs, ys, texts):
+        probe = ax.text(0, 0, text, fontsize=fontsize)
+        size = probe.get_window_extent(renderer)
+        probe.remove()
+
+        def cost(candidate: tuple[float, _Box]) -> float:
+            away, box = candidate
+            clash = sum(_overlap(box, other) for other in placed + fixed) + _outside(box, frame)
+            cover = sum(_overlap(box, marker) for marker in markers)
+            return 1e4 * clash + cover + 20 * away
+
+        away, box = min(_candidates(px, py, radius, size.width, size.height, _LABEL_STEP * scale), key=cost)
+        leader = {"arrowprops": {"arrowstyle": "-", "color": "#9AA5B1", "linewidth": 0.6, "shrinkA": 0,
+                                 "shrinkB": radius / scale}} if away > 0 else {}
+        labels.append(ax.annotate(text, (x, y), xytext=((box[0] - px) / scale, (box[1] - py) / scale),
+                                  textcoords="offset points", fontsize=fontsize, ha="left", va="bottom",
+                                  color="#333333", zorder=4, **leader))
         placed.append(box)
-        ax.annotate(text, (x, y), xytext=(dx / scale, dy / scale), textcoords="offset points", fontsize=fontsize,
-                    ha="left", va="bottom", color="#333333", zorder=4)
+    return labels
 
 
 def _corner_labels(ax: Axes, names: dict[tuple[bool, bool], str], group: str, lang: str) -> None:
@@ -163,8 +222,6 @@ def plot_bcg(
     ax.set_xscale("log")
     ax.set_xlim(min(0.1, share.min() / 1.5), max(10.0, share.max() * 1.5))
     ax.set_ylim(min(0.0, growth.min() - 0.03), max(0.20, growth.max() + 0.03))
-    _label_points(ax, share, growth, [i18n.value_label(by, v, lang) for v in data[by]],
-                  gap=[0.5 * v**0.5 for v in sizes], fontsize=10)
     ticks = [t for t in (0.1, 0.2, 0.5, 1, 2, 5, 10) if ax.get_xlim()[0] <= t <= ax.get_xlim()[1]]
     ax.xaxis.set_major_locator(FixedLocator(ticks))
     ax.xaxis.set_major_formatter(lambda v, _: f"{v:g}")
@@ -178,6 +235,8 @@ def plot_bcg(
     ax.set_xlabel(column_label("relative_share", lang))
     ax.set_ylabel(column_label("market_growth", lang))
     set_title(ax, title, lang)
+    _label_points(ax, share, growth, [i18n.value_label(by, v, lang) for v in data[by]],
+                  gap=[0.5 * v**0.5 for v in sizes], fontsize=10)
     return ax
 
 
@@ -338,8 +397,10 @@ def plot_risk(
 ) -> Axes:
     """Opportunity or threat matrix: probability across, impact up, act-now quadrant shaded.
 
-    Points are labelled with ``factor_id`` (or their row number) so the table beside
-    the chart gives the statement.
+    Points are numbered in the table's order (the most pressing first) and a legend
+    beside the chart lists each number's statement, shortened to two lines, so the
+    chart reads without the table. Without a ``statement`` column the points carry
+    their ``factor_id`` (or their row number) instead.
 
     Parameters
     ----------
@@ -354,11 +415,14 @@ def plot_risk(
 
     Examples
     --------
-    >>> frame = pd.DataFrame({"matrix": ["threat"], "factor_id": ["F1"], "impact": [4.0],
-    ...                       "probability": [0.8], "quadrant": ["act_now"]})
+    >>> frame = pd.DataFrame({"matrix": ["threat"] * 2, "factor_id": ["F1", "F2"], "impact": [4.0, 2.0],
+    ...                       "probability": [0.8, 0.3], "quadrant": ["act_now", "ignore"],
+    ...                       "statement": ["Diesel prices rise.", "A rival opens a dealer nearby."]})
     >>> ax = plot_risk(frame, matrix="threat", lang="en")
-    >>> ax.get_xlabel(), ax.get_ylabel(), [t.get_text() for t in ax.texts if t.get_text() == "F1"]
-    ('Probability', 'Impact', ['F1'])
+    >>> ax.get_xlabel(), ax.get_ylabel(), [t.get_text() for t in ax.texts if t.get_text().isdigit()]
+    ('Probability', 'Impact', ['1', '2'])
+    >>> [t.get_text() for t in ax.get_legend().get_texts()]
+    ['1  Diesel prices rise.', '2  A rival opens a dealer nearby.']
     """
     from matplotlib.patches import Rectangle
     from matplotlib.ticker import PercentFormatter
@@ -367,9 +431,15 @@ def plot_risk(
     if matrix not in ("opportunity", "threat"):
         raise ConfigError(f"plot_risk: matrix must be 'opportunity' or 'threat', but {matrix!r} was passed.")
     check_columns("plot_risk", data, matrix="matrix", impact="impact", probability="probability")
-    ax = get_axes(ax, lang)
     rows = data[(data["matrix"] == matrix) & data["impact"].notna() & data["probability"].notna()]
-    labels = rows["factor_id"] if "factor_id" in rows.columns else pd.Series(range(1, len(rows) + 1), index=rows.index)
+    listed = "statement" in rows.columns
+    ax = _new_axes(ax, lang, _RISK_FIGSIZE) if listed else get_axes(ax, lang)
+    if listed:
+        labels = pd.Series([str(n) for n in range(1, len(rows) + 1)], index=rows.index)
+    elif "factor_id" in rows.columns:
+        labels = rows["factor_id"].astype(str)
+    else:
+        labels = pd.Series([str(n) for n in range(1, len(rows) + 1)], index=rows.index)
     top = max(5.0, float(rows["impact"].max()) if len(rows) else 5.0)
     colour = PALETTE[2] if matrix == "opportunity" else PALETTE[3]
     ax.add_patch(Rectangle((probability_split, impact_split), 1.05 - probability_split, top + 0.5 - impact_split,
@@ -379,12 +449,53 @@ def plot_risk(
     ax.axhline(impact_split, **_SPLIT_LINE)
     ax.set_xlim(-0.02, 1.05)
     ax.set_ylim(0.5, top + 0.5)
-    _label_points(ax, rows["probability"], rows["impact"], [str(v) for v in labels], gap=[4] * len(rows),
-                  fontsize=8.5)
     ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     _corner_labels(ax, {(True, True): "act_now", (False, True): "prepare", (True, False): "monitor",
                         (False, False): "ignore"}, "risk", lang)
     ax.set_xlabel(column_label("probability", lang))
     ax.set_ylabel(column_label("impact", lang))
+    if listed and len(rows):
+        _statement_legend(ax, labels, rows["statement"], lang)
     set_title(ax, f"title.env_{matrix}_matrix" if title is None else title, lang)
+    _label_points(ax, rows["probability"], rows["impact"], list(labels), gap=[4] * len(rows), fontsize=8.5)
     return ax
+
+
+#: A last line this many columns wide or less joins the line before it rather than stand alone.
+_WIDOW = 4
+
+
+def _short(text: str, width: int, lines: int) -> str:
+    """*text* wrapped to *width* columns (see :func:`_wrap`), cut to *lines* lines ending in "…" when longer.
+
+    A last line of up to :data:`_WIDOW` columns (``求。``) stays on the line before.
+
+    Examples
+    --------
+    >>> print(_short("基础设施投资加大，路桥工程带动自卸车需求。", 20, 2))
+    基础设施投资加大，路
+    桥工程带动自卸车需求。
+    >>> _short("基础设施投资加大，路桥工程带动自卸车需求。", 38, 2)
+    '基础设施投资加大，路桥工程带动自卸车需求。'
+    >>> print(_short("one two three four five six", 9, 2))
+    one two
+    three…
+    """
+    wrapped = _wrap(" ".join(str(text).split()), width).split("\n")
+    if len(wrapped) > 1 and sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in wrapped[-1]) <= _WIDOW:
+        wrapped[-2:] = [wrapped[-2] + ("" if unicodedata.east_asian_width(wrapped[-1][0]) in "WF" else " ") + wrapped[-1]]
+    if len(wrapped) <= lines:
+        return "\n".join(wrapped)
+    return "\n".join([*wrapped[: lines - 1], wrapped[lines - 1].rstrip(" ，,。.;；") + "…"])
+
+
+def _statement_legend(ax: Axes, numbers: pd.Series, statements: pd.Series, lang: str) -> None:
+    """A legend right of *ax* listing each point's number and its statement, shortened (:data:`_LEGEND_WRAP`)."""
+    from matplotlib.lines import Line2D
+
+    texts = [f"{number}  " + _short(statement, _LEGEND_WRAP, 2).replace("\n", "\n" + " " * (len(number) + 2) * 2)
+             for number, statement in zip(numbers, statements.fillna("–"))]
+    handles = [Line2D([], [], linestyle="none") for _ in texts]
+    ax.legend(handles, texts, loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False, handlelength=0,
+              handletextpad=0, fontsize=9.5, labelspacing=0.5, title=column_label("statement", lang),
+              alignment="left", title_fontproperties={"weight": "bold", "size": 10})

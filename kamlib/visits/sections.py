@@ -172,8 +172,9 @@ def month_plan(ds: Dataset, *, month: object = None, region: str | None = None, 
         items.append("\n".join(f"- {line}" for line in fixes[:15]))
     chart = Figure(charts.plot_required_vs_planned, (cover_table,), size=(8, 4))
     items += [Table(cover_table), chart]
-    saved = {"visit_plan": Table(planned.visits, _PLAN_VALUES), "visit_shortfall": Table(planned.shortfall, _SHORT_VALUES),
-             "visits_due": Table(planned.due.drop(columns=["reasons"]))}
+    saved = {"visit_plan": Table(_named(planned.visits, accounts), _PLAN_VALUES),
+             "visit_shortfall": Table(_named(planned.shortfall, accounts), _SHORT_VALUES),
+             "visits_due": Table(_named(planned.due.drop(columns=["reasons"]), accounts))}
     return Section(title, items=items, findings=findings, saved=saved,
                    results={"plan": planned, "coverage": cover_table, "fixes": fixes,
                             "accounts": accounts, "reps": reps})
@@ -199,7 +200,7 @@ def heat_map(planned: MonthPlan | None, *, lang: str = "en") -> Section:
         return _lacking_plan(title, lang)
     calendar: WorkCalendar = planned.inputs.get("calendar") or WorkCalendar()
     grid = charts.visits_per_day(planned.visits, planned.month, calendar.working_days(planned.month))
-    first = planned.visits.drop(columns=["rule_detail"]).head(12)
+    first = _named(planned.visits.drop(columns=["rule_detail"]).head(12), planned.inputs.get("accounts"))
     figure = Figure(charts.plot_visit_heatmap, (grid,), size=(12, 1.4 + 0.32 * max(len(grid), 1)))
     return Section(title, items=[figure, Table(first, _PLAN_VALUES)], results={"grid": grid})
 
@@ -321,6 +322,25 @@ def planned_vs_actual(planned: MonthPlan | None, ds: Dataset, *, lang: str = "en
 
 
 # ------------------------------------------------------------------ follow-ups, leads, KPIs
+def _named(table: pd.DataFrame, accounts: pd.DataFrame | None) -> pd.DataFrame:
+    """*table* with each account's ``account_name`` (from *accounts*) right after its ``account_id``;
+    *table* itself when either lacks the columns or it has names already.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"rep_id": ["R1"], "account_id": ["a"]})
+    >>> _named(table, pd.DataFrame({"account_id": ["a"], "account_name": ["Alpha"]})).columns.tolist()
+    ['rep_id', 'account_id', 'account_name']
+    """
+    if (accounts is None or not {"account_id", "account_name"} <= set(accounts.columns)
+            or "account_id" not in table.columns or "account_name" in table.columns):
+        return table
+    names = accounts.drop_duplicates("account_id").set_index("account_id")["account_name"]
+    out = table.copy()
+    out.insert(out.columns.get_loc("account_id") + 1, "account_name", out["account_id"].map(names))
+    return out
+
+
 def _in_scope(table: pd.DataFrame, accounts: pd.DataFrame | None) -> pd.DataFrame:
     if accounts is None or "account_id" not in table.columns:
         return table
@@ -348,9 +368,10 @@ def follow_ups(ds: Dataset, *, month: object = None, region: str | None = None, 
     due = follow_ups_due(_in_scope(orders, accounts if region or rep_id else None), start)
     finding = reading("follow_ups", due, lang=lang, month=start)
     values = {"kind": "vpl_kind"}
-    shown = due.drop(columns=["days"]).head(15)
+    named = _named(due, _table(ds, "accounts"))
+    shown = named.drop(columns=["days"]).head(15)
     return Section(title, items=[finding, Table(shown, values)], findings=[finding],
-                   saved={"follow_ups_due": Table(due, values)}, results={"due": due})
+                   saved={"follow_ups_due": Table(named, values)}, results={"due": due})
 
 
 def lead_targets(ds: Dataset, *, month: object = None, deal_target: float | None = None,

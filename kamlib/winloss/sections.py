@@ -14,7 +14,7 @@ which shows nothing.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 from kamlib import i18n, plots
@@ -370,11 +370,30 @@ def _model_gap(opps: pd.DataFrame, lang: str) -> tuple[str, str] | None:
     return None if (opps["status"] == "open").any() else (i18n.t("status.open", lang), i18n.t("text.wl_needs_open", lang))
 
 
-def _driver_name(lang: str) -> Callable[[str, str], str]:
-    """How the drivers of a deal name a feature value in *lang*: ``来源=转介绍``, ``Amount band=500K–1M``."""
+def _product_names(opps: pd.DataFrame) -> dict[str, str]:
+    """``{product_id: product_name}`` of the deals that have both (the products table's names)."""
+    if not {"product_id", "product_name"} <= set(opps.columns):
+        return {}
+    named = opps.dropna(subset=["product_id", "product_name"]).drop_duplicates("product_id")
+    return dict(zip(named["product_id"].astype(str), named["product_name"].astype(str), strict=True))
+
+
+def _driver_name(lang: str, products: Mapping[str, str] | None = None) -> Callable[[str, str], str]:
+    """How the drivers of a deal name a feature value in *lang*: ``来源=转介绍``, ``Amount band=500K–1M``,
+    a product by its name from *products* (``{product_id: product_name}``) when it has one, else by its code.
+
+    Examples
+    --------
+    >>> name = _driver_name("zh", {"P27": "鸿途 H5 自卸车"})
+    >>> name("product_id", "P27"), name("product_id", "P99"), name("source", "referral")
+    ('产品名称=鸿途 H5 自卸车', '产品编号=P99', '来源=转介绍')
+    """
     bands = analysis.amount_band_names(lang)
+    products = products or {}
 
     def name(feature: str, value: str) -> str:
+        if feature == "product_id" and value in products:
+            return f"{i18n.header(['product_name'], lang)[0]}={products[value]}"
         shown = bands.get(value, value) if feature == "amount_band" else i18n.value_label(feature, value, lang)
         return f"{i18n.header([feature], lang)[0]}={shown}"
 
@@ -408,7 +427,8 @@ def win_probability(opps: pd.DataFrame | None, *, lang: str = "en") -> Section:
     if lack:
         return Section.lacking(title, lack[0], note=i18n.t("text.needs_data", lang, what=lack[1]))
     open_deals = opps[opps["status"] == "open"]
-    scored = model.win_probability(open_deals, opps, name=_driver_name(lang), separator=i18n.separator(lang))
+    scored = model.win_probability(open_deals, opps, name=_driver_name(lang, _product_names(opps)),
+                                   separator=i18n.separator(lang))
     scores, calibration = model.backtest(opps)
     scores["inputs"] = _model_inputs(opps)
     findings = [reading("pipeline", scored, lang=lang), reading("backtest", scores, lang=lang)]
