@@ -396,6 +396,20 @@ def test_errors_argument_checked() -> None:
         kd.load(BAD / "negative_revenue", errors="ignore", cache=False)
 
 
+@pytest.mark.parametrize(("arguments", "zh"), [
+    ({"errors": "ignore"}, "errors 必须是 'raise'、'exclude' 之一，但传入的是 'ignore'。"),
+    ({"tables": ["order"]}, "tables：'order' 不是数据约定中的表（accounts、orders、"),
+    ({"tables": ["orders"], "optional": ["acounts"]}, "optional：'acounts' 不是数据约定中的表（accounts、orders、"),
+])
+def test_wrong_call_arguments_are_refused_in_the_language_of_the_load(arguments: dict, zh: str) -> None:
+    with pytest.raises(ValueError) as english:
+        kd.load(BAD / "negative_revenue", cache=False, **arguments)
+    with pytest.raises(ValueError) as chinese:
+        kd.load(BAD / "negative_revenue", cache=False, lang="zh", **arguments)
+    assert str(chinese.value).startswith(zh)
+    assert str(english.value) != str(chinese.value) and not re.search(r"[\u4e00-\u9fff]", str(english.value))
+
+
 def test_bad_path(tmp_path: Path) -> None:
     with pytest.raises(DataError, match=r"no such file or folder") as info:
         kd.load(tmp_path / "nowhere", cache=False)

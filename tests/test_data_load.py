@@ -17,6 +17,7 @@ from pathlib import Path
 from unittest import mock
 
 import pandas as pd
+import pyarrow as pa
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -305,6 +306,25 @@ def test_changed_kam_yml_invalidates_cache(tmp_path: Path) -> None:
                       encoding="utf-8")
     with pytest.raises(DataError, match=r"走访\.csv: no table"):
         kd.load(folder)
+
+
+def test_a_clean_csv_parsed_from_text_is_cached_without_its_text(tmp_path: Path, _cache: Path) -> None:
+    """Dates, flags and levels written as text (kept beside their values for the checks) leave no trace in
+    the cached table, which equals the table of a load without the cache."""
+    folder = tmp_path / "data"
+    folder.mkdir()
+    (folder / "accounts.csv").write_text("account_id,vip,purchase_level\n A1 ,是,2\nA2,否,4\n", encoding="utf-8")
+    (folder / "orders.csv").write_text("account_id,order_date,revenue\nA1,2024/1/5,10\nA2,2024年3月6日,5\n",
+                                       encoding="utf-8")
+    fresh = kd.load(folder, cache=False)
+    cached = kd.load(folder)
+    (entry,) = (_cache / "tables").iterdir()
+    for name in ("accounts", "orders"):
+        assert_frame_equal(cached.table(name), fresh.table(name))
+        written = pa.ipc.open_file(entry / f"{name}.arrow").schema.names
+        assert written == list(fresh.table(name).columns) and not [n for n in written if n.startswith("__")]
+    assert list(fresh.table("accounts")["account_id"]) == ["A1", "A2"]
+    assert list(fresh.table("orders")["order_date"].dt.day) == [5, 6]
 
 
 def test_cache_keeps_row_numbers_types_and_empty_tables(tmp_path: Path) -> None:

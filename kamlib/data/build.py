@@ -2,11 +2,12 @@
 
 The steps for one table: map the file's headers onto the contract (aliases), check
 that required columns are there, choose the decimal mark, then read the rows once
-into a typed table ``_t_<table>`` (in file order). Where a value has to be parsed
-from text, the text is kept beside it for the checks (``__raw_<column>``).
+into a typed table ``_t_<table>`` (in file order; for a CSV file, a view of the Arrow
+rows DuckDB read it into, which the cache then writes as they are). Where a value has
+to be parsed from text, the text is kept beside it for the checks (``__raw_<column>``).
 
-Rows that are not records are found next, with queries DuckDB answers from its
-column statistics when there are none (so they cost next to nothing): total rows
+Rows that are not records are found next, with one query per text column that DuckDB
+answers from its column statistics (or Arrow's filter) when there are none: total rows
 (合计, Total …) and a header repeated further down (another export appended). They
 are left out and counted with a note, never read as an account.
 
@@ -24,6 +25,7 @@ import re
 from dataclasses import dataclass, field, replace
 
 import duckdb
+import pyarrow as pa
 
 from kamlib.data.aliases import Aliases, normalise
 from kamlib.data.parse import (
@@ -119,6 +121,9 @@ class Built:
     numbered: bool = False
     first_row: int = 1
     unused: list[str] = field(default_factory=list)
+    #: The typed rows of a CSV file as read (Arrow), while ``_t_<table>`` is a view of them: written to the cache
+    #: as they are. None once the table has become a DuckDB table (rows numbered or left out), and in the cache.
+    arrow: pa.Table | None = field(default=None, repr=False, compare=False)
 
     @property
     def ok(self) -> bool:
@@ -257,33 +262,56 @@ def _select(source: Source, spec: Table, mapping: dict[str, str], types: dict[st
     return ", ".join(columns)
 
 
-def read_typed(con: duckdb.DuckDBPyConnection, source: Source, mapping: dict[str, str], spec: Table,
-               aliases: Aliases, decimal: str = ".", reading: Reading | None = None) -> dict[str, str]:
-    """Read the source once into ``_t_<table>``; return the DuckDB type each header was read as.
+def typed_rows(con: duckdb.DuckDBPyConnection, source: Source, mapping: dict[str, str], spec: Table,
+               aliases: Aliases, decimal: str = ".", reading: Reading | None = None
+               ) -> tuple[dict[str, str], pa.Table | None]:
+    """Read the source once into ``_t_<table>``; return the DuckDB type each header was read as,
+    and the Arrow table a CSV file was read into (None for other sources).
 
     CSV columns are read as text except where the sniffed type already is the
     contract type; if DuckDB then meets a value it cannot convert, the file is
     read again with every column as text, so the checks can name the cell.
+
+    The rows of a CSV file are read once, straight into Arrow (DuckDB's threads fill it),
+    and registered as ``_t_<table>``: the checks query that view, and a clean table is
+    written to the cache as it is, without a copy into a DuckDB table and back. Only a
+    table whose rows must be numbered or left out becomes a DuckDB table (:func:`as_table`).
     """
     target, reading = quote("_t_" + spec.name), reading or Reading()
     if source.csv_path is None:
         types = dict(zip(source.headers, source.types))
+        con.unregister("_t_" + spec.name)
         con.execute(f"CREATE OR REPLACE TABLE {target} AS SELECT "
                     f"{_select(source, spec, mapping, types, aliases, decimal, reading)} FROM {source.relation}")
-        return types
+        return types, None
     attempts = [_read_types(source, mapping, spec, decimal), {h: "VARCHAR" for h in source.headers}]
     for types in attempts:
         try:
-            con.execute(f"CREATE OR REPLACE TABLE {target} AS SELECT "
-                        f"{_select(source, spec, mapping, types, aliases, decimal, reading)} "
-                        f"FROM {csv_relation(source.csv_path, types, source.delim, source.skip, source.max_line)}")
-            return types
+            rows = con.sql(f"SELECT {_select(source, spec, mapping, types, aliases, decimal, reading)} "
+                           f"FROM {csv_relation(source.csv_path, types, source.delim, source.skip, source.max_line)}"
+                           ).to_arrow_table()
+            con.unregister("_t_" + spec.name)  # a table built before on this connection, as a view or a table
+            con.execute(f"DROP TABLE IF EXISTS {target}")
+            con.register("_t_" + spec.name, rows)
+            return types, rows
         except duckdb.Error as exc:
             error = exc
             if source.max_line is None and (wide := long_line(source.csv_path)):  # a long cell below the sample
                 source.max_line = wide
-                return read_typed(con, source, mapping, spec, aliases, decimal, reading)
+                return typed_rows(con, source, mapping, spec, aliases, decimal, reading)
     raise unreadable_csv(source.csv_path, source.label, source.delim, error, source.offset) from None
+
+
+def as_table(con: duckdb.DuckDBPyConnection, built: Built) -> None:
+    """Turn ``_t_<table>``, a view of the Arrow rows :func:`typed_rows` read, into a DuckDB table (in row order),
+    so that its rows can be numbered, updated and deleted; nothing to do when it already is one."""
+    if built.arrow is None:
+        return
+    name, staged = "_t_" + built.table, quote("_a_" + built.table)
+    con.execute(f"CREATE OR REPLACE TABLE {staged} AS SELECT * FROM {quote(name)}")
+    con.unregister(name)
+    con.execute(f"ALTER TABLE {staged} RENAME TO {quote(name)}")
+    built.arrow = None
 
 
 @dataclass
@@ -554,26 +582,30 @@ def _probe(con: duckdb.DuckDBPyConnection, spec: Table, cols: list[Field], alias
 
     Each query compares a column with a short list of words; DuckDB skips every block
     of rows whose smallest and largest values rule the words out, so a column without
-    them is not read at all.
+    them is not read at all (over the Arrow rows of a CSV file, see :func:`typed_rows`,
+    the comparison is pushed down to Arrow instead). The words of every search in one
+    column filter it once, each search counting among the rows that pass.
     """
     table = quote("_t_" + spec.name)
     labels, texts = label_variants(reading.total_labels), [f for f in cols if f.text]
-    queries = [("total", i, _in(f.text, labels)) for i, f in enumerate(cols) if f in _label_fields(cols)]
-    queries += [("error", i, _in(f.text, EXCEL_ERRORS)) for i, f in enumerate(cols) if f in texts]
+    searches: dict[int, list[tuple[str, list[str] | tuple[str, ...]]]] = {}
+    for i, f in enumerate(cols):
+        searches[i] = [("total", labels)] if f in _label_fields(cols) else []
+        searches[i] += [("error", EXCEL_ERRORS)] if f in texts else []
     if cols and len(texts) == len(cols):  # a header can only be read as a row when every column was read as text
-        queries.append(("header", 0, _in(cols[0].text, _header_names(spec, aliases, cols[0]))))
-    if not queries:
-        return Found()
-    sql = " UNION ALL ".join(f"SELECT {literal(kind)}, {i}, count(*) FROM {table} WHERE {where}"
-                             for kind, i, where in queries)
+        searches[0].append(("header", _header_names(spec, aliases, cols[0])))
     found = Found()
-    for kind, i, n in con.execute(sql).fetchall():
-        if n and kind == "total":
-            found.totals.append(cols[i])
-        elif n and kind == "error":
-            found.errors.append(cols[i])
-        elif n:
-            found.header = True
+    for i, kinds in ((i, kinds) for i, kinds in searches.items() if kinds):
+        text, every = cols[i].text, sorted({w for _, words in kinds for w in words})
+        counts = con.execute(f"SELECT {', '.join(f'count(*) FILTER (WHERE {_in(text, words)})' for _, words in kinds)} "
+                             f"FROM {table} WHERE {_in(text, every)}").fetchall()[0]
+        for (kind, _), n in zip(kinds, counts):
+            if n and kind == "total":
+                found.totals.append(cols[i])
+            elif n and kind == "error":
+                found.errors.append(cols[i])
+            elif n:
+                found.header = True
     return found
 
 
@@ -731,11 +763,12 @@ def build(con: duckdb.DuckDBPyConnection, source: Source, spec: Table, aliases: 
     built.unused = unused_columns(source.headers, spec, mapping)
     if built.unused:
         built.problems.append(unused_note(source.label, spec, built.unused, mapping))
-    types = read_typed(con, source, mapping, spec, aliases, decimal, reading)
+    types, built.arrow = typed_rows(con, source, mapping, spec, aliases, decimal, reading)
     cols = fields(spec, mapping, types)
     found = _probe(con, spec, cols, aliases, reading)
     checks: list[Check] = []
     if found.totals or found.header:
+        as_table(con, built)
         _number_rows(con, spec.name, source.offset)
         built.numbered = True
         checks = not_records(con, source, spec, cols, found, aliases, reading, built)
@@ -750,6 +783,7 @@ def build(con: duckdb.DuckDBPyConnection, source: Source, spec: Table, aliases: 
     failing = [(c, n) for c, n in zip(checks, counts) if n]
     if any(c.code == "empty_value" for c, _ in failing):  # a total row the label search missed is no gap to fill
         if not built.numbered:
+            as_table(con, built)
             _number_rows(con, spec.name, source.offset)
             built.numbered = True
         like = total_like(con, spec, cols, [c for c, _ in failing if c.code == "empty_value"], reading)
@@ -760,6 +794,7 @@ def build(con: duckdb.DuckDBPyConnection, source: Source, spec: Table, aliases: 
             failing = [(c, n) for c, n in zip(checks, counts) if n]
     if failing:
         if not built.numbered:
+            as_table(con, built)
             _number_rows(con, spec.name, source.offset)
             built.numbered = True
         built.problems += [_problem(source, c, n, _examples(con, spec.name, c), *_groups(con, spec.name, c))
@@ -771,10 +806,19 @@ def build(con: duckdb.DuckDBPyConnection, source: Source, spec: Table, aliases: 
         built.problems.append(problem("warning", "no_rows", source.label, "data.msg.no_rows", file=source.label,
                                       table=spec.name))
     built.rows_loaded = built.rows_in - sum(built.excluded.values())
-    for name in mapping:
-        if not exact(spec.column(name) or Column(name), types[mapping[name]]):
-            con.execute(f"ALTER TABLE {quote('_t_' + spec.name)} DROP COLUMN {quote(RAW + name)}")
+    _drop_raw(con, built, [RAW + name for name in mapping if not exact(spec.column(name) or Column(name),
+                                                                       types[mapping[name]])])
     return built
+
+
+def _drop_raw(con: duckdb.DuckDBPyConnection, built: Built, columns: list[str]) -> None:
+    """Drop the text kept beside parsed values for the checks (from the Arrow rows without a copy)."""
+    if built.arrow is not None and columns:
+        built.arrow = built.arrow.drop_columns(columns)
+        con.register("_t_" + built.table, built.arrow)
+        return
+    for column in columns:
+        con.execute(f"ALTER TABLE {quote('_t_' + built.table)} DROP COLUMN {quote(column)}")
 
 
 def total_like(con: duckdb.DuckDBPyConnection, spec: Table, cols: list[Field], empty: list[Check],

@@ -32,7 +32,8 @@ import time
 import uuid
 import warnings
 import zlib
-from dataclasses import asdict
+from collections.abc import Mapping
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
@@ -90,11 +91,13 @@ def complete(folder: Path) -> bool:
     return (folder / REPORT_FILE).is_file()
 
 
-def write_tables(con: duckdb.DuckDBPyConnection, folder: Path, names: list[str]) -> None:
+def write_tables(con: duckdb.DuckDBPyConnection, folder: Path, names: list[str],
+                 arrow: Mapping[str, pa.Table] | None = None) -> None:
     """Write each typed table ``_t_<name>`` of *con* to ``<name>.arrow`` in *folder*, in row order.
 
-    The rows stream through in batches, so only one batch is held twice in memory. A
-    cursor of its own keeps the export clear of any result still open on *con*.
+    A table given in *arrow* (the Arrow rows ``_t_<name>`` is a view of) is written as
+    it is. The others stream out of DuckDB in batches, so only one batch is held twice
+    in memory; a cursor of its own keeps the export clear of any result still open on *con*.
 
     Examples
     --------
@@ -112,10 +115,15 @@ def write_tables(con: duckdb.DuckDBPyConnection, folder: Path, names: list[str])
     >>> other.execute("SELECT sum(n) FROM _t_orders").fetchall()
     [(3,)]
     """
+    arrow = arrow or {}
     with con.cursor() as cursor:
         for name in names:
-            reader = cursor.sql(f"SELECT * FROM {quote('_t_' + name)}").to_arrow_reader(BATCH_ROWS)
             path = folder / (name + TABLE_SUFFIX)
+            if name in arrow:
+                with pa.OSFile(str(path), "wb") as sink, ipc.new_file(sink, arrow[name].schema) as out:
+                    out.write_table(arrow[name], BATCH_ROWS)
+                continue
+            reader = cursor.sql(f"SELECT * FROM {quote('_t_' + name)}").to_arrow_reader(BATCH_ROWS)
             with pa.OSFile(str(path), "wb") as sink, ipc.new_file(sink, reader.schema) as out:
                 for batch in reader:
                     out.write_batch(batch)
@@ -216,7 +224,7 @@ def save(folder: Path, built: dict[str, Built], report: ValidationReport) -> Non
     payload = {
         "source": report.source,
         "problems": [asdict(p) for p in report.problems],
-        "built": [asdict(b) | {"problems": []} for b in built.values()],
+        "built": [asdict(replace(b, problems=[], arrow=None)) for b in built.values()],
         "files": {name: fingerprint(folder / (name + TABLE_SUFFIX)) for name in built},
     }
     tmp = folder / (REPORT_FILE + ".partial")

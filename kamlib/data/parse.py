@@ -60,6 +60,25 @@ def _text(ref: str) -> str:
     return f"NULLIF(TRIM(CAST({ref} AS VARCHAR)), '')"
 
 
+def trimmed(ref: str) -> str:
+    """SQL giving the VARCHAR column *ref* without the spaces around it, NULL when blank, as ``_text`` does.
+
+    ``TRIM`` writes a new copy of every string; most cells need none, so only a cell that
+    is empty, begins or ends with a space or holds a character beyond ASCII (where a
+    Unicode space such as U+3000 may sit) is trimmed, the others are kept as they are:
+    about half the cost for a column of ids.
+
+    Examples
+    --------
+    >>> import duckdb
+    >>> rows = "(' A01 '), ('A02'), (''), ('\u3000'), ('\u3000客户\u3000'), (NULL)"
+    >>> duckdb.sql(f"SELECT {trimmed('x')} FROM (VALUES {rows}) t(x)").fetchall()
+    [('A01',), ('A02',), (None,), (None,), ('客户',), (None,)]
+    """
+    return (f"(CASE WHEN {ref} = '' OR prefix({ref}, ' ') OR suffix({ref}, ' ') OR strlen({ref}) <> length({ref}) "
+            f"THEN NULLIF(TRIM({ref}), '') ELSE {ref} END)")
+
+
 def present(ref: str) -> str:
     """Predicate: the cell holds something (not NULL, not blank)."""
     return f"({_text(ref)} IS NOT NULL)"
@@ -265,7 +284,7 @@ def expression(column: Column, ref: str, dtype: str, aliases: Mapping[str, str] 
         return _bool(ref, dtype)
     if kind == "enum":
         return _enum(ref, column.allowed, aliases or {})
-    return _text(ref)
+    return trimmed(ref) if dtype == "VARCHAR" else _text(ref)
 
 
 def expected(column: Column, lang: str = "en") -> str:
