@@ -15,7 +15,7 @@ import pandas as pd
 import pyarrow as pa
 
 from kamlib import i18n
-from kamlib.data import cache, read
+from kamlib.data import cache, database, read
 from kamlib.data.aliases import Aliases, read_config, read_reading, suggest_table
 from kamlib.data.build import Built, build
 from kamlib.data.parse import quote
@@ -26,6 +26,7 @@ from kamlib.data.problems import (
     ConfigProblem,
     Problem,
     ValidationReport,
+    config_error,
     problem,
     quoted,
     rows_text,
@@ -35,7 +36,8 @@ from kamlib.data.problems import (
     with_text,
 )
 from kamlib.data.schema import TABLES, Reading
-from kamlib.errors import ConfigError, DataError
+from kamlib.errors import DataError
+from kamlib.masking import mask_text
 
 Progress = Callable[[str], None]
 _ARROW_TO_PANDAS = {
@@ -243,14 +245,26 @@ class Wanted:
     def of(cls, tables: Collection[str] | None, optional: Collection[str] = ()) -> Wanted:
         """Check the names against the data contract.
 
+        Raises
+        ------
+        ConfigProblem
+            Naming the argument and the name that is not a table, in every language.
+
         Examples
         --------
         >>> Wanted.of(["orders"], ["accounts"]).reads("accounts"), Wanted.of(None).reads("visits")
         (True, True)
+        >>> Wanted.of(["orders"], ["account"])
+        Traceback (most recent call last):
+        ...
+        kamlib.data.problems.ConfigProblem: optional: 'account' is not a table of the data contract (accounts, orders, \
+opportunities, visits, leads, showroom, market, products, reps, contacts, factors).
         """
-        for name in [*(tables or ()), *optional]:
-            if name not in TABLES:
-                raise ConfigError(f"tables: {name!r} is not a table of the data contract ({', '.join(TABLES)}).")
+        names = {"en": ", ".join(TABLES), "zh": "、".join(TABLES)}
+        for argument, given in (("tables", tables or ()), ("optional", optional)):
+            for name in given:
+                if name not in TABLES:
+                    raise config_error("data.config.unknown_table", argument=argument, name=repr(name), tables=names)
         everything = None if tables is None else frozenset(tables) | frozenset(optional)
         return cls(everything, frozenset(optional))
 
@@ -397,9 +411,13 @@ def _sheet_hint(problems: list[Problem], source: read.Source) -> list[Problem]:
     return [with_text(p, hint) if i == missing else p for i, p in enumerate(problems)]
 
 
-def _sources(con: duckdb.DuckDBPyConnection, path: Path, aliases: Aliases, workdir: Path, reading: Reading,
-             wanted: Wanted) -> tuple[dict[str, read.Source], list[Problem]]:
-    if path.is_file() and path.suffix.lower() in read.DUCKDB_SUFFIXES:
+def _sources(con: duckdb.DuckDBPyConnection, path: Path | database.Target, aliases: Aliases, workdir: Path,
+             reading: Reading, wanted: Wanted) -> tuple[dict[str, read.Source], list[Problem]]:
+    if isinstance(path, database.Target):
+        found, problems, failed = database.sources(con, path, aliases, wanted)
+        for table, error in failed:
+            problems += leave_out([error], table, error.source) if table in wanted.optional else [error]
+    elif path.is_file() and path.suffix.lower() in read.DUCKDB_SUFFIXES:
         found, problems = _database(con, path, aliases, wanted)
     elif path.is_dir():
         found, problems = [], []
@@ -503,8 +521,8 @@ def _input_files(path: Path) -> list[Path]:
     return [path]
 
 
-def _build_all(con: duckdb.DuckDBPyConnection, path: Path, aliases: Aliases, label: str, progress: Progress,
-               reading: Reading, wanted: Wanted, lang: str = "en") -> tuple[dict[str, Built], ValidationReport]:
+def _build_all(con: duckdb.DuckDBPyConnection, path: Path | database.Target, aliases: Aliases, label: str,
+               progress: Progress, reading: Reading, wanted: Wanted, lang: str = "en") -> tuple[dict[str, Built], ValidationReport]:
     built = {}
     with read.new_workdir() as workdir:
         sources, problems = _sources(con, path, aliases, Path(workdir), reading, wanted)
@@ -539,15 +557,16 @@ def _cached(folder: Path, label: str, lang: str = "en") -> Dataset:
     return Dataset(con, label, built, report, lang)
 
 
-def _build_into(where: Path, folder: Path, aliases: Aliases, label: str, progress: Progress, reading: Reading,
-                wanted: Wanted, lang: str = "en") -> None:
+def _build_into(where: Path, folder: Path | database.Target, aliases: Aliases, label: str, progress: Progress,
+                reading: Reading, wanted: Wanted, lang: str = "en") -> None:
     staging = where.with_name(f"{where.name}.{os.getpid()}.partial")
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     try:
         with _connect() as con:
             built, report = _build_all(con, folder, aliases, label, progress, reading, wanted, lang)
-            cache.write_tables(con, staging, list(built))
+            cache.write_tables(con, staging, list(built),
+                               {n: b.arrow for n, b in built.items() if b.arrow is not None})
         cache.save(staging, built, report)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
@@ -561,6 +580,9 @@ def _open(path: str | os.PathLike[str] | None, aliases: Mapping[str, Any] | None
           lang: str = "en") -> Dataset:
     wanted = wanted or Wanted()
     progress = progress or _quiet
+    if database.is_url(path):
+        return _open_database(database.Target.parse(os.fspath(path)), aliases, use_cache, progress, reading, wanted,
+                              lang)
     folder = sample_dir() if path is None else Path(path).expanduser()
     if not folder.exists():
         raise problem("error", "bad_path", str(folder), "data.msg.no_path", path=folder).error()
@@ -580,6 +602,30 @@ def _open(path: str | os.PathLike[str] | None, aliases: Mapping[str, Any] | None
     built, report = _build_all(con, folder, Aliases.build(config, aliases), label, progress, rules, wanted, lang)
     _views(con, built)
     return Dataset(con, label, built, report, lang)
+
+
+def _open_database(target: database.Target, aliases: Mapping[str, Any] | None, use_cache: bool,
+                   progress: Progress, reading: Mapping[str, Any] | None, wanted: Wanted, lang: str) -> Dataset:
+    """Load from a PostgreSQL database (see :mod:`kamlib.data.database`); cached only when ``kam.yml`` names
+    each table's last-update column, keyed on each table's row count and last update."""
+    config = read_config(target.folder)
+    rules = Reading.build(read_reading(target.folder), reading)
+    merged = Aliases.build(config, aliases)
+    marks = database.snapshot(target, merged, wanted) if use_cache else None
+    if marks is not None:
+        where = cache.entry(database.cache_key(target, marks, [config, aliases, rules.key(), *wanted.key()]))
+        try:
+            cache.prune_partials()
+            if not cache.usable(where, target.label):
+                _build_into(where, target, merged, target.label, progress, rules, wanted, lang)
+            return _cached(where, target.label, lang)
+        except OSError:
+            pass  # the cache folder is not writable: build in memory instead
+    con = _connect()
+    built, report = _build_all(con, target, merged, target.label, progress, rules, wanted, lang)
+    database.release(con, TABLES)
+    _views(con, built)
+    return Dataset(con, target.label, built, report, lang)
 
 
 def load(path: str | os.PathLike[str] | None = None, *, aliases: Mapping[str, Any] | None = None,
@@ -640,9 +686,10 @@ def load(path: str | os.PathLike[str] | None = None, *, aliases: Mapping[str, An
     >>> load(tables=["opportunities"], optional=["accounts"]).names
     ['accounts', 'opportunities']
     """
-    if errors not in ERRORS:
-        raise ConfigError(f"errors must be one of 'raise', 'exclude', but {errors!r} was passed.")
     i18n.check_lang(lang)
+    if errors not in ERRORS:
+        raise config_error("data.config.errors_value", value=repr(errors),
+                           allowed={"en": ", ".join(map(repr, ERRORS)), "zh": "、".join(map(repr, ERRORS))}).speak(lang)
     try:
         ds = _open(path, aliases, cache, progress, reading, Wanted.of(tables, optional), lang)
     except DataError as exc:
@@ -689,7 +736,8 @@ def validate(path: str | os.PathLike[str] | None, *, aliases: Mapping[str, Any] 
     except ConfigProblem as exc:
         raise exc.speak(lang) from None
     except DataError as exc:
-        found = exc.problems[0] if exc.problems else Problem("error", exc.code, exc.source or str(path), str(exc))
-        return ValidationReport(str(path), [found])
+        shown = mask_text(str(path))  # a database URL without its password
+        found = exc.problems[0] if exc.problems else Problem("error", exc.code, exc.source or shown, str(exc))
+        return ValidationReport(shown, [found])
     ds.close()
     return ds.report
