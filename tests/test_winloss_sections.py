@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -236,7 +237,8 @@ def test_notebook_shows_every_section():
     source = "\n".join("".join(c["source"]) for c in _code_cells())
     for name in sections.__all__:
         if callable(getattr(sections, name)):
-            assert f"kam.winloss.sections.{name}(" in source, name
+            called = re.search(rf"kam\.winloss\.sections\.{name}(\(|, )", source)  # directly or through explore
+            assert called, name
     assert 'page.conclusions("text.wl_nothing")' in source
 
 
@@ -396,10 +398,23 @@ def test_drivers_and_bands_are_labelled_in_the_report_language(opps):
     assert drivers.str.contains(r"来源=转介绍 \(\+\d\.\d\d\)", regex=True).any()  # referrals raise the odds
     assert not drivers.str.contains(r"source=|product_id=|region=|amount_band=|, ").any()
     en = sections.win_probability(opps, lang="en").results["scored"]["drivers"]
-    assert en.str.contains(r"Source=Referral \(\+\d\.\d\d\), Product ID=P", regex=True).any()
+    assert en.str.contains(r"Source=Referral \(\+\d\.\d\d\), Product=", regex=True).any()
     bands = zh.results["calibration"]["band"].tolist()
     assert len(bands) >= 4 and bands == ["0–20%", "20–40%", "40–60%", "60–80%", "80–100%"][: len(bands)]
     assert wl.analysis.amount_band_names("zh")["1M–3M"] == "100万–300万"
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_drivers_name_products_by_their_names_from_the_products_table(ds, opps, lang):
+    drivers = sections.win_probability(opps, lang=lang).results["scored"]["drivers"]
+    product = i18n.header(["product_name"], lang)[0]
+    named = drivers.str.extractall(rf"{product}=(?P<name>[^(]+) \(")["name"].unique()
+    products = ds.table("products")
+    assert len(named) > 0 and set(named) <= set(products["product_name"])
+    assert not drivers.str.contains(rf"{i18n.header(['product_id'], lang)[0]}=|=P\d", regex=True).any()
+    coded = sections.win_probability(opps.drop(columns="product_name"), lang=lang).results["scored"]["drivers"]
+    codes = coded.str.extractall(rf"{i18n.header(['product_id'], lang)[0]}=(?P<code>\S+) \(")["code"].unique()
+    assert len(codes) > 0 and set(codes) <= set(products["product_id"])  # without names, the codes
 
 
 def test_rep_regions_are_labelled(ds, opps):
