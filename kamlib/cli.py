@@ -22,24 +22,28 @@ def main() -> None:
 @click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True,
               help="Language of the report (en: English, zh: 中文).")
 def validate(path: str, lang: str) -> None:
-    """Check a data folder or DuckDB file against the data contract.
+    """Check a data folder, DuckDB file or PostgreSQL database against the data contract.
 
     Prints every problem found (not just the first) and exits with status 1 when
-    there are errors; warnings alone exit 0. A database URL cannot be checked yet
-    (exit status 2; its password is never printed).
+    there are errors (a database that cannot be reached or read too); warnings alone
+    exit 0. A database URL's password is never printed.
 
     Example: kam validate ~/exports/crm-2025-06/ --lang zh
+
+    Example: kam validate 'postgresql://kam_reader@db.example.com/crm?schema=crm'
     """
     from kamlib.data import validate as run_validate
+    from kamlib.data.database import is_url
 
-    secrets = secret_values("path", path)
+    secrets = secret_values("data", path)
     shown = mask_text(path, secrets)
-    if "://" in path:
-        raise ConfigError(f"{shown}: reading from a database URL is not supported yet. Export the tables to a "
-                          "folder (CSV, XLSX or Parquet) or a DuckDB file and check that.")
-    if not Path(path).expanduser().exists():
+    if "://" in path and not is_url(path):
+        raise ConfigError(f"{shown}: not a PostgreSQL URL (postgresql://user@host:port/database). Give a data "
+                          "folder, a DuckDB file or a PostgreSQL URL.")
+    if not is_url(path) and not Path(path).expanduser().exists():
         raise click.BadParameter(f"Path {shown!r} does not exist.", param_hint="'PATH'")
-    report = run_validate(Path(path), progress=lambda line: click.echo(mask_text(line, secrets), err=True), lang=lang)
+    source = path if is_url(path) else Path(path)
+    report = run_validate(source, progress=lambda line: click.echo(mask_text(line, secrets), err=True), lang=lang)
     click.echo(mask_text(report.format(lang), secrets))
     sys.exit(1 if report.errors else 0)
 
@@ -170,7 +174,7 @@ def report(config_file: Path | None, data: str | None, lang: str | None, out: Pa
 
 @main.group()
 def training() -> None:
-    """Workshops: check the question banks.
+    """Workshops: check the question banks, build the trainer and participant editions, serve them.
 
     Example: kam training check --lang zh
     """
@@ -202,6 +206,104 @@ def training_check(banks: tuple[Path, ...], lang: str) -> None:
         else:
             click.echo(i18n.t("training.clean", lang, file=path.name))
     sys.exit(2 if found else 0)
+
+
+@training.command("build")
+@click.argument("out", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--workshop", "workshops", multiple=True,
+              help="Workshop id to build (repeat; default: every workshop notebook and the dashboard).")
+@click.option("--banks", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
+              help="Folder of the full banks to make the keys from (default: the banks that ship with kamlib).")
+@click.option("--source", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
+              help="Folder of the workshop notebooks (default: the workbook's notebooks/training).")
+def training_build(out: Path, workshops: tuple[str, ...], banks: Path | None, source: Path | None) -> None:
+    """Write the trainer and participant editions of the workshop notebooks into OUT.
+
+    OUT/trainer holds every cell (notes, solutions) and the banks; OUT/participant holds
+    the notebooks without them, each with its key file (no readable answer): hand that
+    folder out. A line is printed for each file written.
+
+    Example: kam training build ../editions --workshop prospects --workshop call_skills
+    """
+    from kamlib.training.editions import WORKSHOP_NOTEBOOKS, build_editions
+
+    built = build_editions(out, list(workshops) or None, source=source or WORKSHOP_NOTEBOOKS, banks=banks,
+                           progress=click.echo)
+    click.echo(f"trainer edition: {built.trainer}")
+    click.echo(f"participant edition (hand this out): {built.participant}")
+
+
+@training.command("serve")
+@click.option("--port", type=int, default=8866, show_default=True, help="Port to listen on.")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on; 0.0.0.0 lets the room's computers in.")
+@click.option("--results", "results_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("results"),
+              show_default=True, help="Folder where participants' answers are recorded.")
+@click.option("--workshop", "workshops", multiple=True, help="Workshop id to serve (repeat; default: all).")
+@click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True,
+              help="Language the pages open in (each page can switch).")
+@click.option("--max-pages", type=int, default=40, show_default=True, help="Most pages open at once.")
+@click.option("--warm", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Kernels started ahead per workshop, so pages open at once: set it to the room's size.")
+def training_serve(port: int, host: str, results_dir: Path, workshops: tuple[str, ...], lang: str,
+                   max_pages: int, warm: int) -> None:
+    """Serve workshops to a room with Voilà (no code shown, works offline) until Ctrl-C.
+
+    Answers are checked on this computer (the key never reaches a browser) and recorded
+    per participant under --results; the trainer's dashboard link is printed too.
+
+    Example: kam training serve --workshop prospects --lang zh --host 0.0.0.0
+    """
+    import tempfile
+
+    from kamlib import i18n
+    from kamlib.apps.voila import check_port, start_voila
+    from kamlib.apps.workshops import DASHBOARD, prepare_workshops
+
+    check_port(host, port)
+    with tempfile.TemporaryDirectory(prefix="kam-serve-") as session_dir:
+        session = prepare_workshops(session_dir, workshops, lang=lang, results_dir=results_dir)
+        server = start_voila(session.folder, host=host, port=port, env=session.environment(), max_kernels=max_pages,
+                             warm=warm, cold=[DASHBOARD], cwd=session_dir)
+        try:
+            server.wait_ready(timeout=300)
+            click.echo(i18n.t("training.serve.participants", lang))
+            for workshop in session.workshops:
+                click.echo(f"  {session.participant_url(server.url, workshop)}")
+            click.echo(i18n.t("training.serve.dashboard", lang))
+            click.echo(f"  {session.dashboard_url(server.url)}")
+            click.echo(i18n.t("training.serve.results", lang, path=session.results))
+            click.echo(i18n.t("training.serve.stop", lang))
+        except BaseException:
+            server.stop()
+            raise
+        server.run_until_stopped()
+
+
+@main.command()
+@click.argument("notebooks", nargs=-1, metavar="[NOTEBOOK]...")
+@click.option("--data", type=str, default=None, metavar="PATH",
+              help="Data folder or DuckDB file (default: the embedded sample); it stays on this computer.")
+@click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True,
+              help="Language of the dashboards (en: English, zh: 中文).")
+@click.option("--port", type=int, default=8866, show_default=True, help="Port to listen on.")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on; 0.0.0.0 lets other computers in.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("reports/explore"),
+              show_default=True, help="Folder for the dashboards' tables, workbooks and saved settings.")
+def explore(notebooks: tuple[str, ...], data: str | None, lang: str, port: int, host: str, out: Path) -> None:
+    """Serve the analysis notebooks as dashboards with Voilà (no code shown, works offline) until Ctrl-C.
+
+    Each section has the controls of its rule (cut-offs, split points, period, region, rep,
+    confidence level, month, policy) and redraws when one moves; a button writes the
+    settings as lines for the monthly report's batch file. NOTEBOOK is a name or number
+    (02); none = all.
+
+    Example: kam explore 02 --lang zh --data ~/exports/crm-2025-06/
+    """
+    from kamlib.explore.serve import serve
+
+    serve(notebooks, data=data, lang=lang, host=host, port=port, out=out, echo=click.echo)
 
 
 def run() -> None:

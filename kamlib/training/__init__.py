@@ -28,25 +28,66 @@ from kamlib.training.bank import (
     load_banks,
 )
 from kamlib.training.checks import Result, check
+from kamlib.training.classroom import answer_text, class_tables
+from kamlib.training.keys import (
+    Marker,
+    bank_marker,
+    hashed_marker,
+    key_name,
+    open_key,
+    public_bank,
+    write_key,
+)
+from kamlib.training.numbers import (
+    NumbersData,
+    name_seed,
+    numbers_bank,
+    numbers_tables,
+    participant_data,
+)
 from kamlib.training.results import class_summary, read_results, record, safe_name
+from kamlib.training.territory import (
+    Territory,
+    check_week,
+    sample_territory,
+    territory_table,
+)
 
 __all__ = [
     "QUESTION_TYPES",
     "Bank",
     "BankProblem",
     "Criterion",
+    "Marker",
+    "NumbersData",
     "Option",
     "Question",
     "Result",
     "Target",
+    "Territory",
     "Text",
+    "answer_text",
     "bank_folder",
+    "bank_marker",
     "bank_problems",
     "check",
+    "check_week",
     "class_summary",
+    "class_tables",
+    "hashed_marker",
+    "key_name",
     "load_bank",
     "load_banks",
+    "name_seed",
+    "numbers_bank",
+    "numbers_tables",
+    "open_key",
+    "participant_data",
+    "public_bank",
     "read_results",
     "record",
     "safe_name",
+    "sample_territory",
+    "territory_table",
+    "write_key",
 ]
