@@ -480,3 +480,38 @@ def needs_note(what: str, lang: str = "en") -> str:
     '本节需要展厅表，数据中没有，已跳过。'
     """
     return t("text.needs_data", lang, what=describe_missing(what, lang))
+
+
+def _chinese(text: str) -> bool:
+    return any("\u4e00" <= char <= "\u9fff" for char in text)
+
+
+def _line_in(line: str, lang: str) -> str:
+    """Of a title line ``English · 中文`` the side in *lang*; any other line as it is."""
+    marks, _, title = line.rpartition("# ")
+    parts = title.split(" · ")
+    if len(parts) != 2 or _chinese(parts[0]) or not _chinese(parts[1]):
+        return line
+    side = parts[1] if lang == "zh" else parts[0]
+    return f"{marks}# {side}" if marks or line.startswith("# ") else side
+
+
+def one_language(markdown: str, lang: str) -> str:
+    """The parts of a bilingual Markdown text written in *lang*.
+
+    Notebooks a person reads in either language say everything twice: titles as
+    ``English · 中文`` and paragraphs in English, then in Chinese. A page served in one
+    language keeps one side of each title and the paragraphs in its language (a
+    paragraph with Chinese characters counts as Chinese).
+
+    Examples
+    --------
+    >>> text = "# Class results · 全班结果\\n\\nPress **Refresh**.\\n\\n点击 **刷新**。"
+    >>> one_language(text, "zh")
+    '# 全班结果\\n\\n点击 **刷新**。'
+    >>> one_language(text, "en")
+    '# Class results\\n\\nPress **Refresh**.'
+    """
+    check_lang(lang)
+    blocks = ["\n".join(_line_in(line, lang) for line in block.split("\n")) for block in markdown.split("\n\n")]
+    return "\n\n".join(b for b in blocks if b.lstrip().startswith("#") or _chinese(b) == (lang == "zh"))

@@ -76,7 +76,7 @@ BASE = 'data: str | None = None  # d\nlang: str = "en"  # l\noutput_dir: str = "
 
 
 def test_plan_rejects_unknown_parameters_before_running():
-    with pytest.raises(ReportError, match=r"00_data_overview.ipynb: unknown parameter 'regoin' \(the notebook's parameters are: data, lang, output_dir\)"):
+    with pytest.raises(ReportError, match=r"00_data_overview.ipynb: unknown parameter 'regoin' \(the notebook's parameters are: data, lang, interactive, output_dir\)"):
         report.plan([OVERVIEW], parameters={"regoin": "east"})
 
 

@@ -115,6 +115,19 @@ def test_the_served_folder_holds_no_key_and_no_trainer_cells(tmp_path):
     assert session.participant_url("http://h:1/", workshop, "张 伟").endswith(f"/{workshop}.ipynb?p=%E5%BC%A0%20%E4%BC%9F")
 
 
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_served_pages_speak_only_their_language(tmp_path, lang):
+    session = prepare_workshops(tmp_path / "session", ["prospects"], lang=lang, results_dir=tmp_path / "results")
+    for name in ("prospects.ipynb", DASHBOARD):
+        page = nbformat.read(session.folder / name, as_version=4)
+        text = "\n".join(c.source for c in page.cells if c.cell_type == "markdown")
+        assert text.strip()
+        chinese = re.findall(r"[\u4e00-\u9fff]", text)
+        assert bool(chinese) == (lang == "zh"), text
+        if lang == "zh":  # no English sentence left beside the Chinese one
+            assert not re.search(r"[A-Za-z]+ [a-z]+ [a-z]+ [a-z]+", text), text
+
+
 def _get(url: str) -> tuple[int, str]:
     try:
         with urllib.request.urlopen(url, timeout=60) as reply:

@@ -27,6 +27,7 @@ from urllib.parse import quote
 import nbformat
 
 import kamlib
+from kamlib import i18n
 from kamlib.errors import ConfigError
 from kamlib.training import bank_folder
 from kamlib.training.classroom import TOKEN_ENV
@@ -62,7 +63,8 @@ def available_workshops(folder: str | Path = WORKSHOP_NOTEBOOKS) -> list[str]:
 def served_notebook(source: str | Path, parameters: dict[str, object]) -> nbformat.NotebookNode:
     """The notebook *source* as a served page shows it: the cells tagged :data:`SERVER_ONLY_TAGS`
     removed, outputs, execution counts and saved widget state cleared, *parameters* injected
-    after the ``parameters`` cell (as papermill does).
+    after the ``parameters`` cell (as papermill does), the text in the page's language
+    (:func:`kamlib.i18n.one_language`) when *parameters* give one.
 
     Examples
     --------
@@ -85,6 +87,8 @@ def served_notebook(source: str | Path, parameters: dict[str, object]) -> nbform
         cell.metadata.setdefault("tags", [])
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
+        elif cell.cell_type == "markdown" and "lang" in parameters:
+            cell.source = i18n.one_language(cell.source, str(parameters["lang"]))
     notebook.metadata.pop("widgets", None)
     notebook.metadata["papermill"] = {}
     return parameterize_notebook(notebook, parameters)
