@@ -60,7 +60,8 @@ from _widget_client import (
     open_page,
     question_cards,
 )
-from tornado.httpclient import AsyncHTTPClient
+from tornado.httpclient import AsyncHTTPClient, HTTPClientError
+from tornado.websocket import WebSocketError
 
 from kamlib.apps.voila import READY_PATH, WARM_READY
 from kamlib.training import check, load_banks
@@ -126,7 +127,7 @@ async def ws_participant(url: str, number: int, answers: int, questions: list[Qu
     seen: dict = {"ready": float("inf"), "latencies": [], "sent": 0}
     try:
         await ws_session(url, number, answers, questions, seen)
-    except (OSError, RuntimeError, TimeoutError, KeyError) as exc:
+    except (OSError, RuntimeError, TimeoutError, KeyError, HTTPClientError, WebSocketError) as exc:
         print(f"participant {number}: {type(exc).__name__}: {exc}", file=sys.stderr)
     return seen["ready"], seen["latencies"], seen["sent"]
 
