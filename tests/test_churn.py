@@ -624,6 +624,27 @@ def test_holdout_comparison_falls_back_and_says_why(pnbd_orders):
         ho.compare_models(pnbd_orders, as_of="2025-12-28", default="cox")
 
 
+def test_holdout_comparison_on_a_seeded_sample_says_so(pnbd_orders, comparison):
+    sampled = ho.compare_models(pnbd_orders, as_of="2025-12-28", max_accounts=1500, seed=3)
+    assert (sampled.n_accounts, sampled.n_compared) == (comparison.n_accounts, 1500)
+    assert comparison.n_compared == comparison.n_accounts and sampled.buckets["accounts"].sum() == 1500
+    assert sampled.scores["actual"].iloc[0] < comparison.scores["actual"].iloc[0]
+    again = ho.compare_models(pnbd_orders, as_of="2025-12-28", max_accounts=1500, seed=3)
+    pd.testing.assert_frame_equal(sampled.scores, again.scores)
+    for lang, phrase in (("en", "random sample of 1,500 of the"), ("zh", "随机抽取的1,500个")):
+        assert phrase in readings.holdout_note(sampled, lang) and phrase not in readings.holdout_note(comparison, lang)
+        assert i18n.format_count(sampled.n_accounts, lang) in readings.holdout_note(sampled, lang)
+    with pytest.raises(ConfigError, match="max_accounts must be a whole number"):
+        ho.compare_models(pnbd_orders, as_of="2025-12-28", max_accounts=0)
+
+
+def test_pareto_nbd_fit_from_a_start_reaches_the_same_likelihood(comparison):
+    calibration_fit = comparison.fits["pareto_nbd"]
+    summary = ch.simulate_pareto_nbd(calibration_fit, 1500, T=52, seed=4)
+    cold, warm = ch.pareto_nbd_fit(summary), ch.pareto_nbd_fit(summary, start=calibration_fit)
+    assert warm.converged and warm.log_likelihood == pytest.approx(cold.log_likelihood, abs=1e-3)
+
+
 def test_clv_and_signals_accept_either_model(pnbd_orders, comparison):
     summary = ch.rfm_summary(pnbd_orders, as_of="2025-12-28")
     fit = comparison.fits["pareto_nbd"]

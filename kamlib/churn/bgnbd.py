@@ -175,12 +175,13 @@ class SummaryFit:
     n_customers: int
 
 
-def fit_summary(summary: pd.DataFrame, purpose: str, objective: Any, starts: Any) -> SummaryFit:
+def fit_summary(summary: pd.DataFrame, purpose: str, objective: Any, starts: Any, start: Any = None) -> SummaryFit:
     """Fit a four-parameter purchase model (BG/NBD, Pareto/NBD) to an RFM summary.
 
     Repeated rows are grouped, times are divided by the median ``T`` during the search,
     and ``objective(theta, x, t_x, T, weights, by_x) -> (value, gradient)`` is minimised
     over log-parameters from each start in turn until one converges; the best is kept.
+    *start*, when given, maps the time scale to log-parameters tried before *starts*.
 
     Examples
     --------
@@ -195,9 +196,11 @@ def fit_summary(summary: pd.DataFrame, purpose: str, objective: Any, starts: Any
     (ux, ut, uT), w, _ = weighted_unique(x, t_x, T)
     scale = float(np.median(uT[uT > 0])) if (uT > 0).any() else 1.0
     args = (ux, ut / scale, uT / scale, w, np.unique(ux, return_inverse=True))
+    if start is not None:
+        starts = (tuple(start(scale)), *starts)
     best = None
-    for start in starts:  # the next start only when the previous one did not converge
-        theta, ok = maximise(lambda th: objective(th, *args), np.array(start))
+    for begin in starts:  # the next start only when the previous one did not converge
+        theta, ok = maximise(lambda th: objective(th, *args), np.array(begin))
         value = objective(theta, *args)[0]
         if best is None or value < best[0]:
             best = (value, theta, ok)

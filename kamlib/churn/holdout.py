@@ -27,10 +27,12 @@ from kamlib.churn.purchases import (
 from kamlib.churn.signals import period_days, rfm_summary
 from kamlib.errors import ConfigError, require_columns
 
-__all__ = ["FALLBACK_REASONS", "HoldoutComparison", "compare_models"]
+__all__ = ["FALLBACK_REASONS", "MAX_ACCOUNTS", "HoldoutComparison", "compare_models"]
 
 #: Why a comparison fell back to the default model (``HoldoutComparison.reason``; "" = it did not).
 FALLBACK_REASONS = ("short_holdout", "short_calibration", "few_repeaters")
+#: Most calibration accounts :func:`compare_models` fits and scores; above it, a seeded random sample of this many.
+MAX_ACCOUNTS = 20_000
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,10 @@ class HoldoutComparison:
     n_accounts, n_repeaters : int
         Accounts with a purchase in the calibration period, and those among them with a
         repeat purchase there.
+    n_compared : int
+        Accounts the models were fitted to and scored on: all *n_accounts*, or a
+        seeded random sample of them when there are more than ``max_accounts``
+        (0 when the comparison fell back).
     scores : DataFrame
         One row per model: ``model, actual, predicted, total_error`` (predicted ÷ actual −
         1), ``mae`` (mean absolute error per account), ``log_likelihood, converged``.
@@ -68,6 +74,7 @@ class HoldoutComparison:
     holdout_periods: float
     n_accounts: int
     n_repeaters: int
+    n_compared: int = 0
     scores: pd.DataFrame = field(default_factory=pd.DataFrame)
     buckets: pd.DataFrame = field(default_factory=pd.DataFrame)
     fits: dict[str, PurchaseParams] = field(default_factory=dict)
@@ -75,7 +82,7 @@ class HoldoutComparison:
 
 def compare_models(orders: pd.DataFrame, *, as_of: object, holdout: float = 52, freq: str = "W", grain: str = "D",
                    min_repeaters: int = 30, min_holdout_days: int = 91, top_bucket: int = 7,
-                   default: str = "bgnbd") -> HoldoutComparison:
+                   default: str = "bgnbd", max_accounts: int = MAX_ACCOUNTS, seed: int = 0) -> HoldoutComparison:
     """Fit BG/NBD and Pareto/NBD on a calibration period and compare their holdout forecasts.
 
     Parameters
@@ -98,6 +105,12 @@ def compare_models(orders: pd.DataFrame, *, as_of: object, holdout: float = 52, 
         Calibration repeat purchases of the last bucket ("7+").
     default : {"bgnbd", "pareto_nbd"}, default "bgnbd"
         The model used when the comparison falls back, and on a tie.
+    max_accounts : int, default 20,000
+        Most accounts the models are fitted to and scored on: with more calibration
+        accounts, a random sample of this many (drawn with *seed*) is compared, which
+        ranks the two models as well at a fraction of the cost of two full fits.
+    seed : int, default 0
+        Seed of :func:`numpy.random.default_rng` for that sample.
 
     Returns
     -------
@@ -117,6 +130,8 @@ def compare_models(orders: pd.DataFrame, *, as_of: object, holdout: float = 52, 
     if not holdout > 0 or int(min_repeaters) != min_repeaters or min_repeaters < 1:
         raise ConfigError(f"compare_models: holdout must be > 0 periods and min_repeaters a whole number ≥ 1, but "
                           f"{holdout!r} and {min_repeaters!r} were passed.")
+    if int(max_accounts) != max_accounts or max_accounts < 1:
+        raise ConfigError(f"compare_models: max_accounts must be a whole number ≥ 1, but {max_accounts!r} was passed.")
     stamp = pd.Timestamp(as_of).normalize()
     end = (stamp - pd.Timedelta(days=holdout * period_days(freq))).normalize()
     calibration = rfm_summary(orders, as_of=end, freq=freq, grain=grain)
@@ -126,15 +141,24 @@ def compare_models(orders: pd.DataFrame, *, as_of: object, holdout: float = 52, 
     reason = _fallback(orders, end, stamp, base["n_repeaters"], min_repeaters, min_holdout_days)
     if reason:
         return HoldoutComparison(chosen=default, reason=reason, **base)
+    calibration = _sample(calibration, int(max_accounts), seed)
     actual = _holdout_purchases(orders, calibration, end, stamp, grain)
     fits = {model: fit_model(model, calibration) for model in MODELS}
     predicted = {model: purchases_path(fits[model], calibration, [length])[:, 0] for model in MODELS}
     scores = pd.DataFrame([_score(model, fits[model], predicted[model], actual) for model in MODELS])
     best = scores.loc[scores["mae"].idxmin(), "model"]
     chosen = default if np.isclose(scores["mae"].min(), scores.set_index("model").at[default, "mae"]) else best
-    return HoldoutComparison(chosen=chosen, reason="", scores=scores, fits=fits,
+    return HoldoutComparison(chosen=chosen, reason="", scores=scores, fits=fits, n_compared=len(calibration),
                              buckets=_buckets(calibration["frequency"].to_numpy(), actual, predicted, top_bucket),
                              **base)
+
+
+def _sample(calibration: pd.DataFrame, size: int, seed: int) -> pd.DataFrame:
+    """*calibration* itself when it has at most *size* rows, else *size* rows drawn at random (order kept)."""
+    if len(calibration) <= size:
+        return calibration
+    rows = np.sort(np.random.default_rng(seed).choice(len(calibration), size=size, replace=False))
+    return calibration.iloc[rows].reset_index(drop=True)
 
 
 def _fallback(orders: pd.DataFrame, end: pd.Timestamp, stamp: pd.Timestamp, repeaters: int, min_repeaters: int,

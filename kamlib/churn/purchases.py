@@ -48,8 +48,11 @@ def model_name(params: PurchaseParams | str) -> str:
     raise ConfigError(f"params must be BGNBDParams or ParetoNBDParams, but {type(params).__name__} was passed.")
 
 
-def fit_model(model: str, summary: pd.DataFrame) -> PurchaseParams:
+def fit_model(model: str, summary: pd.DataFrame, start: PurchaseParams | None = None) -> PurchaseParams:
     """Fit the model named *model* (``bgnbd`` or ``pareto_nbd``) to an RFM summary.
+
+    *start*, an earlier fit of the same model (say, on a calibration period or a
+    sample), is where the Pareto/NBD search starts; the BG/NBD fit is quick and ignores it.
 
     Examples
     --------
@@ -57,7 +60,9 @@ def fit_model(model: str, summary: pd.DataFrame) -> PurchaseParams:
     >>> type(fit_model("pareto_nbd", simulate_bgnbd((0.5, 5.0, 0.8, 2.5), 300, seed=1))).__name__
     'ParetoNBDParams'
     """
-    return bgnbd_fit(summary) if model_name(model) == "bgnbd" else pareto_nbd_fit(summary)
+    if model_name(model) == "bgnbd":
+        return bgnbd_fit(summary)
+    return pareto_nbd_fit(summary, start=start if isinstance(start, ParetoNBDParams) else None)
 
 
 def alive_probability(params: PurchaseParams, summary: pd.DataFrame) -> pd.Series:

@@ -74,13 +74,16 @@ def holdout_note(comparison: HoldoutComparison, lang: str = "en", *, min_repeate
     figures = {m: format_number(scores.at[m, "predicted"], lang, 0) for m in scores.index}
     errors = {f"{m}_mae": format_number(scores.at[m, "mae"], lang, 2) for m in scores.index}
     result = i18n.t("text.cc_holdout_result", lang, end=str(comparison.calibration_end.date()),
-                    n=format_count(comparison.n_accounts, lang),
+                    n=format_count(comparison.n_compared or comparison.n_accounts, lang),
                     weeks=format_number(comparison.holdout_periods, lang, 0), as_of=str(comparison.as_of.date()),
                     actual=format_number(scores["actual"].iloc[0], lang, 0), winner=f"**{model}**", **figures,
                     **errors)
     unsettled = [i18n.t("text.cc_holdout_unsettled", lang, model=model_label(m, lang))
                  for m in scores.index if not scores.at[m, "converged"]]
-    return i18n.join([result, *unsettled], lang, sentences=True)
+    sample = [i18n.t("text.cc_holdout_sample", lang, n=format_count(comparison.n_compared, lang),
+                     total=format_count(comparison.n_accounts, lang))
+              ] if 0 < comparison.n_compared < comparison.n_accounts else []
+    return i18n.join([result, *sample, *unsettled], lang, sentences=True)
 
 
 def holdout_table(comparison: HoldoutComparison) -> pd.DataFrame:

@@ -78,7 +78,7 @@ def activity(orders: pd.DataFrame | None, *, as_of: object = None, lang: str = "
     day = str(as_of) if as_of else _last_day(orders)
     summary = signals.rfm_summary(orders, as_of=day)
     comparison = holdout.compare_models(orders, as_of=day, holdout=HOLDOUT)
-    fit = purchases.fit_model(comparison.chosen, summary)
+    fit = purchases.fit_model(comparison.chosen, summary, start=comparison.fits.get(comparison.chosen))
     alive = summary.assign(p_alive=purchases.alive_probability(fit, summary).to_numpy())
     finding = readings.reading("p_alive", alive, lang=lang)
     rule = i18n.rule("text.cc_rule_churn_models", lang, as_of=day, holdout=HOLDOUT)
