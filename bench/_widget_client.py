@@ -114,11 +114,11 @@ def _children(state: dict) -> list[str]:
 
 
 def question_cards(states: dict[str, dict]) -> list[Card]:
-    """The single-choice cards among *states*: a box of (a form of a prompt and radio buttons,
-    a button described "Check", a feedback HTML), in no particular order."""
+    """The single-choice cards among *states*: a box of (a heading, a form of a prompt and radio
+    buttons, a button described "Check", a feedback HTML), in no particular order."""
     cards = []
     for state in states.values():
-        parts = _children(state)
+        parts = _children(state)[1:]
         if state.get("_model_name") != "VBoxModel" or len(parts) != 3 or not all(p in states for p in parts):
             continue
         form, button, feedback = (states[p] for p in parts)

@@ -209,7 +209,9 @@ def test_a_served_workshop_takes_the_name_from_the_address(tmp_path, monkeypatch
     monkeypatch.setenv("QUERY_STRING", "p=%E7%8E%8B%E8%8A%B3&x=1")
     ws = Workshop.open("prospects", results_dir=tmp_path)
     assert ws.participant == "王芳" and ws.name not in ws.header.children[2].children
-    assert not Workshop.open("prospects", participant="", results_dir=tmp_path).question("hot_visits").children[1].disabled
+    anonymous = Workshop.open("prospects", participant="", results_dir=tmp_path)
+    anonymous.question("hot_visits")
+    assert not anonymous.cards["hot_visits"].button.disabled
 
 
 def test_submit_records_what_a_custom_widget_marked(tmp_path):
@@ -296,3 +298,13 @@ def test_a_participant_key_checks_and_hides_the_solutions(tmp_path, workshop):
     assert f"（已检查 {len(bank.questions)}/{len(bank.questions)} 题）" in ws.total.value
     with pytest.raises(ConfigError, match="培训师版本"):
         ws.solution(bank.questions[0].id)
+
+
+def test_each_question_is_numbered_in_the_participants_language(tmp_path):
+    bank = BANKS["prospects"]
+    ws = Workshop.open("prospects", participant="Ann", results_dir=tmp_path)
+    second, last = bank.questions[1].id, bank.questions[-1].id
+    ws.question(second), ws.question(last)
+    assert ws.cards[second].heading.value == "<h3>Question 2</h3>"
+    ws.toggle.value = "zh"
+    assert ws.cards[last].heading.value == f"<h3>第 {len(bank.questions)} 题</h3>"

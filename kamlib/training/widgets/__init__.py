@@ -6,7 +6,7 @@ Presentation only: the forms show the public bank, and Check asks the kernel's m
 Examples
 --------
 >>> ws = Workshop.open("prospects", participant="Ann")
->>> ws.question("hot_visits").children[1].description
+>>> ws.question("hot_visits").children[2].description
 'Check'
 """
 

@@ -116,13 +116,15 @@ class QuestionCard:
     def __init__(self, workshop: Workshop, question: Question) -> None:
         self.workshop = workshop
         self.question = question
+        self.number = [q.id for q in workshop.bank.questions].index(question.id) + 1
+        self.heading = widgets.HTML(layout=FULL_WIDTH)
         self.form: QuestionForm = form_for(question, workshop.lang)
         self.button = widgets.Button(icon="", button_style="primary")
         self.feedback = widgets.HTML(layout=FULL_WIDTH)
         self.response: object = None
         self.result: Result | None = None
         self.button.on_click(lambda _: self.check())
-        self.widget = widgets.VBox([self.form.widget, self.button, self.feedback],
+        self.widget = widgets.VBox([self.heading, self.form.widget, self.button, self.feedback],
                                    layout={"width": "100%", "margin": "0 0 16px 0"})
         self.relabel(workshop.lang)
 
@@ -138,6 +140,7 @@ class QuestionCard:
 
     def relabel(self, lang: str) -> None:
         """Labels in *lang*, answers kept; a shown feedback is given again in *lang* (not recorded again)."""
+        self.heading.value = f"<h3>{html.escape(i18n.t('training.ui.question_n', lang, n=self.number))}</h3>"
         self.form.relabel(lang)
         self.button.description = i18n.t("training.ui.check", lang)
         self.enable()
@@ -176,7 +179,7 @@ class Workshop:
     >>> bank = load_banks()["ka_manager"]
     >>> ws = Workshop.from_bank(bank, keys.bank_marker(bank), participant="", results_dir="/nonexistent")
     >>> card = ws.question("loyalty_share")
-    >>> card.children[1].disabled, i18n.t("training.ui.need_name", "en") in ws.message.value
+    >>> card.children[2].disabled, i18n.t("training.ui.need_name", "en") in ws.message.value
     (True, True)
     """
 
@@ -305,7 +308,7 @@ class Workshop:
                                      question=question_id, ids=", ".join(q.id for q in self.bank.questions))) from None
 
     def question(self, question_id: str) -> widgets.VBox:
-        """The card of one question: prompt, controls, Check button and feedback area."""
+        """The card of one question: its number, prompt, controls, Check button and feedback area."""
         if question_id not in self.cards:
             self.cards[question_id] = QuestionCard(self, self._question(question_id))
         return self.cards[question_id].widget
