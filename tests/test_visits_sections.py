@@ -112,6 +112,8 @@ def test_capacity_is_working_days_times_visits_a_day(planned, ds):
     assert use["planned"].sum() == len(planned.visits)
     finding = sections.capacity(planned, lang="en").findings[0]
     assert format_percent(use["planned"].sum() / use["capacity"].sum(), "en") in finding
+    busiest = use.reset_index().sort_values(["capacity_share", "rep_id"], ascending=[False, True]).iloc[0]
+    assert busiest["rep_name"] in finding and busiest["rep_id"] not in finding  # named, not by code
 
 
 def test_overdue_and_norms_on_the_sample(planned, ds):
@@ -119,6 +121,8 @@ def test_overdue_and_norms_on_the_sample(planned, ds):
     table = late.results["overdue"]
     assert (table["days_overdue"].dropna() > 0).all()
     assert format_count(len(table), "zh") in late.findings[0]
+    most = table.dropna(subset=["days_overdue"]).iloc[0]  # the sentence names the most overdue account by name
+    assert most["account_name"] in late.findings[0] and most["account_id"] not in late.findings[0]
     norms = sections.visits_by_class(planned, ds, lang="en").results["by_class"]
     assert set(norms["class"]) == {"VIP", "A", "B", "C"}
     assert norms["accounts"].sum() == len(planned.due)

@@ -124,7 +124,7 @@ def _read_capacity(use: pd.DataFrame, lang: str, **context: object) -> str:
         return i18n.t("text.vpl_no_capacity", lang)
     busiest = use.sort_values(["capacity_share", "rep_id"], ascending=[False, True]).iloc[0]
     return i18n.t("text.vpl_capacity", lang, share=format_percent(use["planned"].sum() / use["capacity"].sum(), lang),
-                  rep=busiest["rep_id"], top=format_percent(busiest["capacity_share"], lang))
+                  rep=busiest.get("rep_name", busiest["rep_id"]), top=format_percent(busiest["capacity_share"], lang))
 
 
 def _read_overdue(overdue: pd.DataFrame, lang: str, **context: object) -> str:
@@ -135,8 +135,10 @@ def _read_overdue(overdue: pd.DataFrame, lang: str, **context: object) -> str:
     if seen.empty:
         return i18n.t("text.vpl_overdue_never", lang, n=format_count(len(overdue), lang))
     top = seen.iloc[0]
+    name = top.get("account_name")
     return i18n.t("text.vpl_overdue", lang, n=format_count(len(overdue), lang), never=format_count(never, lang),
-                  account=top["account_id"], days=format_days(top["days_since"], lang),
+                  account=name if isinstance(name, str) and name else top["account_id"],
+                  days=format_days(top["days_since"], lang),
                   klass=top["class"], gap=format_days(top["max_gap"], lang))
 
 

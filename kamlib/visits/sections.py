@@ -206,14 +206,15 @@ def heat_map(planned: MonthPlan | None, *, lang: str = "en") -> Section:
 
 
 def capacity(planned: MonthPlan | None, *, lang: str = "en") -> Section:
-    """Each rep's visits planned against the visits the month's working days allow.
+    """Each rep's visits planned against the visits the month's working days allow (reps by name
+    when the reps table gives every rep a name of their own).
 
     Examples
     --------
     >>> import kamlib.data
     >>> section = capacity(month_plan(kamlib.data.load()).results["plan"])
     >>> list(section.results["capacity"].columns)
-    ['rep_id', 'working_days', 'visits_per_day', 'capacity', 'planned', 'capacity_share']
+    ['rep_id', 'rep_name', 'working_days', 'visits_per_day', 'capacity', 'planned', 'capacity_share']
     """
     title = "title.vpl_capacity"
     if planned is None:
@@ -230,9 +231,12 @@ def capacity(planned: MonthPlan | None, *, lang: str = "en") -> Section:
     use["planned"] = use["rep_id"].map(counts).fillna(0).astype(int)
     use["capacity_share"] = use["planned"] / use["capacity"].where(use["capacity"] > 0)
     use = use.sort_values(["capacity_share", "rep_id"], ascending=[False, True], ignore_index=True)
+    named = "rep_name" in reps.columns and reps["rep_name"].notna().all() and reps["rep_name"].is_unique
+    if named:
+        use.insert(1, "rep_name", use["rep_id"].map(dict(zip(reps["rep_id"], reps["rep_name"]))))
     finding = reading("capacity", use, lang=lang)
     bars = Figure(plots.plot_bar, (use.dropna(subset=["capacity_share"]),),
-                  {"x": "rep_id", "y": "capacity_share", "horizontal": True},
+                  {"x": "rep_name" if named else "rep_id", "y": "capacity_share", "horizontal": True},
                   size=(8, 1.2 + 0.28 * len(use)), percent="x")
     return Section(title, items=[finding, bars], findings=[finding], saved={"capacity_use": Table(use)},
                    results={"capacity": use})
