@@ -21,7 +21,6 @@ import glob
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -30,6 +29,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pyarrow as pa
+from ports import free_port
 
 OWNER, READER = "kam_owner", "kam_reader"
 SCHEMA = "crm"
@@ -51,12 +51,6 @@ def binaries() -> Path:
         raise RuntimeError("PostgreSQL's server programs are not installed: apt-get install -y postgresql")
     return Path(found[-1]).parent
 
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass

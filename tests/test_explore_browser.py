@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from served_apps import free_port, kam_command, launch_browser, open_tab, start_app
+from ports import free_port
+from served_apps import kam_command, launch_browser, open_tab, start_app
 
 import kamlib as kam
 

@@ -20,7 +20,8 @@ import time
 from pathlib import Path
 
 import pytest
-from served_apps import free_port, kam_command, launch_browser, open_tab, start_app
+from ports import free_port
+from served_apps import kam_command, launch_browser, open_tab, start_app
 
 from kamlib.apps.voila import WARM_READY
 from kamlib.training import check, load_banks

@@ -20,7 +20,8 @@ import psutil
 import pytest
 from click.testing import CliRunner
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
-from served_apps import free_port, kam_command, start_app
+from ports import free_port
+from served_apps import kam_command, start_app
 
 from kamlib.apps import voila
 from kamlib.apps.workshops import (
