@@ -20,6 +20,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pandas.testing import assert_frame_equal
 
 import kamlib.data as kd
 from kamlib.data import read
@@ -371,6 +372,30 @@ def test_declared_encoding(tmp_path: Path) -> None:
     shutil.copytree(GOOD / "big5", tmp_path / "data")
     with pytest.raises(DataError, match=r"accounts\.csv: the text is not valid UTF-8") as info:
         kd.load(tmp_path / "data", cache=False, reading={"encoding": {"accounts": "utf-8"}})
+    assert info.value.code == "unknown_encoding"
+
+
+@pytest.mark.parametrize("above", [5_000, 30_000])  # rows of UTF-8 text: within DuckDB's type sample, and below it
+@pytest.mark.parametrize("blank", [False, True])
+def test_gbk_text_below_a_utf8_head_is_read_as_gbk(tmp_path: Path, above: int, blank: bool) -> None:
+    """A file whose first 64 KB are UTF-8 is read as if its encoding were judged on every byte up front."""
+    rows = "".join(f"A{i:05d},2024-01-05,{i}\n" for i in range(above))
+    data = (f"account_id,order_date,revenue\n{rows}" + ("\n" if blank else "")).encode() \
+        + "客户甲,2024-01-06,7\n".encode("gbk")
+    assert len(data) > read.SNIFF_BYTES
+    (tmp_path / "orders.csv").write_bytes(data)
+    ds = kd.load(tmp_path, cache=False)
+    assert_frame_equal(ds.table("orders"), kd.load(tmp_path, cache=False,
+                                                   reading={"encoding": "gb18030"}).table("orders"))
+    assert ds.table("orders")["account_id"].iloc[-1] == "客户甲"
+    assert len(ds.table("orders")) == above + 1
+
+
+def test_bytes_of_no_encoding_below_a_utf8_head_are_refused(tmp_path: Path) -> None:
+    rows = "".join(f"A{i:05d},2024-01-05,{i}\n" for i in range(30_000))
+    (tmp_path / "orders.csv").write_bytes(f"account_id,order_date,revenue\n{rows}".encode() + b"A\xff\xff,2024-01-06,7\n")
+    with pytest.raises(DataError, match=r"^orders\.csv: ") as info:
+        kd.load(tmp_path, cache=False)
     assert info.value.code == "unknown_encoding"
 
 

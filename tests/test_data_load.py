@@ -384,6 +384,54 @@ def test_blank_lines_found_across_chunks(data: bytes, chunk: int) -> None:
         assert read._has_blank_lines(path) == bool(re.search(rb"\n\r?\n", data))
 
 
+@settings(max_examples=300, deadline=None)
+@given(cells=st.lists(st.one_of(st.none(), st.text(alphabet="ab 1\u3000客", max_size=4)), min_size=1, max_size=12),
+       cut=st.integers(0, 12), start=st.integers(0, 3))
+def test_cells_that_need_trimming_are_found_in_the_arrow_bytes(cells: list[str | None], cut: int, start: int) -> None:
+    """The look at the bytes agrees with DuckDB's test of the cells it trims, in chunks and slices of chunks."""
+    import duckdb
+
+    from kamlib.data import build
+    from kamlib.data.parse import trimmed
+
+    values = pa.array(cells, pa.string())
+    chunked = pa.chunked_array([values.slice(start, cut), values.slice(start + cut)])
+    changed = duckdb.sql(f"SELECT count(*) FILTER (WHERE x IS DISTINCT FROM {trimmed('x')}) FROM chunked t(x)"
+                         ).fetchall()[0][0]
+    special = [c for c in cells[start:] if c is not None and (not c or c[0] == " " or c[-1] == " " or not c.isascii())]
+    assert build.needs_trim(chunked) == bool(special)
+    assert not changed or special  # every cell DuckDB changes is one found
+
+
+@settings(max_examples=300, deadline=None)
+@given(cells=st.lists(st.one_of(st.none(), st.sampled_from(["", "A1", "T1", "Total", "合计", "合", "#N/A", "sum"])),
+                      min_size=1, max_size=10),
+       words=st.lists(st.sampled_from(["Total", "合计", "#N/A", "sum", "T"]), max_size=4), cut=st.integers(0, 10))
+def test_a_column_holds_a_word_exactly_when_one_of_its_cells_is_one(cells: list[str | None], words: list[str],
+                                                                    cut: int) -> None:
+    from kamlib.data import build
+
+    values = pa.array(cells, pa.string())
+    chunked = pa.chunked_array([values.slice(0, cut), values.slice(cut)])
+    assert build._holds_any(chunked, words) == any(c in words for c in cells if c is not None)
+
+
+def test_the_cache_holds_the_tables_kept_and_no_other(tmp_path: Path, _cache: Path) -> None:
+    """A table written to the cache as soon as it was read is removed again when the load leaves it out, and
+    replaced when its checks change it."""
+    folder = tmp_path / "data"
+    folder.mkdir()
+    (folder / "accounts.csv").write_text("account_id,potential\nA1,5\nA2,-3\n", encoding="utf-8")
+    (folder / "orders.csv").write_text("account_id,order_date,revenue\nA1,2024-01-05,10\nA2,2024-01-06,-1\n"
+                                       "A1,2024-01-07,4\n", encoding="utf-8")
+    fresh = kd.load(folder, tables=["orders"], optional=["accounts"], errors="exclude", cache=False)
+    ds = kd.load(folder, tables=["orders"], optional=["accounts"], errors="exclude")
+    assert ds.names == fresh.names == ["orders"]
+    assert sorted(p.name for p in _entry(_cache).iterdir()) == ["orders.arrow", kd.cache.REPORT_FILE]
+    assert_frame_equal(ds.table("orders"), fresh.table("orders"))
+    assert list(ds.table("orders")["revenue"]) == [10.0, 4.0]
+
+
 def _entry(cache: Path) -> Path:
     (entry,) = [p for p in (cache / "tables").iterdir() if not p.name.endswith(".partial")]
     return entry

@@ -3,7 +3,8 @@
 Loading a large CSV (parsing, checking every cell, typing) costs seconds; the
 notebooks of one report run all load the same data. The first load builds the
 typed tables in memory, writes each as an uncompressed Arrow IPC file (a plain copy
-of the columns: several times cheaper to write than a compressed DuckDB database)
+of the columns: several times cheaper to write than a compressed DuckDB database;
+a clean CSV table is written in a thread while DuckDB checks it, see :class:`Writer`)
 and the validation outcome as a JSON file beside them; later loads of unchanged
 files map those files into memory read-only, without copying them, and query them
 through DuckDB as before.
@@ -33,9 +34,10 @@ import uuid
 import warnings
 import zlib
 from collections.abc import Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import duckdb
 import pyarrow as pa
@@ -91,13 +93,15 @@ def complete(folder: Path) -> bool:
     return (folder / REPORT_FILE).is_file()
 
 
-def write_tables(con: duckdb.DuckDBPyConnection, folder: Path, names: list[str],
-                 arrow: Mapping[str, pa.Table] | None = None) -> None:
-    """Write each typed table ``_t_<name>`` of *con* to ``<name>.arrow`` in *folder*, in row order.
+class Writer:
+    """Writes the typed tables of one cache entry into *folder*, each as ``<name>.arrow``, in row order.
 
-    A table given in *arrow* (the Arrow rows ``_t_<name>`` is a view of) is written as
-    it is. The others stream out of DuckDB in batches, so only one batch is held twice
-    in memory; a cursor of its own keeps the export clear of any result still open on *con*.
+    A clean CSV table is written as soon as its rows are read (:meth:`early`, by
+    :func:`kamlib.data.build.build`), in a thread of its own, while DuckDB checks the
+    same rows: writing the file and its checksum then costs the load next to no time.
+    :meth:`finish` keeps such a file when the table ends up as it was read, and writes
+    every other table then (one whose rows were numbered or left out, a table of another
+    kind of source). Leaving the ``with`` block waits for the thread, also after an error.
 
     Examples
     --------
@@ -107,38 +111,86 @@ def write_tables(con: duckdb.DuckDBPyConnection, folder: Path, names: list[str],
     >>> folder = pathlib.Path(tempfile.mkdtemp())
     >>> con = duckdb.connect()
     >>> _ = con.execute("CREATE TABLE _t_orders AS SELECT range AS n FROM range(3)")
-    >>> write_tables(con, folder, ["orders"])
-    >>> sorted(p.name for p in folder.iterdir())
-    ['orders.arrow']
+    >>> visits = pa.table({"n": [1, 2]})
+    >>> with Writer(folder) as writer:
+    ...     writer.early("visits", visits)
+    ...     files = writer.finish(con, {"orders": None, "visits": visits})
+    >>> sorted(p.name for p in folder.iterdir()), files["visits"] == fingerprint(folder / "visits.arrow")
+    (['orders.arrow', 'visits.arrow'], True)
     >>> other = duckdb.connect()
-    >>> open_tables(other, folder, ["orders"])
-    >>> other.execute("SELECT sum(n) FROM _t_orders").fetchall()
-    [(3,)]
+    >>> open_tables(other, folder, ["orders", "visits"])
+    >>> other.execute("SELECT sum(n) FROM _t_orders UNION ALL SELECT sum(n) FROM _t_visits").fetchall()
+    [(3,), (3,)]
     """
-    arrow = arrow or {}
-    with con.cursor() as cursor:
-        for name in names:
-            path = folder / (name + TABLE_SUFFIX)
-            if name in arrow:
-                with pa.OSFile(str(path), "wb") as sink, ipc.new_file(sink, arrow[name].schema) as out:
-                    out.write_table(arrow[name], BATCH_ROWS)
-                continue
-            reader = cursor.sql(f"SELECT * FROM {quote('_t_' + name)}").to_arrow_reader(BATCH_ROWS)
-            with pa.OSFile(str(path), "wb") as sink, ipc.new_file(sink, reader.schema) as out:
-                for batch in reader:
-                    out.write_batch(batch)
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kamlib-cache")
+        self._early: dict[str, tuple[pa.Table, Future[dict[str, int]]]] = {}
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._pool.shutdown(wait=True)
+
+    def early(self, name: str, table: pa.Table) -> None:
+        """Start writing *table*, the rows of ``_t_<name>`` as read, in the background."""
+        self._early[name] = (table, self._pool.submit(_write_arrow, self._path(name), table))
+
+    def finish(self, con: duckdb.DuckDBPyConnection, tables: Mapping[str, pa.Table | None]
+               ) -> dict[str, dict[str, int]]:
+        """Write each table of *tables* and return each file's :func:`fingerprint`.
+
+        *tables* maps each name to the Arrow rows ``_t_<name>`` is a view of, or to None
+        for a DuckDB table (streamed out in batches, so only one batch is held twice in
+        memory; a cursor of its own keeps the export clear of any result still open on
+        *con*). A file written early for rows that are no longer the table's is
+        replaced, and removed for a table that is not kept.
+        """
+        files = {}
+        for name, (table, future) in self._early.items():
+            error = future.exception()
+            if name in tables and tables[name] is table:
+                if error:
+                    raise error
+                files[name] = future.result()
+            elif name not in tables:
+                self._path(name).unlink(missing_ok=True)
+        with con.cursor() as cursor:
+            for name, table in tables.items():
+                if name in files:
+                    continue
+                if table is not None:
+                    files[name] = _write_arrow(self._path(name), table)
+                    continue
+                reader = cursor.sql(f"SELECT * FROM {quote('_t_' + name)}").to_arrow_reader(BATCH_ROWS)
+                with pa.OSFile(str(self._path(name)), "wb") as sink, ipc.new_file(sink, reader.schema) as out:
+                    for batch in reader:
+                        out.write_batch(batch)
+                files[name] = fingerprint(self._path(name))
+        return files
+
+    def _path(self, name: str) -> Path:
+        return self.folder / (name + TABLE_SUFFIX)
+
+
+def _write_arrow(path: Path, table: pa.Table) -> dict[str, int]:
+    """Write *table* to *path* as an Arrow IPC file; return the file's :func:`fingerprint`."""
+    with pa.OSFile(str(path), "wb") as sink, ipc.new_file(sink, table.schema) as out:
+        out.write_table(table, BATCH_ROWS)
+    return fingerprint(path)
 
 
 def open_tables(con: duckdb.DuckDBPyConnection, folder: Path, names: list[str]) -> None:
-    """Register the tables :func:`write_tables` wrote as ``_t_<name>`` in *con* (memory-mapped, read-only).
+    """Register the tables a :class:`Writer` wrote as ``_t_<name>`` in *con* (memory-mapped, read-only).
 
     Examples
     --------
     >>> import duckdb, tempfile
     >>> folder = Path(tempfile.mkdtemp())
-    >>> writer = duckdb.connect()
-    >>> _ = writer.execute("CREATE TABLE _t_visits AS SELECT range AS n FROM range(4)")
-    >>> write_tables(writer, folder, ["visits"])
+    >>> with Writer(folder) as writer:
+    ...     _ = writer.finish(duckdb.connect(), {"visits": pa.table({"n": range(4)})})
     >>> con = duckdb.connect()
     >>> open_tables(con, folder, ["visits"])
     >>> con.execute("SELECT count(*), max(n) FROM _t_visits").fetchall()
@@ -219,13 +271,14 @@ def usable(folder: Path, label: str) -> bool:
     return False
 
 
-def save(folder: Path, built: dict[str, Built], report: ValidationReport) -> None:
-    """Write the validation outcome and each table file's :func:`fingerprint` beside the tables (last)."""
+def save(folder: Path, built: dict[str, Built], report: ValidationReport, files: dict[str, dict[str, int]]) -> None:
+    """Write the validation outcome and each table file's :func:`fingerprint` (*files*, as :meth:`Writer.finish`
+    returned them) beside the tables, last."""
     payload = {
         "source": report.source,
         "problems": [asdict(p) for p in report.problems],
         "built": [asdict(replace(b, problems=[], arrow=None)) for b in built.values()],
-        "files": {name: fingerprint(folder / (name + TABLE_SUFFIX)) for name in built},
+        "files": {name: files[name] for name in built},
     }
     tmp = folder / (REPORT_FILE + ".partial")
     tmp.write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")

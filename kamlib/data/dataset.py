@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
+import threading
 import time
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import pandas as pd
 import pyarrow as pa
 
 from kamlib import i18n
@@ -39,15 +40,10 @@ from kamlib.data.schema import TABLES, Reading
 from kamlib.errors import DataError
 from kamlib.masking import mask_text
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 Progress = Callable[[str], None]
-_ARROW_TO_PANDAS = {
-    pa.string(): pd.StringDtype(),
-    pa.large_string(): pd.StringDtype(),
-    pa.string_view(): pd.StringDtype(),
-    pa.int64(): pd.Int64Dtype(),
-    pa.int32(): pd.Int64Dtype(),
-    pa.bool_(): pd.BooleanDtype(),
-}
 PANDAS_TYPES = {"count": "Int64", "level": "Int64", "bool": "boolean", "number": "float64", "date": "datetime64[ns]"}
 ERRORS = ("raise", "exclude")
 
@@ -154,7 +150,7 @@ class Dataset:
         # Through Arrow: several times faster than DuckDB's own DataFrame conversion
         # for millions of rows with text columns.
         arrow = self.con.sql(f"SELECT * FROM {quote(name)}").to_arrow_table()
-        frame = arrow.to_pandas(types_mapper=_ARROW_TO_PANDAS.get, date_as_object=False)
+        frame = arrow.to_pandas(types_mapper=_pandas_types().get, date_as_object=False)
         spec = TABLES[name]
         for column in frame.columns:
             contract = spec.column(column)
@@ -194,6 +190,8 @@ class Dataset:
         whatever *errors* is: total rows (reason ``total_row``) and a header repeated
         further down (``repeated_header``).
         """
+        import pandas as pd
+
         records = [
             {"table": n, "source": b.label, "reason": key.split(":", 1)[0],
              "column": key.split(":", 1)[1], "rows": count}
@@ -213,6 +211,8 @@ class Dataset:
         >>> list(s.columns)
         ['table', 'rows', 'columns', 'date_column', 'first_date', 'last_date', 'excluded', 'unused_columns']
         """
+        import pandas as pd
+
         rows = []
         for name, built in self._built.items():
             dates = [c.name for c in TABLES[name].columns if c.kind == "date" and c.name in built.columns]
@@ -232,6 +232,14 @@ class Dataset:
     def close(self) -> None:
         """Release the DuckDB connection."""
         self.con.close()
+
+
+def _pandas_types() -> dict[pa.DataType, Any]:
+    """The pandas dtype of each Arrow type that pandas would otherwise convert to objects or floats."""
+    import pandas as pd
+
+    return {pa.string(): pd.StringDtype(), pa.large_string(): pd.StringDtype(), pa.string_view(): pd.StringDtype(),
+            pa.int64(): pd.Int64Dtype(), pa.int32(): pd.Int64Dtype(), pa.bool_(): pd.BooleanDtype()}
 
 
 @dataclass(frozen=True)
@@ -503,6 +511,27 @@ def _reference_problems(con: duckdb.DuckDBPyConnection, built: dict[str, Built])
     return problems
 
 
+def import_pandas() -> threading.Thread | None:
+    """Start importing pandas in a thread of its own, unless it is imported already; return the thread.
+
+    Every :class:`Dataset` hands out pandas DataFrames, yet reading and checking the
+    files needs no pandas. Its import (about a third of a second) then runs beside
+    the load, mostly while DuckDB reads the files without holding Python's lock, instead
+    of after it; :func:`load` waits for it before it returns.
+
+    Examples
+    --------
+    >>> thread = import_pandas()
+    >>> thread is None or (thread.join() or "pandas" in sys.modules)
+    True
+    """
+    if "pandas" in sys.modules:
+        return None
+    thread = threading.Thread(target=__import__, args=("pandas",), name="kamlib-import-pandas")
+    thread.start()
+    return thread
+
+
 def _quiet(_: str) -> None:
     """The default progress callback: say nothing."""
 
@@ -522,13 +551,14 @@ def _input_files(path: Path) -> list[Path]:
 
 
 def _build_all(con: duckdb.DuckDBPyConnection, path: Path | database.Target, aliases: Aliases, label: str,
-               progress: Progress, reading: Reading, wanted: Wanted, lang: str = "en") -> tuple[dict[str, Built], ValidationReport]:
+               progress: Progress, reading: Reading, wanted: Wanted, lang: str = "en",
+               on_read: Callable[[str, pa.Table], None] | None = None) -> tuple[dict[str, Built], ValidationReport]:
     built = {}
     with read.new_workdir() as workdir:
         sources, problems = _sources(con, path, aliases, Path(workdir), reading, wanted)
         for name in (n for n in TABLES if n in sources):
             start = time.perf_counter()
-            built[name] = build(con, sources[name], TABLES[name], aliases, reading)
+            built[name] = build(con, sources[name], TABLES[name], aliases, reading, on_read)
             built[name].problems = _sheet_hint(built[name].problems, sources[name])
             rows = built[name].rows_in
             progress(i18n.t("data.progress_one" if rows == 1 else "data.progress", lang, file=sources[name].label,
@@ -563,11 +593,10 @@ def _build_into(where: Path, folder: Path | database.Target, aliases: Aliases, l
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     try:
-        with _connect() as con:
-            built, report = _build_all(con, folder, aliases, label, progress, reading, wanted, lang)
-            cache.write_tables(con, staging, list(built),
-                               {n: b.arrow for n, b in built.items() if b.arrow is not None})
-        cache.save(staging, built, report)
+        with _connect() as con, cache.Writer(staging) as writer:
+            built, report = _build_all(con, folder, aliases, label, progress, reading, wanted, lang, writer.early)
+            files = writer.finish(con, {n: b.arrow for n, b in built.items()})
+        cache.save(staging, built, report, files)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
@@ -690,6 +719,7 @@ def load(path: str | os.PathLike[str] | None = None, *, aliases: Mapping[str, An
     if errors not in ERRORS:
         raise config_error("data.config.errors_value", value=repr(errors),
                            allowed={"en": ", ".join(map(repr, ERRORS)), "zh": "、".join(map(repr, ERRORS))}).speak(lang)
+    importing = import_pandas()
     try:
         ds = _open(path, aliases, cache, progress, reading, Wanted.of(tables, optional), lang)
     except DataError as exc:
@@ -698,6 +728,9 @@ def load(path: str | os.PathLike[str] | None = None, *, aliases: Mapping[str, An
         raise
     except ConfigProblem as exc:
         raise exc.speak(lang) from None
+    finally:
+        if importing is not None:  # no thread outlives the load (a process forked next would inherit its lock)
+            importing.join()
     blocking = [p for p in ds.report.errors if errors == "raise" or not p.count]
     if blocking:
         ds.close()

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from kamlib import i18n
 from kamlib.errors import ConfigError, DataError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 MAX_ROWS = 5
 #: Distinct bad values a message lists (each with its count and first rows); the rest are counted.
@@ -288,6 +290,8 @@ class ValidationReport:
 
     def frame(self) -> pd.DataFrame:
         """The problems as a table (one row per problem)."""
+        import pandas as pd
+
         columns = ["severity", "code", "source", "column", "count", "rows", "message"]
         return pd.DataFrame([{c: getattr(p, c) for c in columns} for p in self.problems], columns=columns)
 

@@ -20,12 +20,14 @@ import re
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
+from typing import TypeVar
 
 import duckdb
 import numpy as np
-import pandas as pd
 
 from kamlib.data.aliases import normalise
 from kamlib.data.parse import literal, quote
@@ -53,6 +55,7 @@ SAMPLE_ROWS = 2000
 BIG5_CODECS = ("cp950", "big5hkscs")
 _YEAR = re.compile(r"(19|20)\d\d")
 _TOTAL = re.compile(r"(?i)(" + "|".join(re.escape(w) for w in TOTAL_LABELS) + r"|合計|總計|小計|匯總)\s*([:：\s]|$)")
+T = TypeVar("T")
 csv.field_size_limit(CELL_LIMIT)
 _VALUE = re.compile(r"[-+]?[¥￥$€]?\s*\d[\d.,\s]*%?|\d{4}[-/.年]\d{1,2}([-/.月]\d{1,2}日?)?(\s.*)?"
                     r"|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}|\d{1,2}:\d{2}(:\d{2})?")
@@ -104,6 +107,13 @@ class Source:
         The sheet of a workbook the table was read from.
     sheets : tuple of str
         Every sheet of the workbook, in order.
+    recheck : callable or None
+        For a CSV file judged UTF-8 from its head alone (see :func:`detect_encoding`):
+        describes the file again, its encoding judged on every byte, for when DuckDB
+        then cannot read it (see :func:`confirm_utf8`). None otherwise.
+    blank_scan : Future or None
+        The search for blank lines of a CSV file, running in a thread while DuckDB reads
+        the file (:meth:`settle` waits for it).
     """
 
     name: str
@@ -123,9 +133,31 @@ class Source:
     max_line: int | None = None
     sheet: str | None = None
     sheets: tuple[str, ...] = ()
+    recheck: Callable[[], Source] | None = field(default=None, repr=False, compare=False)
+    blank_scan: Future[tuple[int, ...]] | None = field(default=None, repr=False, compare=False)
+
+    def settle(self) -> tuple[int, ...]:
+        """:attr:`blank_lines`, once the search for them (:attr:`blank_scan`) is done.
+
+        Raises
+        ------
+        NotUTF8
+            When the search met bytes that are not UTF-8 in a file judged UTF-8 from its head.
+        """
+        if self.blank_scan is not None:
+            try:
+                self.blank_lines = self.blank_scan.result()
+            except UnicodeDecodeError:
+                raise NotUTF8(self.label) from None
+            self.blank_scan = None
+        return self.blank_lines
 
 
-def detect_encoding(path: Path, declared: str = "auto") -> str:
+class NotUTF8(Exception):
+    """A CSV file judged UTF-8 from its head holds bytes further down that are not UTF-8."""
+
+
+def detect_encoding(path: Path, declared: str = "auto", head_only: bool = False) -> str:
     """Return ``"utf-8"``, ``"gb18030"`` or ``"big5"`` for a text file, from its bytes.
 
     A UTF-8 byte-order mark or text that decodes as UTF-8 gives ``"utf-8"``. Big5
@@ -134,6 +166,10 @@ def detect_encoding(path: Path, declared: str = "auto") -> str:
     common ones (see :func:`looks_big5`). Other text that decodes as GB18030 (a
     superset of GBK and GB2312) gives ``"gb18030"``. *declared* (``reading:
     {encoding: ...}`` in kam.yml) overrides the detection.
+
+    With *head_only*, a file whose first 64 KB are UTF-8 is taken for UTF-8 without
+    decoding the rest: DuckDB checks every byte as it reads the file, and only when it
+    cannot read it is the whole file judged (see :func:`confirm_utf8`).
 
     Raises
     ------
@@ -157,7 +193,10 @@ def detect_encoding(path: Path, declared: str = "auto") -> str:
         return declared
     with path.open("rb") as fh:
         head = fh.read(SNIFF_BYTES)
+        whole = not fh.read(1)
     has_nul = b"\x00" in head
+    if not has_nul and head_only and _head_decodes(head, whole):
+        return "utf-8"
     if not has_nul and _decodes(path, "utf-8"):
         return "utf-8"
     if not has_nul and looks_big5(head):
@@ -210,6 +249,27 @@ def looks_big5(head: bytes) -> bool:
     head = head[: head.rfind(b"\n") + 1] or head  # whole lines only
     big5 = max(_common_share(head.decode(codec, errors="replace"), _common_big5) for codec in BIG5_CODECS)
     return big5 > _common_share(head.decode("gb18030", errors="replace"), _common_gb)
+
+
+def _head_decodes(head: bytes, whole: bool) -> bool:
+    """Whether *head*, the first bytes of a file (all of them when *whole*), decodes as UTF-8; a character cut
+    at the end of a head that is not the whole file counts as one."""
+    try:
+        codecs.getincrementaldecoder("utf-8")(errors="strict").decode(head, final=whole)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def confirm_utf8(source: Source) -> None:
+    """Raise :class:`NotUTF8` when *source* was judged UTF-8 from its head and the whole file is not UTF-8.
+
+    Called when DuckDB (which reads UTF-8 only) cannot read a CSV file, before the
+    error names the rows: the file is then read again as its bytes say (see
+    :attr:`Source.recheck`).
+    """
+    if source.recheck is not None and source.csv_path is not None and not _decodes(source.csv_path, "utf-8"):
+        raise NotUTF8(source.label)
 
 
 def _decodes(path: Path, encoding: str) -> bool:
@@ -304,11 +364,13 @@ def _describe(con: duckdb.DuckDBPyConnection, relation: str) -> tuple[list[str],
 
 
 def csv_relation(path: Path, types: dict[str, str] | None = None, delim: str = ",", skip: int = 0,
-                 max_line: int | None = None) -> str:
+                 max_line: int | None = None, columns: dict[str, str] | None = None) -> str:
     """SQL reading a UTF-8 CSV whose header is line ``skip + 1``; *types* overrides column types.
 
     *max_line* raises DuckDB's limit on the bytes of one line (2 MB) for a file that
-    needs it (see :func:`long_line`).
+    needs it (see :func:`long_line`). *columns* names every column of the file, in
+    order, with its type: DuckDB's sniffer then does not run at all (the typed read of a
+    file already described, where it would only spend time).
 
     The header line is always given (``skip``), so DuckDB's sniffer never chooses
     where the table starts. Only ISO dates are left to DuckDB's type sniffing; every
@@ -319,14 +381,23 @@ def csv_relation(path: Path, types: dict[str, str] | None = None, delim: str = "
     --------
     >>> csv_relation(Path("orders.csv"), {"revenue": "DOUBLE"}, skip=2)[:59]
     "read_csv('orders.csv', header = true, skip = 2, delim = ','"
+    >>> csv_relation(Path("orders.csv"), columns={"revenue": "DOUBLE"})[-53:]
+    "auto_detect = false, columns = {'revenue': 'DOUBLE'})"
     """
     sql = (f"read_csv({literal(str(path))}, header = true, skip = {skip}, delim = {literal(delim)}, quote = '\"', "
-           f"escape = '\"', dateformat = '%Y-%m-%d', timestampformat = '%Y-%m-%d %H:%M:%S', sample_size = 20480")
+           f"escape = '\"', dateformat = '%Y-%m-%d', timestampformat = '%Y-%m-%d %H:%M:%S'")
     if max_line:
         sql += f", max_line_size = {max_line}"
+    if columns:
+        return sql + ", auto_detect = false, columns = {" + _struct(columns) + "})"
+    sql += ", sample_size = 20480"
     if types:
-        sql += ", types = {" + ", ".join(f"{literal(k)}: {literal(v)}" for k, v in types.items()) + "}"
+        sql += ", types = {" + _struct(types) + "}"
     return sql + ")"
+
+
+def _struct(values: dict[str, str]) -> str:
+    return ", ".join(f"{literal(k)}: {literal(v)}" for k, v in values.items())
 
 
 def long_line(path: Path, limit: int = DUCKDB_LINE) -> int | None:
@@ -538,6 +609,24 @@ def _has_blank_lines(path: Path) -> bool:
     return False
 
 
+def in_thread(function: Callable[..., T], *args: object) -> Future[T]:
+    """Call *function* with *args* in a thread of its own, which ends with the call.
+
+    A thread per call, never a pool kept between loads: a process forked after a load
+    (a worker of a report run) would inherit a pool whose threads it does not have.
+
+    Examples
+    --------
+    >>> in_thread(sum, [1, 2]).result()
+    3
+    """
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kamlib-scan")
+    try:
+        return pool.submit(function, *args)
+    finally:
+        pool.shutdown(wait=False)
+
+
 def blank_lines(path: Path, delim: str, after: int = 0) -> tuple[int, ...]:
     r"""Line numbers (1-based) of the blank lines of a CSV file below line *after* (the header).
 
@@ -675,8 +764,12 @@ def unreadable_csv(path: Path, label: str, delim: str, exc: BaseException, heade
 
 
 def read_csv(con: duckdb.DuckDBPyConnection, path: Path, workdir: Path, reading: Reading | None = None,
-             table: str | None = None) -> Source:
+             table: str | None = None, every_byte: bool = False) -> Source:
     """Describe a CSV file as a :class:`Source` (encoding detected, header line found, types sniffed).
+
+    The encoding is judged from the head of the file (see :func:`detect_encoding`)
+    unless *every_byte*; a file that then turns out not to be UTF-8 further down is
+    described again, judged on every byte (:attr:`Source.recheck`).
 
     Raises
     ------
@@ -687,12 +780,17 @@ def read_csv(con: duckdb.DuckDBPyConnection, path: Path, workdir: Path, reading:
     reading = reading or Reading()
     if _is_blank(path):
         raise _error("empty_file", path.name, "data.read.empty_file", file=path.name)
-    encoding = detect_encoding(path, reading.encoding_for(path.stem, table or path.stem))
+    encoding = detect_encoding(path, reading.encoding_for(path.stem, table or path.stem), head_only=not every_byte)
     readable = path if encoding == "utf-8" else _transcode(path, workdir, encoding)
+    recheck = partial(read_csv, con, path, workdir, reading, table, every_byte=True) if readable == path \
+        and not every_byte else None
     layout = sniff_layout(readable)
     repeated_headers(layout.headers, path.name, layout.header_line)
     skip = layout.header_line - 1
     max_line = None
+    source = Source(path.stem, path.name, "", [], [], layout.header_line, readable, layout.delim, (), skip,
+                    layout.sample, preamble=layout.preamble, recheck=recheck,
+                    blank_scan=in_thread(blank_lines, readable, layout.delim, layout.header_line))
     try:
         headers, types = _describe(con, csv_relation(readable, delim=layout.delim, skip=skip))
     except duckdb.Error as exc:
@@ -702,11 +800,13 @@ def read_csv(con: duckdb.DuckDBPyConnection, path: Path, workdir: Path, reading:
                 raise
             headers, types = _describe(con, csv_relation(readable, delim=layout.delim, skip=skip, max_line=max_line))
         except duckdb.Error:
+            try:
+                confirm_utf8(source)
+            except NotUTF8:
+                return recheck()
             raise unreadable_csv(readable, path.name, layout.delim, exc, layout.header_line) from None
-    relation = csv_relation(readable, delim=layout.delim, skip=skip, max_line=max_line)
-    return Source(path.stem, path.name, relation, headers, types, layout.header_line, readable, layout.delim,
-                  blank_lines(readable, layout.delim, layout.header_line), skip, layout.sample,
-                  preamble=layout.preamble, max_line=max_line)
+    return replace(source, relation=csv_relation(readable, delim=layout.delim, skip=skip, max_line=max_line),
+                   headers=headers, types=types, max_line=max_line)
 
 
 def repeated_headers(headers: list[str], label: str, row: int = 1) -> None:
@@ -736,9 +836,10 @@ def repeated_headers(headers: list[str], label: str, row: int = 1) -> None:
 
 
 def _cell_text(value: object) -> str | None:
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NaT:
+    """The text of a cell's value as openpyxl reads it (None for an empty cell)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
         return None
-    if isinstance(value, (dt.datetime, pd.Timestamp)):
+    if isinstance(value, dt.datetime):
         return value.strftime("%Y-%m-%d %H:%M:%S")
     if isinstance(value, dt.date):
         return value.isoformat()
