@@ -31,6 +31,8 @@ __all__ = [
     "VIP_CLASS",
     "account_profit",
     "derive_levels",
+    "grid_cells",
+    "grid_spec",
     "grid_table",
     "load_grid",
     "pareto_abc",
@@ -190,12 +192,69 @@ def load_grid(path: str | Path) -> dict[tuple[int, int], str]:
 
     try:
         spec = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-        rows = spec["cells"]
+    except (OSError, yaml.YAMLError) as err:
+        raise ConfigError(f"{path}: could not read a grid ({err}). {_GRID_FORM}") from err
+    return _grid_from_spec(spec, str(path))
+
+
+#: How a grid is written, for error messages.
+_GRID_FORM = ("Expected 'cells:' with rows 4: [A, A, B, A, A] … as in data/sample_config/grid.yml "
+              "(in a batch file: grid: {cells: {4: [A, A, B, A, A], 3: [A, A, A, A, '-'], …}}).")
+
+
+def _grid_from_spec(spec: object, where: str) -> dict[tuple[int, int], str]:
+    """The cells of a grid written as its YAML file is (``{"cells": {Y: [class of X = 0 … 4]}}``)."""
+    try:
+        rows = spec["cells"]  # type: ignore[index]
         cells = {(x, int(y)): c for y, row in rows.items() for x, c in enumerate(row) if c not in ("-", None)}
-    except (OSError, yaml.YAMLError, KeyError, TypeError, AttributeError, ValueError) as err:
-        raise ConfigError(f"{path}: could not read a grid ({err}). Expected 'cells:' with rows 4: [A, A, B, A, A] … "
-                          "as in data/sample_config/grid.yml.") from err
-    return _check_grid(cells, spec.get("classes", ABC_CLASSES))
+        classes = spec.get("classes", ABC_CLASSES)  # type: ignore[union-attr]
+    except (KeyError, TypeError, AttributeError, ValueError) as err:
+        raise ConfigError(f"{where}: could not read a grid ({err!r}). {_GRID_FORM}") from err
+    return _check_grid(cells, classes)
+
+
+def grid_cells(grid: Mapping | str | Path | None = None) -> dict[tuple[int, int], str]:
+    """The cells ``{(X, Y): class}`` of a grid given as the ``grid`` parameter or argument.
+
+    *grid* is None (:data:`DEFAULT_GRID`), a YAML file (:func:`load_grid`), the content of
+    such a file as a mapping (``{"cells": {4: ["A", "A", "B", "A", "A"], …}}``, as a batch
+    file or :func:`grid_spec` writes it), or ``{(X, Y): class}`` itself. Every cell with
+    X ≤ Y needs a class.
+
+    Examples
+    --------
+    >>> grid_cells() == DEFAULT_GRID, grid_cells(grid_spec(DEFAULT_GRID)) == DEFAULT_GRID
+    (True, True)
+    >>> grid_cells({"cells": {4: list("CCCCC"), 3: list("CCCC-"), 2: list("CCC--"), 1: list("CC---"),
+    ...                       0: list("C----")}})[(1, 4)]
+    'C'
+    """
+    if grid is None:
+        return dict(DEFAULT_GRID)
+    if isinstance(grid, (str, Path)):
+        return load_grid(grid)
+    if isinstance(grid, Mapping) and "cells" in grid:
+        return _grid_from_spec(grid, "grid")
+    if not isinstance(grid, Mapping):
+        raise ConfigError(f"grid: expected a YAML file, a mapping or None, but {grid!r} was passed. {_GRID_FORM}")
+    return _check_grid(grid, sorted({str(c) for c in grid.values()}))
+
+
+def grid_spec(cells: Mapping[tuple[int, int], str]) -> dict[str, object]:
+    """*cells* ``{(X, Y): class}`` written as a grid file is: ``{"classes": […], "cells": {Y: [class of X = 0 … 4]}}``.
+
+    The form a batch file's ``grid`` parameter takes (:func:`grid_cells` reads it back);
+    ``"-"`` where X > Y.
+
+    Examples
+    --------
+    >>> grid_spec(DEFAULT_GRID)["cells"][4], grid_spec(DEFAULT_GRID)["cells"][0]
+    (['A', 'A', 'B', 'A', 'A'], ['C', '-', '-', '-', '-'])
+    """
+    checked = grid_cells(dict(cells))
+    classes = [c for c in ABC_CLASSES if c in checked.values()] + sorted(set(checked.values()) - set(ABC_CLASSES))
+    rows = {y: [checked.get((x, y), "-") for x in LEVELS] for y in reversed(LEVELS)}
+    return {"classes": classes, "cells": rows}
 
 
 def grid_table(grid: Mapping[tuple[int, int], str] | str | Path | None = None) -> pd.DataFrame:
@@ -206,19 +265,11 @@ def grid_table(grid: Mapping[tuple[int, int], str] | str | Path | None = None) -
     >>> grid_table().loc[4].tolist()
     ['A', 'A', 'B', 'A', 'A']
     """
-    cells = _grid(grid)
+    cells = grid_cells(grid)
     table = pd.DataFrame([[cells.get((x, y), pd.NA) for x in LEVELS] for y in reversed(LEVELS)],
                          index=pd.Index(list(reversed(LEVELS)), name="capacity_level"),
                          columns=pd.Index(list(LEVELS), name="purchase_level"))
     return table
-
-
-def _grid(grid) -> dict[tuple[int, int], str]:
-    if grid is None:
-        return dict(DEFAULT_GRID)
-    if isinstance(grid, (str, Path)):
-        return load_grid(grid)
-    return _check_grid(grid, sorted({str(c) for c in grid.values()}))
 
 
 def derive_levels(accounts: pd.DataFrame, orders: pd.DataFrame | None = None, *, as_of: object = None,
@@ -289,8 +340,8 @@ def xy_grade(accounts: pd.DataFrame, grid: Mapping[tuple[int, int], str] | str |
         absent they are derived (:func:`derive_levels`) from ``annual_demand`` and
         *orders*. Optional ``vip`` (bool).
     grid : mapping, path or None
-        ``{(X, Y): class}`` for every cell with X ≤ Y, a YAML file (:func:`load_grid`)
-        or None for :data:`DEFAULT_GRID`.
+        ``{(X, Y): class}`` for every cell with X ≤ Y, a YAML file (:func:`load_grid`),
+        its content as a mapping, or None for :data:`DEFAULT_GRID` (see :func:`grid_cells`).
     orders : DataFrame, optional
         Orders for deriving X (trailing 12 months up to *as_of*).
     as_of : date-like, optional
@@ -327,7 +378,7 @@ def xy_grade(accounts: pd.DataFrame, grid: Mapping[tuple[int, int], str] | str |
     4          e          C      VIP         ok
     """
     require_columns(accounts, ["account_id"], purpose="xy_grade", table="accounts")
-    cells = _grid(grid)
+    cells = grid_cells(grid)
     classes = [c for c in ABC_CLASSES if c in cells.values()] + sorted(set(cells.values()) - set(ABC_CLASSES))
     derived = not {"purchase_level", "capacity_level"} <= set(accounts.columns)
     levels = accounts

@@ -101,7 +101,7 @@ def _grid_gap(accounts: Frame) -> str | None:
     return gap if gap is None or accounts is None else f"accounts.purchase_level, accounts.capacity_level / {gap}"
 
 
-def xy_grid(accounts: Frame, orders: Frame = None, *, grid: str | None = None, as_of: object = None,
+def xy_grid(accounts: Frame, orders: Frame = None, *, grid: str | Mapping | None = None, as_of: object = None,
             lang: str = "en") -> Section:
     """Purchase-state grid: each account's cell (X current purchase, Y capacity) and its class.
 
@@ -112,8 +112,10 @@ def xy_grid(accounts: Frame, orders: Frame = None, *, grid: str | None = None, a
         ``annual_demand`` to derive them from (with *orders*).
     orders : DataFrame, optional
         ``account_id, order_date, revenue``: X when the levels are derived.
-    grid : str, optional
-        YAML grid file (:func:`kamlib.classify.load_grid`); None = the default grid.
+    grid : str or mapping, optional
+        YAML grid file (:func:`kamlib.classify.load_grid`), its content as a mapping
+        (``{"cells": {4: ["A", "A", "B", "A", "A"], …}}``) or ``{(X, Y): class}``
+        (:func:`kamlib.classify.grid_cells`); None = the default grid.
     as_of : date-like, optional
         End of the 12 months X is derived from (default: the last order date).
     lang : {"en", "zh"}
@@ -137,14 +139,16 @@ def xy_grid(accounts: Frame, orders: Frame = None, *, grid: str | None = None, a
     if gap:
         return Section.lacking("title.cc_xy", gap, note=i18n.needs_note(gap, lang))
     day = reference_day(orders, as_of)
-    cells = grades.load_grid(grid) if grid else grades.DEFAULT_GRID
+    cells = grades.grid_cells(grid or None)
     graded = grades.xy_grade(accounts, cells, orders=orders, as_of=day)
+    source = str(grid) if isinstance(grid, str) else None if cells == grades.DEFAULT_GRID else (
+        i18n.t("text.cc_grid_given", lang))
     finding = readings.reading("xy", graded, lang=lang)
     named = _named(graded, accounts)
     errors = named[named["check"] == "x_above_y"]
     shown = [Table(errors.head(10), values={"check": "check"})] if len(errors) else []
     return Section(title="title.cc_xy",
-                   items=[_paragraphs(*readings.grid_notes(graded, lang, grid=grid, as_of=day), finding), *shown,
+                   items=[_paragraphs(*readings.grid_notes(graded, lang, grid=source, as_of=day), finding), *shown,
                           Figure(plots.plot_xy_grid, (graded, cells), size=(6, 5))],
                    findings=[finding], results={"graded": graded},
                    saved={"xy_classes": Table(named, values={"check": "check"}),

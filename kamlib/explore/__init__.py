@@ -21,13 +21,13 @@ section computed. ``kam explore`` serves the notebooks as dashboards
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 from kamlib.sections import Page, Section
 
-__all__ = ["page", "result", "section_result", "show", "value"]
+__all__ = ["page", "result", "section_result", "show", "unpack", "value"]
 
 
 def page(*, lang: str = "en", output_dir: str | Path = ".", interactive: bool = False,
@@ -91,15 +91,18 @@ def value(shown_on: Page, compute: Callable[..., Any], /, *args: Any, **kwargs: 
     return compute(*args, **kwargs)
 
 
-def section_result(section: Section, name: str) -> Any:
-    """The table *name* a section computed for later sections (None when it has none).
+def section_result(section: Section | Mapping[str, Any], name: str) -> Any:
+    """The table *name* a section computed for later sections, or of a mapping of tables (None when
+    it has none).
 
     Examples
     --------
     >>> section_result(Section(results={"plan": 1}), "plan"), section_result(Section(), "plan")
     (1, None)
+    >>> section_result({"orders": 2}, "orders")
+    2
     """
-    return section.results.get(name)
+    return (section if isinstance(section, Mapping) else section.results).get(name)
 
 
 def result(shown_on: Page, section: Section, name: str) -> Any:
@@ -111,3 +114,18 @@ def result(shown_on: Page, section: Section, name: str) -> Any:
     1
     """
     return value(shown_on, section_result, section, name)
+
+
+def unpack(shown_on: Page, tables: Mapping[str, Any]) -> list[Any]:
+    """The values of *tables* (``list(tables.values())``); on a dashboard each is a :func:`result`, so
+    the sections given one follow the step that made *tables* (the scope's region and rep)::
+
+        tables = kam.explore.value(page, kam.classify.scope, ds, region=region, rep_id=rep_id)
+        accounts, orders, products, visits, leads, opportunities = kam.explore.unpack(page, tables)
+
+    Examples
+    --------
+    >>> unpack(Page(), {"accounts": 1, "orders": 2})
+    [1, 2]
+    """
+    return [result(shown_on, tables, name) for name in tables]

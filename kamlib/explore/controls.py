@@ -16,7 +16,7 @@ from typing import Any
 
 from kamlib import i18n
 
-__all__ = ["CONTROLS", "Control", "controls_of", "current_value", "with_value"]
+__all__ = ["CONTROLS", "Control", "caption", "controls_of", "current_value", "with_value"]
 
 #: ``[(label, value), …]`` of a choice, from the function's arguments and the language.
 Choices = Callable[[tuple[Any, ...], Mapping[str, Any], str], list[tuple[str, Any]]]
@@ -37,15 +37,24 @@ class Control:
         *choices*, or a line of text (a date, a month).
     parameter : str or None
         The notebook parameter it is saved as in a batch file, None = not saved.
-    part : int, str or None
+    part : int, str, tuple or None
         The element of the argument it sets: an index of a list (``cutoffs[0]``), a key
-        of a mapping (``policy["visits_per_day"]``), None = the whole argument.
+        of a mapping (``policy["visits_per_day"]``, ``grid[(1, 4)]``), None = the whole argument.
     low, high, step : float
         A slider's range and step.
     choices : callable, optional
         ``choices(args, kwargs, lang)`` -> ``[(label, value), …]`` of a drop-down list.
     default : object
         The value when the argument does not hold the part (a policy given as None).
+    resolve : callable, optional
+        ``resolve(argument)`` -> the mapping whose keys the parts are, from what the
+        notebook may pass (a grid file or None -> ``{(X, Y): class}``); applied again to
+        its own result, it must return it unchanged.
+    saved_as : callable, optional
+        ``saved_as(argument)`` -> the argument as the notebook parameter takes it in a
+        batch file (``{(X, Y): class}`` -> ``{"cells": {4: [...], …}}``); None = as it is.
+    label_values : tuple of (name, value) pairs
+        Values of the placeholders of *label* (a value that is a label key is translated).
 
     Examples
     --------
@@ -64,11 +73,28 @@ class Control:
     step: float = 0.01
     choices: Choices | None = None
     default: Any = None
+    resolve: Callable[[Any], Any] | None = None
+    saved_as: Callable[[Any], Any] | None = None
+    label_values: tuple[tuple[str, Any], ...] = ()
+
+
+def caption(control: Control, lang: str) -> str:
+    """The caption of *control* in *lang*.
+
+    Examples
+    --------
+    >>> caption(CONTROLS["kamlib.classify.sections.selection"][0], "en")
+    'Weight: Purchase volume'
+    """
+    values = {k: i18n.t(v, lang) if isinstance(v, str) and i18n.has(v) else v for k, v in control.label_values}
+    return i18n.t(control.label, lang, **values)
 
 
 def current_value(control: Control, kwargs: Mapping[str, Any]) -> Any:
     """The value *control* starts at: its part of the argument in *kwargs* (or its default)."""
     value = kwargs.get(control.keyword)
+    if control.resolve is not None:
+        value = control.resolve(value)
     if control.part is None:
         return control.default if value is None else value
     if isinstance(control.part, int):
@@ -86,7 +112,9 @@ def with_value(control: Control, kwargs: Mapping[str, Any], value: Any) -> dict[
         items[control.part] = value
         new[control.keyword] = items
     else:
-        new[control.keyword] = {**(new.get(control.keyword) or {}), control.part: value}
+        now = new.get(control.keyword)
+        now = control.resolve(now) if control.resolve is not None else now
+        new[control.keyword] = {**(now or {}), control.part: value}
     return new
 
 
@@ -107,7 +135,7 @@ def _regions(args: tuple[Any, ...], kwargs: Mapping[str, Any], lang: str) -> lis
 
 
 def _reps(args: tuple[Any, ...], kwargs: Mapping[str, Any], lang: str) -> list[tuple[str, Any]]:
-    return [_all(lang), *((v, v) for v in _column_values(args[0], "rep_id", ("reps", "opportunities")))]
+    return [_all(lang), *((v, v) for v in _column_values(args[0], "rep_id", ("reps", "accounts", "opportunities")))]
 
 
 def _group_columns(args: tuple[Any, ...], kwargs: Mapping[str, Any], lang: str) -> list[tuple[str, Any]]:
@@ -130,6 +158,46 @@ def _fixed(*values: str) -> Choices:
     return choices
 
 
+def _grid_cells(grid: Any) -> dict[tuple[int, int], str]:
+    from kamlib.classify import grid_cells
+
+    return grid_cells(grid)
+
+
+def _grid_spec(cells: Any) -> dict[str, Any]:
+    from kamlib.classify import grid_spec
+
+    return grid_spec(_grid_cells(cells))
+
+
+def _grid_classes(args: tuple[Any, ...], kwargs: Mapping[str, Any], lang: str) -> list[tuple[str, Any]]:
+    from kamlib.classify import ABC_CLASSES
+
+    found = set(_grid_cells(kwargs.get("grid")).values())
+    return [(c, c) for c in [*ABC_CLASSES, *sorted(found - set(ABC_CLASSES))]]
+
+
+def _weights(weights: Any) -> dict[str, float]:
+    """Every criterion's weight (0 for one left out), scaled so that none is above 1 (the slider's end);
+    the score is the same, as only the weights' ratios count."""
+    from kamlib.classify import SELECTION_WEIGHTS
+
+    given = dict(SELECTION_WEIGHTS) if weights is None else {**dict.fromkeys(SELECTION_WEIGHTS, 0.0), **weights}
+    top = max([1.0, *(float(v) for v in given.values())])
+    return {k: float(v) / top if top > 1 else v for k, v in given.items()}
+
+
+#: The purchase-state grid's cells (X ≤ Y), top row (Y = 4) first, as its file lists them.
+_CELLS = tuple((x, y) for y in range(4, -1, -1) for x in range(y + 1))
+_GRID = tuple(Control("grid", "explore.grid_cell", "choice", "grid", part=cell, choices=_grid_classes,
+                      resolve=_grid_cells, saved_as=_grid_spec, label_values=(("x", cell[0]), ("y", cell[1])))
+              for cell in _CELLS)
+_WEIGHTS = tuple(Control("weights", "explore.weight", "slider", "weights", part=criterion, low=0.0, high=1.0,
+                         step=0.05, resolve=_weights, label_values=(("criterion", criterion),))
+                 for criterion in ("volume", "concentration", "service_level", "price_sensitivity", "partnership"))
+_SCOPE = (Control("region", "explore.region", "choice", "region", choices=_regions),
+          Control("rep_id", "explore.rep", "choice", "rep_id", choices=_reps))
+
 _CUTOFFS = (
     Control("cutoffs", "explore.a_cutoff", "slider", "cutoffs", part=0, low=0.5, high=0.95, step=0.01),
     Control("cutoffs", "explore.b_cutoff", "slider", "cutoffs", part=1, low=0.6, high=0.99, step=0.01),
@@ -151,7 +219,10 @@ CONTROLS: dict[str, tuple[Control, ...]] = {
         Control("probability_split", "explore.probability_split", "slider", "probability_split",
                 low=0.05, high=0.95, step=0.05),
     ),
+    "kamlib.classify.scope.scope": _SCOPE,
     "kamlib.classify.sections.pareto": _CUTOFFS,
+    "kamlib.classify.sections.xy_grid": _GRID,
+    "kamlib.classify.sections.selection": _WEIGHTS,
     "kamlib.classify.sections.profit": _CUTOFFS,
     "kamlib.visits.sections.month_plan": (
         Control("month", "explore.month", "text", "month"),

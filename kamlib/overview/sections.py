@@ -65,7 +65,7 @@ def revenue_by_group(ds: Dataset, *, by: str = "region") -> Section:
     values = {by: by}
     bars = Figure(plots.plot_bar, (groups.dropna(subset=[by]),), {"x": by, "y": "revenue"}, money="y")
     return Section(title, items=[Table(groups, values), bars], saved={f"revenue_by_{by}": Table(groups, values)},
-                   results={"groups": groups})
+                   results={"groups": groups, "by": by})
 
 
 def revenue_per_month(ds: Dataset) -> Section:
@@ -84,9 +84,11 @@ def revenue_per_month(ds: Dataset) -> Section:
                    results={"monthly": monthly})
 
 
-def what_this_means(groups: Section, monthly: Section, *, by: str = "region", lang: str = "en") -> Section:
+def what_this_means(groups: Section, monthly: Section, *, by: str | None = None, lang: str = "en") -> Section:
     """The closing "what this means", read from the sections :func:`revenue_by_group` and
     :func:`revenue_per_month` built (a lacking group section leaves its sentences out).
+
+    *by* names the grouping the sentences speak of; None = the one *groups* was built with.
 
     Examples
     --------
@@ -97,5 +99,5 @@ def what_this_means(groups: Section, monthly: Section, *, by: str = "region", la
     True
     """
     table: pd.DataFrame | None = groups.results.get("groups")
-    text = findings(table, monthly.results["monthly"], by=by, lang=lang)
+    text = findings(table, monthly.results["monthly"], by=by or groups.results.get("by", "region"), lang=lang)
     return Section("title.what_this_means", items=[text])

@@ -121,7 +121,7 @@ def _coerce(notebook: Path, name: str, value: Any, type_name: str) -> Any:
                     f"{notebook.name}: parameter {name!r} expects {type_name}, but {mask_secret(name, value)!r} was passed."
                 ) from None
     for kind, shape in (("list", list), ("dict", dict)):
-        if kind in kinds:
+        if kind in kinds and not ("str" in kinds and not value.lstrip().startswith(("[", "{"))):  # text stays text
             return _structured(notebook, name, value, type_name, shape)
     if "bool" in kinds:
         if value.strip().lower() in _TRUE:
