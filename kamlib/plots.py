@@ -35,6 +35,7 @@ import warnings
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
+import numpy as np
 import pandas as pd
 
 from kamlib import i18n
@@ -44,7 +45,8 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
 __all__ = [
-    "PALETTE", "check_columns", "column_label", "figure_alt", "figure_size", "get_axes", "inline_figures", "money_axis",
+    "PALETTE", "check_columns", "column_label", "figure_alt", "figure_size", "get_axes", "heat_cells", "inline_figures",
+    "money_axis",
     "percent_axis", "plot_bar", "plot_line", "set_title", "theme",
 ]
 
@@ -697,3 +699,83 @@ def percent_axis(ax: Axes, axis: str = "y") -> Axes:
 
     (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(FuncFormatter(lambda v, _: i18n.format_percent(v)))
     return ax
+
+
+def heat_cells(ax: Axes, values: pd.DataFrame, labels: pd.DataFrame | np.ndarray, *, cmap: str = "Blues",
+               fontsize: float = 8) -> Axes:
+    """Draw *values* as a heat map on *ax*, each cell with its label written in.
+
+    One row of cells per row of *values* (the first on top), one column per column, ticks
+    labelled with the index and the columns. The colour runs from white at 0 to the darkest
+    at the largest value (*cmap*); a NaN cell is left empty (the axes' background shows
+    through) and gets no label, and an empty label writes nothing. Labels are dark on light
+    cells and white on dark ones, and thin white lines separate the cells: the look of
+    ``seaborn.heatmap(values, annot=labels, fmt="", cmap=cmap, vmin=0, cbar=False,
+    linewidths=0.5, linecolor="white")``, drawn as one mesh and a text per label without
+    drawing the figure meanwhile, and with the labels (inside their cells) left out of the
+    layout's measuring, so the chart is quick to draw again.
+
+    Parameters
+    ----------
+    ax : matplotlib Axes
+        Where to draw; axis labels and the title are the caller's.
+    values : DataFrame
+        The numbers, NaN for a cell left empty.
+    labels : DataFrame or array
+        The text of each cell, the shape of *values*.
+    cmap : str
+        Name of a matplotlib colour map.
+    fontsize : float
+        Size of the labels in points.
+
+    Returns
+    -------
+    Axes
+        *ax*, for chaining.
+
+    Raises
+    ------
+    DataError
+        When *labels* is not the shape of *values*.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> grid = pd.DataFrame([[1.0, np.nan], [0.0, 4.0]], index=["R1", "R2"], columns=[1, 2])
+    >>> ax = heat_cells(plt.subplots()[1], grid, [["1", "x"], ["", "4"]])
+    >>> [(t.get_text(), t.get_color()) for t in ax.texts]  # none in the NaN cell or for ""
+    [('1', '.15'), ('4', 'w')]
+    >>> [t.get_text() for t in ax.get_yticklabels()], bool(ax.yaxis_inverted())
+    (['R1', 'R2'], True)
+    """
+    import matplotlib as mpl
+    from matplotlib.colors import Normalize
+
+    numbers = np.ma.masked_invalid(values.to_numpy(dtype=float))
+    texts = np.asarray(labels, dtype=object)
+    if texts.shape != numbers.shape:
+        raise DataError(f"heat_cells: labels must have the shape of values {numbers.shape}, but have {texts.shape}. "
+                        "Pass one label per cell.")
+    norm = Normalize(vmin=0, vmax=numbers.max() if numbers.count() else None)
+    colours = mpl.colormaps[cmap]
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+    ax.pcolormesh(numbers, cmap=colours, norm=norm, linewidths=0.5, edgecolor="white")
+    ax.set(xlim=(0, numbers.shape[1]), ylim=(0, numbers.shape[0]))
+    ax.invert_yaxis()
+    ax.set_xticks(np.arange(numbers.shape[1]) + 0.5, [str(c) for c in values.columns])
+    ax.set_yticks(np.arange(numbers.shape[0]) + 0.5, [str(i) for i in values.index], rotation="horizontal",
+                  verticalalignment="center")
+    dark = _luminance(colours(norm(numbers))) <= 0.408
+    for (row, column), text in np.ndenumerate(texts):
+        if text and numbers[row, column] is not np.ma.masked:
+            ax.text(column + 0.5, row + 0.5, text, color="w" if dark[row, column] else ".15", ha="center",
+                    va="center", fontsize=fontsize, in_layout=False)
+    return ax
+
+
+def _luminance(rgba: np.ndarray) -> np.ndarray:
+    """Relative luminance (W3C) of colours in the last axis of *rgba*."""
+    rgb = rgba[..., :3]
+    rgb = np.where(rgb <= 0.03928, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
+    return rgb @ np.array([0.2126, 0.7152, 0.0722])

@@ -119,3 +119,34 @@ def test_risk_without_statements_labels_points_by_factor_id():
     labels, _, _ = drawn_boxes(ax)
     assert [t.get_text() for t in labels] == ["F7", "F9"] and ax.get_legend() is None
     matplotlib.pyplot.close(ax.figure)
+
+
+@pytest.mark.parametrize("chart", ["bcg", "threat"])
+def test_a_chart_keeps_the_layout_its_labels_were_placed_in_and_it_is_the_final_one(sample, chart):
+    """Its layout engine is off once the labels are placed; laying it out again would move the axes
+    by less than half a pixel."""
+    from matplotlib.layout_engine import ConstrainedLayoutEngine
+
+    kamlib.plots.theme("en")
+    if chart == "bcg":
+        ax = env_plots.plot_bcg(sections.bcg(sample, by="segment").results["bcg"], by="segment", lang="en")
+    else:
+        ax = env_plots.plot_risk(sections.risk(env.factor_table(sample, None)).results["risk"], matrix="threat")
+    figure = ax.figure
+    kept = ax.get_window_extent(figure.canvas.get_renderer()).extents
+    assert not isinstance(figure.get_layout_engine(), ConstrainedLayoutEngine)
+    figure.set_layout_engine("constrained")
+    figure.canvas.draw()
+    again = ax.get_window_extent(figure.canvas.get_renderer()).extents
+    assert max(abs(kept - again)) < 0.5, (kept, again)
+    matplotlib.pyplot.close(figure)
+
+
+def test_a_chart_drawn_on_given_axes_keeps_their_layout_engine():
+    kamlib.plots.theme("en")
+    figure, ax = matplotlib.pyplot.subplots(layout="constrained")
+    frame = pd.DataFrame({"region": ["east", "west"], "relative_share": [2.0, 0.5], "market_growth": [0.15, 0.02],
+                          "our_sales": [10.0, 5.0]})
+    env_plots.plot_bcg(frame, ax=ax)
+    assert isinstance(figure.get_layout_engine(), matplotlib.layout_engine.ConstrainedLayoutEngine)
+    matplotlib.pyplot.close(figure)

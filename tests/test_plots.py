@@ -425,3 +425,41 @@ def test_a_chart_drawn_on_given_axes_keeps_their_size():
     plots.plot_bar(pd.DataFrame({"region": ["a", "b"], "revenue": [1, 2]}), x="region", y="revenue", ax=ax,
                    horizontal=True)
     assert fig.get_size_inches().tolist() == [5, 5]
+
+
+def _png_pixels(figure) -> np.ndarray:
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=100, bbox_inches=None)
+    from PIL import Image
+
+    return np.asarray(Image.open(io.BytesIO(buffer.getvalue())))
+
+
+def test_heat_cells_draws_what_seaborn_heatmap_drew():
+    import seaborn as sns
+
+    plots.theme("zh")
+    values = pd.DataFrame(np.arange(60, dtype=float).reshape(12, 5) % 7, index=[f"R{i:04d}" for i in range(12)],
+                          columns=["价格", "品牌", "质量", "服务", "交期"])
+    values.iloc[3, 2] = np.nan
+    labels = values.apply(lambda column: column.map(lambda v: "" if pd.isna(v) or v == 0 else f"{v:.0f}"))
+    drawn = []
+    for draw in ("seaborn", "kamlib"):
+        fig, ax = plt.subplots(figsize=(6, 5), layout="constrained")
+        ax.set_facecolor("#E6E6E6")
+        if draw == "seaborn":
+            sns.heatmap(values, annot=labels.to_numpy(), fmt="", cmap="Blues", vmin=0, cbar=False, ax=ax,
+                        xticklabels=True, yticklabels=True, annot_kws={"fontsize": 8}, linewidths=0.5,
+                        linecolor="white")
+            ax.set(xlabel="", ylabel="")
+        else:
+            plots.heat_cells(ax, values, labels, fontsize=8)
+        drawn.append(_png_pixels(fig))
+        plt.close(fig)
+    assert drawn[0].shape == drawn[1].shape
+    assert np.array_equal(drawn[0], drawn[1])
+
+
+def test_heat_cells_refuses_labels_of_another_shape():
+    with pytest.raises(DataError, match="shape"):
+        plots.heat_cells(plt.subplots()[1], pd.DataFrame([[1.0, 2.0]]), [["1"]])

@@ -277,3 +277,20 @@ def test_uid_parts_keep_odd_ids_apart():
                          "visit_date": pd.to_datetime(["2026-01-05", "2026-01-05"])})
     uids = calendar_events(plan)["uid"].tolist()
     assert len(set(uids)) == 2 and all(re.fullmatch(r"[A-Za-z0-9_%-]+-A-1-202601-1@kam-workbook", u) for u in uids)
+
+
+@pytest.mark.parametrize("shift", [0, 181])
+def test_each_calendar_carries_the_vtimezone_icalendar_makes_for_its_dates(shift):
+    """From its first visit to a year after its last, as ``add_missing_timezones`` would add it."""
+    plan = PLAN.assign(visit_date=pd.to_datetime(PLAN["visit_date"]) + pd.Timedelta(days=shift))
+    events = calendar_events(plan, accounts=NAMES)
+    for rep in ("R1", "R2"):
+        own = events[events["rep_id"] == rep]
+        made = icalendar.Calendar.from_ical(calendar_ics(own, name=rep))
+        expected = icalendar.Calendar()
+        for event in made.walk("VEVENT"):
+            expected.add_component(event)
+        expected.add_missing_timezones(first_date=own["visit_date"].min().date(),
+                                       last_date=(own["visit_date"].max() + pd.DateOffset(years=1)).date())
+        assert [z.to_ical() for z in made.walk("VTIMEZONE")] == [z.to_ical() for z in expected.walk("VTIMEZONE")]
+        assert made.subcomponents[0].name == "VTIMEZONE"

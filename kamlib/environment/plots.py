@@ -15,6 +15,7 @@ import unicodedata
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
 from kamlib import i18n
@@ -66,14 +67,29 @@ _LABEL_STEP = 5.0
 _Box = tuple[float, float, float, float]
 
 
-def _overlap(a: _Box, b: _Box) -> float:
-    """Area shared by two boxes ``(x0, y0, x1, y1)`` (0 when they do not intersect)."""
-    return max(0.0, min(a[2], b[2]) - max(a[0], b[0])) * max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+def _overlaps(boxes: np.ndarray, others: np.ndarray) -> np.ndarray:
+    """Area each of *boxes* (n × 4, rows ``x0, y0, x1, y1``) shares with each of *others* (m × 4): n × m.
+
+    Examples
+    --------
+    >>> _overlaps(np.array([[0, 0, 2, 2], [5, 5, 6, 6]]), np.array([[1, 1, 3, 3]])).tolist()
+    [[1.0], [0.0]]
+    """
+    a, b = boxes[:, None, :], others[None, :, :]
+    width = np.minimum(a[..., 2], b[..., 2]) - np.maximum(a[..., 0], b[..., 0])
+    height = np.minimum(a[..., 3], b[..., 3]) - np.maximum(a[..., 1], b[..., 1])
+    return np.maximum(0.0, width) * np.maximum(0.0, height)
 
 
-def _outside(box: _Box, frame: _Box) -> float:
-    """Area of *box* outside *frame*."""
-    return (box[2] - box[0]) * (box[3] - box[1]) - _overlap(box, frame)
+def _total(areas: np.ndarray) -> np.ndarray:
+    """The sum of each row of *areas*, added up left to right as ``sum()`` does (so equal costs stay equal)."""
+    return np.cumsum(areas, axis=1)[:, -1] if areas.shape[1] else np.zeros(len(areas))
+
+
+def _outside_all(boxes: np.ndarray, frame: _Box) -> np.ndarray:
+    """Area of each of *boxes* (n × 4) outside *frame*."""
+    inside = _overlaps(boxes, np.array([frame]))[:, 0]
+    return (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1]) - inside
 
 
 def _candidates(px: float, py: float, radius: float, width: float, height: float, step: float) -> list[tuple[float, _Box]]:
@@ -96,7 +112,7 @@ def _candidates(px: float, py: float, radius: float, width: float, height: float
 
 
 def _label_points(ax: Axes, xs: Sequence[float], ys: Sequence[float], texts: Sequence[str], *,
-                  gap: Sequence[float], fontsize: float) -> list:
+                  gap: Sequence[float], fontsize: float, keep_layout: bool = False) -> list:
     """Label points beside them, each label where it overlaps least (a simple repel); returns the labels.
 
     *gap* is each point's radius in points (a label starts just outside the marker). The
@@ -106,36 +122,44 @@ def _label_points(ax: Axes, xs: Sequence[float], ys: Sequence[float], texts: Seq
     any candidate does, and covers as little of the other markers as it can. A label
     that ends up away from its point gets a thin line to it. Call it after the title and
     axis labels are set, so the layout no longer moves the axes.
+
+    With *keep_layout* (for a figure the chart made itself) and every label inside the
+    axes, the layout just computed is kept (the figure's layout engine is set to "none"):
+    laying the figure out again when it is drawn would move nothing by as much as a pixel,
+    and it is the dearest part of drawing it. A label outside the axes leaves the engine on
+    to make room for it.
     """
     figure = ax.figure
-    figure.draw_without_rendering()
+    if figure.get_layout_engine() is not None:
+        figure.get_layout_engine().execute(figure)  # where the axes end up; nothing drawn yet
     renderer = figure.canvas.get_renderer()
     frame = tuple(ax.get_window_extent(renderer).extents)
     fixed = [tuple(t.get_window_extent(renderer).extents) for t in ax.texts if t.get_visible() and t.get_text()]
     scale = figure.dpi / 72
     centres = [tuple(ax.transData.transform((x, y))) for x, y in zip(xs, ys)]
     radii = [(radius + 2) * scale for radius in gap]
-    markers = [(cx - r, cy - r, cx + r, cy + r) for (cx, cy), r in zip(centres, radii)]
+    markers = np.array([(cx - r, cy - r, cx + r, cy + r) for (cx, cy), r in zip(centres, radii)]).reshape(-1, 4)
     placed: list[_Box] = []
     labels = []
     for (px, py), radius, x, y, text in zip(centres, radii, xs, ys, texts):
         probe = ax.text(0, 0, text, fontsize=fontsize)
         size = probe.get_window_extent(renderer)
         probe.remove()
-
-        def cost(candidate: tuple[float, _Box]) -> float:
-            away, box = candidate
-            clash = sum(_overlap(box, other) for other in placed + fixed) + _outside(box, frame)
-            cover = sum(_overlap(box, marker) for marker in markers)
-            return 1e4 * clash + cover + 20 * away
-
-        away, box = min(_candidates(px, py, radius, size.width, size.height, _LABEL_STEP * scale), key=cost)
+        candidates = _candidates(px, py, radius, size.width, size.height, _LABEL_STEP * scale)
+        boxes = np.array([box for _, box in candidates])
+        others = np.array(placed + fixed).reshape(-1, 4)
+        clash = _total(_overlaps(boxes, others)) + _outside_all(boxes, frame)
+        cost = 1e4 * clash + _total(_overlaps(boxes, markers)) + 20 * np.array([away for away, _ in candidates])
+        away, box = candidates[int(np.argmin(cost))]
         leader = {"arrowprops": {"arrowstyle": "-", "color": "#9AA5B1", "linewidth": 0.6, "shrinkA": 0,
                                  "shrinkB": radius / scale}} if away > 0 else {}
         labels.append(ax.annotate(text, (x, y), xytext=((box[0] - px) / scale, (box[1] - py) / scale),
                                   textcoords="offset points", fontsize=fontsize, ha="left", va="bottom",
                                   color="#333333", zorder=4, **leader))
         placed.append(box)
+    if keep_layout and all(frame[0] <= b[0] and frame[1] <= b[1] and b[2] <= frame[2] and b[3] <= frame[3]
+                           for b in placed):
+        figure.set_layout_engine("none")
     return labels
 
 
@@ -180,6 +204,10 @@ def plot_bcg(
 ) -> Axes:
     """BCG bubble chart: relative share (log, 0.1–10) × market growth, bubble = our sales.
 
+    The bubbles' labels are placed once the figure is laid out; a figure the chart makes
+    itself keeps that layout (its layout engine set to "none") when they all fit inside
+    the axes, so draw it at the size it has.
+
     Parameters
     ----------
     data : DataFrame
@@ -213,6 +241,7 @@ def plot_bcg(
 
     i18n.check_lang(lang)
     check_columns("plot_bcg", data, by=by, x="relative_share", y="market_growth", size="our_sales")
+    made = ax is None
     ax = get_axes(ax, lang)
     share, growth = data["relative_share"].astype(float), data["market_growth"].astype(float)
     largest = float(data["our_sales"].max()) or 1.0
@@ -236,7 +265,7 @@ def plot_bcg(
     ax.set_ylabel(column_label("market_growth", lang))
     set_title(ax, title, lang)
     _label_points(ax, share, growth, [i18n.value_label(by, v, lang) for v in data[by]],
-                  gap=[0.5 * v**0.5 for v in sizes], fontsize=10)
+                  gap=[0.5 * v**0.5 for v in sizes], fontsize=10, keep_layout=made)
     return ax
 
 
@@ -400,7 +429,8 @@ def plot_risk(
     Points are numbered in the table's order (the most pressing first) and a legend
     beside the chart lists each number's statement, shortened to two lines, so the
     chart reads without the table. Without a ``statement`` column the points carry
-    their ``factor_id`` (or their row number) instead.
+    their ``factor_id`` (or their row number) instead. As in :func:`plot_bcg`, a figure
+    the chart makes keeps the layout its point labels were placed in.
 
     Parameters
     ----------
@@ -433,6 +463,7 @@ def plot_risk(
     check_columns("plot_risk", data, matrix="matrix", impact="impact", probability="probability")
     rows = data[(data["matrix"] == matrix) & data["impact"].notna() & data["probability"].notna()]
     listed = "statement" in rows.columns
+    made = ax is None
     ax = _new_axes(ax, lang, _RISK_FIGSIZE) if listed else get_axes(ax, lang)
     if listed:
         labels = pd.Series([str(n) for n in range(1, len(rows) + 1)], index=rows.index)
@@ -457,7 +488,8 @@ def plot_risk(
     if listed and len(rows):
         _statement_legend(ax, labels, rows["statement"], lang)
     set_title(ax, f"title.env_{matrix}_matrix" if title is None else title, lang)
-    _label_points(ax, rows["probability"], rows["impact"], list(labels), gap=[4] * len(rows), fontsize=8.5)
+    _label_points(ax, rows["probability"], rows["impact"], list(labels), gap=[4] * len(rows), fontsize=8.5,
+                  keep_layout=made)
     return ax
 
 

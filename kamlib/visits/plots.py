@@ -12,7 +12,14 @@ import numpy as np
 import pandas as pd
 
 from kamlib import i18n
-from kamlib.plots import check_columns, column_label, get_axes, plot_bar, set_title
+from kamlib.plots import (
+    check_columns,
+    column_label,
+    get_axes,
+    heat_cells,
+    plot_bar,
+    set_title,
+)
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -56,17 +63,14 @@ def plot_visit_heatmap(grid: pd.DataFrame, *, lang: str = "en", title: str | Non
     >>> theme("zh")
     >>> grid = pd.DataFrame([[2.0, np.nan], [0.0, np.nan]], index=pd.Index(["R1", "R2"], name="rep_id"), columns=[1, 2])
     >>> ax = plot_visit_heatmap(grid, lang="zh")
-    >>> ax.get_xlabel(), [t.get_text() for t in ax.texts]  # NaN cells (days off) get no text
-    ('日', ['2', ''])
+    >>> ax.get_xlabel(), [t.get_text() for t in ax.texts]  # days off and days without visits get no text
+    ('日', ['2'])
     """
-    import seaborn as sns
-
     i18n.check_lang(lang)
     ax = get_axes(ax, lang)
     ax.set_facecolor("#E6E6E6")  # days off show the background
     labels = grid.apply(lambda column: column.map(lambda v: "" if pd.isna(v) or v == 0 else f"{int(v)}"))
-    sns.heatmap(grid, annot=labels.to_numpy(), fmt="", cmap="Blues", vmin=0, cbar=False, ax=ax,
-                xticklabels=True, yticklabels=True, annot_kws={"fontsize": 8}, linewidths=0.5, linecolor="white")
+    heat_cells(ax, grid, labels, fontsize=8)
     ax.set_xlabel(i18n.t("vpl.day", lang))
     ax.set_ylabel(column_label("rep_id", lang))
     ax.tick_params(axis="both", labelsize=8)

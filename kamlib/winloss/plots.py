@@ -20,6 +20,7 @@ from kamlib.plots import (
     check_columns,
     column_label,
     get_axes,
+    heat_cells,
     percent_axis,
     plot_bar,
     plot_line,
@@ -89,10 +90,8 @@ def plot_loss_heatmap(
     >>> [t.get_text() for t in ax.get_xticklabels()]
     ['价格', '品牌']
     >>> [t.get_text() for t in ax.texts]
-    ['75%', '25%', '', '100%']
+    ['75%', '25%', '100%']
     """
-    import seaborn as sns
-
     i18n.check_lang(lang)
     ax = get_axes(ax, lang, rows=len(shares))
     cells = shares.drop(columns=["total"], errors="ignore")
@@ -100,9 +99,7 @@ def plot_loss_heatmap(
     cells.index = [i18n.value_label(by, v, lang) for v in cells.index]
     values = cells.astype(float)
     labels = values.apply(lambda column: column.map(lambda v: f"{v:.0%}" if v > 0 else ""))  # no losses: blank
-    sns.heatmap(values, annot=labels.to_numpy(), fmt="", cmap="Blues", vmin=0, cbar=False, ax=ax,
-                xticklabels=True, yticklabels=True,
-                annot_kws={"fontsize": 8}, linewidths=0.5, linecolor="white")
+    heat_cells(ax, values, labels, fontsize=8)
     ax.set_xlabel(column_label("loss_reason", lang))
     ax.set_ylabel(column_label(by, lang))
     ax.tick_params(axis="x", labelrotation=35)
