@@ -504,7 +504,7 @@ def _cell(value: object, lang: str) -> str:
     return html.escape(str(value))
 
 
-def _person(row: pd.Series, lang: str) -> str:
+def _person(row: Mapping[str, Any], lang: str) -> str:
     facts = [i18n.value_label(group, row[group], lang) for group in ("layer", "buyer_role", "basic_need")
              if pd.notna(row[group])]
     facts += [i18n.t(f"precall.{key}", lang, n=i18n.format_count(row[key], lang)) for key in ("influence", "closeness")
@@ -518,7 +518,7 @@ def _text(key: str, lang: str, **values: object) -> str:
     return html.escape(i18n.t(key, lang, **values))
 
 
-def _facts(row: pd.Series, name: str, stage: str, lang: str) -> list[tuple[str, str]]:
+def _facts(row: Mapping[str, Any], name: str, stage: str, lang: str) -> list[tuple[str, str]]:
     """The sheet's first table: visit, account, last visit, open opportunities, buying stage (labels, text)."""
     last = (i18n.t("precall.never", lang) if pd.isna(row["last_visit"]) else
             i18n.format_date(row["last_visit"], lang) + (" · " + i18n.value_label("outcome", row["last_outcome"], lang)
@@ -532,15 +532,12 @@ def _facts(row: pd.Series, name: str, stage: str, lang: str) -> list[tuple[str, 
             ("precall.stage", stage)]
 
 
-def _sheet(row: pd.Series, persons: pd.DataFrame, lang: str) -> str:
+def _sheet(row: Mapping[str, Any], people: str, lang: str) -> str:
     name = str(row["account_name"] if pd.notna(row["account_name"]) else row["account_id"])
     stage = i18n.value_label("stage", row["stage"], lang) if pd.notna(row["stage"]) else i18n.t("precall.no_stage", lang)
     objective = i18n.t("precall.objective_text" if pd.notna(row["stage"]) else "precall.objective_new", lang,
                        date=i18n.format_date(row["visit_date"], lang), account=name, stage=stage,
                        next=i18n.value_label("stage", row["next_stage"], lang))
-    mine = persons[persons["account_id"] == row["account_id"]]
-    people = ("<ul>" + "".join(_person(p, lang) for _, p in mine.iterrows()) + "</ul>") if len(mine) else (
-        f"<p>{_text('precall.no_persons', lang)}</p>")
     table = "".join(f"<tr><th>{_text(key, lang)}</th><td>{_cell(value, lang)}</td></tr>"
                     for key, value in _facts(row, name, stage, lang))
     questions = "".join(f"<li>{_text(q, lang)}</li>" for q in QUESTIONS)
@@ -568,7 +565,10 @@ def precall_page(sheets: PrecallSheets, *, lang: str = "en") -> str:
     (True, 1, True)
     """
     i18n.check_lang(lang)
-    body = "".join(_sheet(row, sheets.persons, lang) for _, row in sheets.sheets.iterrows())
+    people = {account: "<ul>" + "".join(_person(p, lang) for p in persons.to_dict("records")) + "</ul>"
+              for account, persons in sheets.persons.groupby("account_id", sort=False)}
+    nobody = f"<p>{_text('precall.no_persons', lang)}</p>"
+    body = "".join(_sheet(row, people.get(row["account_id"], nobody), lang) for row in sheets.sheets.to_dict("records"))
     return (f'<!DOCTYPE html><html lang="{"zh-CN" if lang == "zh" else "en"}"><head><meta charset="utf-8">'
             f"<title>{html.escape(i18n.t('title.vpl_precall', lang))}</title><style>{_PAGE_STYLE}</style></head>"
             f"<body>{body}</body></html>")
