@@ -19,7 +19,7 @@ import yaml
 
 import kamlib as kam
 from kamlib.explore.controls import caption
-from kamlib.explore.dashboard import SETTINGS_FILE, Dashboard
+from kamlib.explore.dashboard import ALL, SETTINGS_FILE, Dashboard
 from kamlib.report import NOTEBOOKS_DIR, load_config, plan_batch
 from kamlib.sections import Page
 
@@ -295,6 +295,18 @@ def test_region_and_rep_redraw_every_classification_section_with_the_scope_they_
     assert set(now(dashboard, kam.classify.sections.selection).results["scores"]["account_id"]) == set(
         mine["account_id"])
     assert now(dashboard, kam.classify.sections.man).results["man"]["leads"].sum() == (leads["rep_id"] == rep.value).sum()
+
+
+def test_all_regions_is_a_shown_choice_and_choosing_it_again_widens_the_scope(ds, dashboard, sample):
+    classification(dashboard, ds)
+    region = widget(dashboard, "Region")
+    assert region.index == 0 and region.label == "All"  # a Dropdown at None would show no choice at all
+    full = set(now(dashboard, kam.classify.sections.pareto).results["abc"]["account_id"])
+    region.value = "east"
+    assert set(now(dashboard, kam.classify.sections.pareto).results["abc"]["account_id"]) < full
+    region.value = ALL
+    assert set(now(dashboard, kam.classify.sections.pareto).results["abc"]["account_id"]) == full
+    assert dashboard.settings()["notebooks"][0]["parameters"]["region"] is None
 
 
 def test_a_grid_cell_control_reclasses_the_accounts_in_that_cell(ds, dashboard, sample):

@@ -40,7 +40,28 @@ from kamlib.explore.controls import (
 )
 from kamlib.sections import Page, Section
 
-__all__ = ["CACHE_SIZE", "DELAY", "SETTINGS_FILE", "Dashboard", "Step"]
+__all__ = ["ALL", "CACHE_SIZE", "DELAY", "SETTINGS_FILE", "AllChoice", "Dashboard", "Step"]
+
+
+
+class AllChoice:
+    """The drop-down value of the choice None ("all regions", "all reps").
+
+    A Dropdown whose value is None shows no choice at all, so inside the widget this
+    stands for None, which the function called is given.
+
+    Examples
+    --------
+    >>> ALL
+    ALL
+    """
+
+    def __repr__(self) -> str:
+        return "ALL"
+
+
+#: The one :class:`AllChoice`.
+ALL = AllChoice()
 
 #: Results kept per step (one per setting tried).
 CACHE_SIZE = 32
@@ -356,7 +377,9 @@ class Dashboard(Page):
             if start not in [v for _, v in options]:
                 options.append((str(start), start))
             cell = {"layout": widgets.Layout(width="200px")} if isinstance(control.part, tuple) else {}
-            widget = widgets.Dropdown(options=options, value=start, description=label, style=style, **cell)
+            options = [(text, ALL if value is None else value) for text, value in options]
+            widget = widgets.Dropdown(options=options, value=ALL if start is None else start, description=label,
+                                      style=style, **cell)
         else:
             widget = widgets.Text(value="" if start is None else str(start), description=label,
                                   continuous_update=False, style=style)
@@ -406,8 +429,11 @@ def collection_paused() -> Iterator[None]:
 
 
 def _value(control: Control, widget: Any) -> Any:
-    """A widget's value as the function takes it: empty text = None, a slider's float rounded to its step."""
+    """A widget's value as the function takes it: empty text or :data:`ALL` = None, a slider's float rounded
+    to its step."""
     value = widget.value
+    if value is ALL:
+        return None
     if control.kind == "text":
         return value.strip() or None
     if control.kind == "slider" and isinstance(value, float):
