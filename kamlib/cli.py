@@ -22,7 +22,7 @@ def main() -> None:
 @click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True,
               help="Language of the report (en: English, zh: 中文).")
 def validate(path: str, lang: str) -> None:
-    """Check a data folder, DuckDB file or PostgreSQL database against the data contract.
+    """Check a data folder, DuckDB file or database (PostgreSQL, MySQL, MariaDB) against the data contract.
 
     Prints every problem found (not just the first) and exits with status 1 when
     there are errors (a database that cannot be reached or read too); warnings alone
@@ -38,8 +38,9 @@ def validate(path: str, lang: str) -> None:
     secrets = secret_values("data", path)
     shown = mask_text(path, secrets)
     if "://" in path and not is_url(path):
-        raise ConfigError(f"{shown}: not a PostgreSQL URL (postgresql://user@host:port/database). Give a data "
-                          "folder, a DuckDB file or a PostgreSQL URL.")
+        from kamlib import i18n
+
+        raise ConfigError(i18n.t("data.not_a_database_url", lang, url=shown))
     if not is_url(path) and not Path(path).expanduser().exists():
         raise click.BadParameter(f"Path {shown!r} does not exist.", param_hint="'PATH'")
     source = path if is_url(path) else Path(path)

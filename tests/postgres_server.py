@@ -19,17 +19,16 @@ from __future__ import annotations
 
 import glob
 import os
-import pwd
 import shutil
 import subprocess
 import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
 import pyarrow as pa
 from ports import free_port
+from servers import ready, run_as
 
 OWNER, READER = "kam_owner", "kam_reader"
 SCHEMA = "crm"
@@ -94,14 +93,6 @@ class Server:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
-def _run_as() -> tuple[list[str], int | None, int | None]:
-    """The command prefix to run server programs with, and the uid/gid owning its files (None: as we are)."""
-    if os.geteuid() != 0:
-        return [], None, None
-    user = pwd.getpwnam(SERVICE_USER)
-    return ["runuser", "-u", SERVICE_USER, "--"], user.pw_uid, user.pw_gid
-
-
 def start(password: str = "kam-test-Pw.7") -> Server:
     """Initialise and start a server in a new temporary folder; create the database, the owner and the reader.
 
@@ -110,7 +101,7 @@ def start(password: str = "kam-test-Pw.7") -> Server:
     RuntimeError
         When ``initdb`` or ``pg_ctl`` fails, with its output.
     """
-    as_user, uid, gid = _run_as()
+    as_user, uid, gid = run_as(SERVICE_USER)
     folder = Path(tempfile.mkdtemp(prefix="kam-pg-"))
     folder.chmod(0o755)  # the service user must reach its data folder below
     data, pwfile = folder / "data", folder / "pwfile"
@@ -132,27 +123,11 @@ def start(password: str = "kam-test-Pw.7") -> Server:
         if done.returncode:
             shutil.rmtree(folder, ignore_errors=True)
             raise RuntimeError(f"{Path(step[0]).name} failed: {done.stdout}{done.stderr}")
-    server = Server(folder, port, password, as_user)
-    try:
-        _wait(server)
-        server.execute(f"CREATE ROLE {READER} LOGIN PASSWORD '{password}'", f"CREATE DATABASE {DATABASE}",
-                       database="postgres")
-    except BaseException:
-        server.stop()  # never leave a server running
-        raise
-    return server
-
-
-def _wait(server: Server, seconds: float = 30.0) -> None:
-    """Wait until the server takes logins on the default database."""
     import adbc_driver_postgresql.dbapi as pg
 
-    deadline = time.monotonic() + seconds
-    while True:
-        try:
-            with pg.connect(server.url(OWNER, database="postgres")):
-                return
-        except pg.Error:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.2)
+    server = Server(folder, port, password, as_user)
+    return ready(server, lambda: pg.connect(server.url(OWNER, database="postgres")).close(), pg.Error,
+                 lambda: server.execute(f"CREATE ROLE {READER} LOGIN PASSWORD '{password}'",
+                                        f"CREATE DATABASE {DATABASE}", database="postgres"), seconds=30.0)
+
+

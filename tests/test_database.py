@@ -15,22 +15,14 @@ import pandas as pd
 import postgres_server as pg
 import pyarrow as pa
 import pytest
+from servers import running, stored
 
 import kamlib.data as kd
-from kamlib.data import cache
+from kamlib.data import cache, database
 from kamlib.errors import ConfigError, DataError
 from kamlib.masking import secret_forms
 
 ROOT = Path(__file__).resolve().parents[1]
-#: Tables of the sample given a primary key in the database (their files are sorted by it).
-KEYED = {"accounts": "account_id", "orders": "order_id", "opportunities": "opportunity_id"}
-
-
-def _arrow(frame: pd.DataFrame) -> pa.Table:
-    """A typed sample table as a CRM stores it: dates as dates."""
-    table = pa.Table.from_pandas(frame, preserve_index=False)
-    columns = [c.cast(pa.date32()) if pa.types.is_timestamp(c.type) else c for c in table.columns]
-    return pa.table(columns, names=table.column_names)
 
 
 @pytest.fixture(scope="session")
@@ -41,13 +33,8 @@ def sample() -> kd.Dataset:
 @pytest.fixture(scope="session")
 def server(sample: kd.Dataset) -> Iterator[pg.Server]:
     """One server per session, the sample in schema ``crm`` (the reader may select from it)."""
-    server = pg.start()
-    try:
-        server.load({name: _arrow(sample.table(name)) for name in sample.names})
-        server.execute(*(f"ALTER TABLE crm.{table} ADD PRIMARY KEY ({key})" for table, key in KEYED.items()))
+    with running(pg.start(), sample, "crm") as server:
         yield server
-    finally:
-        server.stop()
 
 
 def _url(server: pg.Server, schema: str = pg.SCHEMA, **options: str) -> str:
@@ -131,7 +118,7 @@ def _config(tmp_path: Path, text: str) -> Path:
 
 def test_kam_yml_maps_table_and_column_names_and_gives_queries(server, sample, tmp_path):
     orders = sample.table("orders").rename(columns={"revenue": "金额"})
-    server.load({"销售订单": _arrow(orders)}, schema="renamed")
+    server.load({"销售订单": stored(orders)}, schema="renamed")
     folder = _config(tmp_path, "aliases:\n  files: {销售订单: orders}\n  tables: {orders: {金额: revenue}}\n"
                                "database:\n  queries:\n    accounts: SELECT * FROM crm.accounts WHERE region = 'south'"
                                " ORDER BY account_id\n")
@@ -140,6 +127,16 @@ def test_kam_yml_maps_table_and_column_names_and_gives_queries(server, sample, t
     south = sample.table("accounts").query("region == 'south'").reset_index(drop=True)
     assert len(south) > 0
     pd.testing.assert_frame_equal(db.table("accounts"), south)
+
+
+def test_a_failing_query_leaves_the_next_tables_read(server, sample, tmp_path):
+    """The tables are read in one transaction: after a query fails, the next ones are still read."""
+    folder = _config(tmp_path, "database:\n  queries:\n    accounts: SELECT 1/0 AS account_id\n"
+                               "    reps: SELECT * FROM crm.reps ORDER BY rep_id\n")
+    db = kd.load(_url(server, config=str(folder)), tables=["reps"], optional=["accounts"], cache=False)
+    pd.testing.assert_frame_equal(db.table("reps"), sample.table("reps"))
+    (failed,) = [p for p in db.report.warnings if p.code == "db_query_fails"]
+    assert "queries.accounts" in failed.message and "division by zero" in failed.message
 
 
 def test_a_wrong_database_setting_in_kam_yml_names_the_file(server, tmp_path):
@@ -173,7 +170,7 @@ def test_the_cache_is_keyed_on_row_count_and_last_update(server, tmp_path, monke
 
 # ================================================================ bad data in the database
 def test_a_missing_column_names_the_database_table_column_and_fix(server, sample):
-    server.load({"orders": _arrow(sample.table("orders").drop(columns=["revenue"]))}, schema="no_revenue")
+    server.load({"orders": stored(sample.table("orders").drop(columns=["revenue"]))}, schema="no_revenue")
     with pytest.raises(DataError) as info:
         kd.load(_url(server, "no_revenue"), tables=["orders"])
     message = str(info.value)
@@ -182,22 +179,87 @@ def test_a_missing_column_names_the_database_table_column_and_fix(server, sample
     assert not _leaks(message, server)
 
 
-def test_a_bad_status_names_its_row_in_primary_key_order(server):
+@pytest.fixture
+def ranges(monkeypatch) -> list[tuple[str, bool]]:
+    """Read every analysed table with a one-column primary key in three key ranges, as a large one is; the
+    list fills with ``(query, read over a connection of its own)`` of each range but the first."""
+    monkeypatch.setattr(database, "PARALLEL_ROWS", 0)
+    monkeypatch.setattr(database, "PARTS", 3)
+    read = database._fetch_part
+    queries: list[tuple[str, bool]] = []
+
+    def spy(target: database.Target, exported: str, query: str) -> pa.Table | None:
+        part = read(target, exported, query)
+        queries.append((query, part is not None))
+        return part
+
+    monkeypatch.setattr(database, "_fetch_part", spy)
+    return queries
+
+
+@pytest.mark.parametrize("split", [False, True], ids=["whole", "key ranges"])
+def test_a_bad_status_names_its_row_in_primary_key_order(server, split, request):
     ids = [f"OP{n:03d}" for n in range(1, 8)]
     status = ["won", "lost", "open", "won", "maybe", "lost", "won"]
     stored = pa.table({"opportunity_id": ids[::-1], "status": status[::-1]})  # stored in reverse order
     server.load({"opportunities": stored}, schema="bad_status")
-    server.execute("ALTER TABLE bad_status.opportunities ADD PRIMARY KEY (opportunity_id)")
+    server.execute("ALTER TABLE bad_status.opportunities ADD PRIMARY KEY (opportunity_id)",
+                   "ANALYZE bad_status.opportunities")
+    queries = request.getfixturevalue("ranges") if split else []
     with pytest.raises(DataError) as info:
         kd.load(_url(server, "bad_status"), tables=["opportunities"])
     (found,) = info.value.problems
     assert found.column == "status" and list(found.rows) == [status.index("maybe") + 1]
     assert "'maybe'" in found.message and "bad_status.opportunities" in found.message
     assert "values:" in found.message  # the kam.yml lines that map the word
+    assert len(queries) == (2 if split else 0)
+
+
+def test_a_table_read_in_key_ranges_is_one_snapshot_in_key_order(server, sample, ranges):
+    """The ranges read over other connections see the table as the first one does, even when it changes
+    meanwhile; joined, they give every row once, in key order (the table is stored in reverse)."""
+    orders = sample.table("orders")
+    server.load({"orders": stored(orders.iloc[::-1])}, schema="ranges")
+    server.execute("ALTER TABLE ranges.orders ADD PRIMARY KEY (order_id)", "ANALYZE ranges.orders")
+    last = orders["order_id"].max()
+    spy = database._fetch_part
+
+    def changing(target: database.Target, exported: str, query: str) -> pa.Table | None:
+        server.execute(f"DELETE FROM ranges.orders WHERE order_id = '{last}'")  # committed before this range is read
+        return spy(target, exported, query)
+
+    database._fetch_part = changing  # restored by the fixture's monkeypatch
+    db = kd.load(_url(server, "ranges"), tables=["orders"], cache=False)
+    assert len(ranges) == 2 and all("WHERE" in q and own for q, own in ranges)
+    pd.testing.assert_frame_equal(db.table("orders"), orders)
+    after = kd.load(_url(server, "ranges"), tables=["orders"], cache=False).table("orders")
+    assert len(after) == len(orders) - 1 and last not in set(after["order_id"])  # the change did happen
+
+
+def test_key_ranges_fall_back_to_one_connection_at_the_role_connection_limit(server, sample, ranges):
+    """A role allowed one connection: the ranges the other connections cannot open are read over the first."""
+    server.load({"orders": stored(sample.table("orders"))}, schema="limited")
+    server.execute("ALTER TABLE limited.orders ADD PRIMARY KEY (order_id)", "ANALYZE limited.orders",
+                   f"ALTER ROLE {pg.READER} CONNECTION LIMIT 1")
+    try:
+        db = kd.load(_url(server, "limited"), tables=["orders"], cache=False)
+    finally:
+        server.execute(f"ALTER ROLE {pg.READER} CONNECTION LIMIT -1")
+    assert len(ranges) == 2 and not any(own for _, own in ranges)  # tried, and refused by the server
+    pd.testing.assert_frame_equal(db.table("orders"), sample.table("orders"))
+
+
+def test_numeric_columns_read_exactly(server, sample):
+    """A NUMERIC column (money as a CRM stores it) gives the numbers its decimals say, as the sample file does."""
+    server.load({"orders": stored(sample.table("orders"))}, schema="money")
+    server.execute("ALTER TABLE money.orders ALTER COLUMN revenue TYPE numeric(14, 2)",
+                   "ALTER TABLE money.orders ADD PRIMARY KEY (order_id)")
+    db = kd.load(_url(server, "money"), tables=["orders"], cache=False)
+    pd.testing.assert_frame_equal(db.table("orders"), sample.table("orders"), check_exact=True)
 
 
 def test_a_missing_table_and_a_table_the_role_may_not_read(server, sample):
-    server.load({"orders": _arrow(sample.table("orders").head(5)), "reps": _arrow(sample.table("reps"))},
+    server.load({"orders": stored(sample.table("orders").head(5)), "reps": stored(sample.table("reps"))},
                 schema="locked")
     server.execute("REVOKE SELECT ON locked.orders FROM kam_reader")
     with pytest.raises(DataError) as info:
@@ -260,7 +322,7 @@ def test_kam_report_cannot_start_on_a_wrong_password(server, tmp_path):
 def test_the_readme_read_only_role_reads_and_cannot_write(server, sample):
     """The README's SQL for a least-privilege role, run as written (database and role renamed)."""
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    (block,) = [b for b in re.findall(r"```sql\n(.*?)```", readme, flags=re.DOTALL) if "kam_reader" in b]
+    (block,) = [b for b in re.findall(r"```sql\n(.*?)```", readme, flags=re.DOTALL) if "CREATE ROLE kam_reader" in b]
     sql = block.replace("DATABASE crm", f"DATABASE {pg.DATABASE}").replace("kam_reader", "kam_readme")
     server.execute(*(s.replace("'…'", "'Readme-Pw.3'") for s in sql.split(";") if s.strip()))
     url = server.url("kam_readme", password="Readme-Pw.3") + "?schema=crm"
@@ -270,3 +332,11 @@ def test_the_readme_read_only_role_reads_and_cannot_write(server, sample):
 
     with driver.connect(url.split("?")[0]) as con, con.cursor() as cur, pytest.raises(driver.Error, match="read-only"):
         cur.execute("DELETE FROM crm.products")
+
+
+@pytest.mark.parametrize("lang, words", [("en", "not a database URL"), ("zh", "不是工作簿能读取的数据库地址")])
+def test_kam_validate_names_the_database_urls_it_reads_for_another_scheme(lang, words):
+    proc = _kam("validate", "sqlite://reader:s3cret-pw@host/crm", "--lang", lang)
+    assert proc.returncode == 2
+    assert words in proc.stderr and "mysql://" in proc.stderr and "postgresql://" in proc.stderr
+    assert "s3cret-pw" not in proc.stdout + proc.stderr

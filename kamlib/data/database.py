@@ -1,4 +1,5 @@
-"""Read the contract tables from a PostgreSQL database (``load("postgresql://…")``).
+"""Read the contract tables from a PostgreSQL database (``load("postgresql://…")``), or hand a MySQL or
+MariaDB URL to :mod:`kamlib.data.mysql`.
 
 A URL such as ``postgresql://kam_reader:pw@db.example.com:5432/crm?schema=crm``
 names the server, the database and the schema to read (``?schema=``, or
@@ -9,7 +10,9 @@ Each result comes through Arrow with the ADBC PostgreSQL driver (the server's bi
 ``COPY`` format, no row-by-row Python) and is registered in DuckDB as a
 :class:`~kamlib.data.read.Source`, so the same checks and messages as for files
 apply. Rows are numbered in the order of the table's primary key (a query's own
-order).
+order). All tables are read in one repeatable-read transaction (one moment of the
+database); a large table is read in ranges of its key over several connections at
+once, all in that transaction's exported snapshot, and joined in key order.
 
 ``kam.yml`` is read from the folder the URL's ``?config=`` names, else the current
 folder. Both ``schema`` and ``config`` are the workbook's own and are not passed to
@@ -19,38 +22,38 @@ shown: messages name the database by the URL with its password masked.
 
 from __future__ import annotations
 
-import getpass
-import hashlib
-import json
 import os
 import re
-from collections.abc import Collection, Mapping
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, Protocol
-from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
+from concurrent.futures import ThreadPoolExecutor
+from itertools import pairwise
+from typing import Any
+from urllib.parse import urlsplit
 
 import duckdb
 import pyarrow as pa
-import pyarrow.compute as pc
-import yaml
 
-from kamlib.data import cache
-from kamlib.data.aliases import Aliases, found_text
+from kamlib.data import mysql
+from kamlib.data.aliases import Aliases
+from kamlib.data.dbplan import (
+    SCHEMES,
+    Planned,
+    Selection,
+    Target,
+    cache_key,
+    is_url,
+    plan_tables,
+    query_error,
+    register,
+    release,
+    snapshot_marks,
+)
 from kamlib.data.parse import quote
-from kamlib.data.problems import Problem, config_error, problem, quoted, say
+from kamlib.data.problems import Problem
 from kamlib.data.read import Source
-from kamlib.data.schema import TABLES
 from kamlib.errors import DataError
-from kamlib.masking import mask_text, secret_values
 
 __all__ = ["SCHEMES", "Selection", "Target", "cache_key", "is_url", "release", "snapshot", "sources"]
 
-SCHEMES = ("postgresql", "postgres")
-#: Query parameters of the URL that the workbook reads itself (not passed to the server).
-OWN_PARAMETERS = ("schema", "config")
-CONNECT_TIMEOUT = "10"
-DATABASE_KEYS = ("schema", "queries", "updated")
 #: Relation kinds read as tables: tables, views, materialised views, partitioned and foreign tables.
 RELKINDS = "('r', 'v', 'm', 'p', 'f')"
 #: Connection failures by SQLSTATE: wrong password, not allowed to connect, no such database.
@@ -58,178 +61,11 @@ LOGIN_STATES = ("28P01",)
 REFUSED_STATES = ("28000", "42501")
 NO_DATABASE_STATES = ("3D000",)
 DENIED_STATES = ("42501",)
-
-
-class Selection(Protocol):
-    """The tables a load reads (:class:`kamlib.data.dataset.Wanted`): *tables* (None = all) and :meth:`reads`."""
-
-    tables: frozenset[str] | None
-
-    def reads(self, table: str) -> bool:
-        """Whether *table* is read."""
-
-
-def is_url(path: object) -> bool:
-    """Whether *path* (a string, a path-like such as ``env:NAME``) is a PostgreSQL URL.
-
-    Examples
-    --------
-    >>> is_url("postgresql://kam@db/crm"), is_url("postgres://db/crm"), is_url("data/sample"), is_url(None)
-    (True, True, False, False)
-    """
-    if path is None:
-        return False
-    text = os.fspath(path) if isinstance(path, os.PathLike) else path
-    return isinstance(text, str) and "://" in text and text.split("://", 1)[0].lower() in SCHEMES
-
-
-@dataclass(frozen=True)
-class Target:
-    """A database to read: the URI the driver gets, what messages call it, and the ``kam.yml`` settings.
-
-    Attributes
-    ----------
-    uri : str
-        The URL without the workbook's own parameters, with ``connect_timeout``.
-    label : str
-        The URL with its password masked: what messages and reports show.
-    user : str
-        The role the workbook logs in as.
-    schema : str or None
-        The schema to read (None: the user's search path).
-    folder : Path
-        Where ``kam.yml`` is read from.
-    queries : dict
-        ``{table: SQL}`` read instead of the table of that name.
-    updated : dict
-        ``{table: column}``: the last-update column that, with the row count, identifies a snapshot for the cache.
-    secrets : tuple of str
-        The password in every form, masked in whatever the driver says.
-    """
-
-    uri: str = field(repr=False)  # holds the password: never shown
-    label: str
-    user: str
-    schema: str | None
-    folder: Path
-    queries: dict[str, str] = field(default_factory=dict)
-    updated: dict[str, str] = field(default_factory=dict)
-    secrets: tuple[str, ...] = field(default=(), repr=False)
-
-    @classmethod
-    def parse(cls, url: str) -> Target:
-        """Split *url* into what the driver gets and the workbook's own settings; read ``kam.yml``.
-
-        Examples
-        --------
-        >>> t = Target.parse("postgresql://kam:s3cret@db:5432/crm?schema=sales&sslmode=require")
-        >>> t.label, t.user, t.schema
-        ('postgresql://kam:***@db:5432/crm?schema=sales&sslmode=require', 'kam', 'sales')
-        >>> t.uri
-        'postgresql://kam:s3cret@db:5432/crm?sslmode=require&connect_timeout=10'
-        >>> "s3cret" in repr(t)
-        False
-        """
-        parts = urlsplit(url)
-        query = parse_qsl(parts.query, keep_blank_values=True)
-        own = {k: v for k, v in query if k in OWN_PARAMETERS}
-        passed = [(k, v) for k, v in query if k not in OWN_PARAMETERS]
-        if not any(k == "connect_timeout" for k, _ in passed):
-            passed.append(("connect_timeout", CONNECT_TIMEOUT))
-        secrets = tuple(secret_values("data", url))
-        folder = Path(own.get("config") or ".").expanduser()
-        folder = folder.parent if folder.name == "kam.yml" else folder
-        settings = read_settings(folder)
-        user = unquote(parts.username or "") or getpass.getuser()
-        return cls(urlunsplit(parts._replace(query=urlencode(passed))), mask_text(url, secrets), user,
-                   own.get("schema") or settings.get("schema"), folder, dict(settings.get("queries") or {}),
-                   dict(settings.get("updated") or {}), secrets)
-
-    def error(self, code: str, key: str, exc: BaseException | None = None, /, **values: object) -> DataError:
-        """A :class:`DataError` about the whole database, the driver's words (*exc*) masked.
-
-        Examples
-        --------
-        >>> t = Target.parse("postgresql://kam:s3cret@db/crm")
-        >>> str(t.error("db_lost", "data.db.lost", RuntimeError("ERROR: s3cret gone")))[:78]
-        'postgresql://kam:***@db/crm: the connection to the database server was lost (*'
-        """
-        detail = detail_text(exc, self.secrets) if exc is not None else ""
-        return problem("error", code, self.label, key, source=self.label, user=self.user,
-                       detail={"en": detail, "zh": f"「{detail}」"}, **values).error()
-
-
-def detail_text(exc: BaseException, secrets: Collection[str] = ()) -> str:
-    """What the driver or server said, on one line, without its prefixes and with secrets masked.
-
-    Examples
-    --------
-    >>> detail_text(RuntimeError('IO: [libpq] Failed to connect: connection to server at "db", port 5432 '
-    ...                          'failed: FATAL:  password authentication failed for user "kam"\\n'))
-    'password authentication failed for user "kam"'
-    """
-    text = " ".join(str(exc).split())
-    text = re.sub(r"^[A-Z_]+: (\[libpq\] )?(Failed to connect: )?", "", text)
-    text = re.sub(r"^.*? failed: (FATAL|ERROR): ", "", text)
-    text = re.sub(r"^(ERROR|FATAL): ", "", text)
-    text = re.sub(r"\s*(Query was:|SQLSTATE:).*$", "", text)
-    return mask_text(text[:300], secrets)
-
-
-def read_settings(folder: Path) -> dict[str, Any]:
-    """The ``database`` section of ``kam.yml`` in *folder* (empty without one), checked.
-
-    Raises
-    ------
-    ConfigError
-        Naming the file and the setting when a setting is unknown or not of its form.
-
-    Examples
-    --------
-    >>> import pathlib, tempfile
-    >>> folder = pathlib.Path(tempfile.mkdtemp())
-    >>> _ = (folder / "kam.yml").write_text("database: {schema: crm, updated: {orders: changed_at}}")
-    >>> read_settings(folder)
-    {'schema': 'crm', 'updated': {'orders': 'changed_at'}}
-    """
-    path = folder / "kam.yml"
-    if not path.is_file():
-        return {}
-    try:
-        section = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("database") or {}
-    except (yaml.YAMLError, UnicodeDecodeError, AttributeError):
-        return {}  # the aliases and reading checks of the same file say what is wrong with it
-    message = _settings_problem(section)
-    if message is not None:
-        raise config_error("data.config.database", path=path, message=message)
-    return section
-
-
-def _settings_problem(section: object) -> dict[str, str] | None:
-    """What is wrong with a ``database`` section, in every language (None when nothing is)."""
-    if not isinstance(section, Mapping):
-        return say("data.config.database_map", section="database", found=found_text(section))
-    unknown = sorted(set(section) - set(DATABASE_KEYS))
-    if unknown:
-        return say("data.config.database_keys", unknown=", ".join(map(str, unknown)))
-    for key in ("queries", "updated"):
-        mapping = section.get(key) or {}
-        if not isinstance(mapping, Mapping) or not all(isinstance(v, str) for v in mapping.values()):
-            return say("data.config.database_map", section=key, found=found_text(mapping))
-        for table in mapping:
-            if table not in TABLES:
-                return say("data.config.database_table", section=key, table=repr(table), tables=", ".join(TABLES))
-    return None
-
-
-@dataclass(frozen=True)
-class Planned:
-    """One contract table to read: its name in the database (or None for a query) and the SQL that reads it."""
-
-    table: str
-    name: str | None
-    label: str
-    query: str
+#: Tables the server estimates at this many rows or more are read in key ranges over several connections at once.
+PARALLEL_ROWS = 500_000
+#: Connections that read one large table side by side: one per processor this process may use (each decodes
+#: its range), at most 4.
+PARTS = max(1, min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1))
 
 
 def connect(target: Target) -> Any:
@@ -302,123 +138,154 @@ def _relations(cur: Any, schema: str) -> dict[str, bool]:
                            f"WHERE n.nspname = {literal(schema)} AND c.relkind IN {RELKINDS} ORDER BY 1"))
 
 
-def _key_order(cur: Any, schema: str, name: str) -> str:
-    """`` ORDER BY`` the table's primary key, or nothing (a view, a table without one)."""
-    columns = [c for (c,) in _rows(
+def _key(cur: Any, relation: str) -> list[str]:
+    """The columns of the primary key of *relation* (quoted ``schema.name``), in key order; none for a view."""
+    return [c for (c,) in _rows(
         cur, f"SELECT a.attname FROM pg_catalog.pg_index i JOIN pg_catalog.pg_attribute a "
              f"ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey) "
-             f"WHERE i.indisprimary AND i.indrelid = {literal(quote(schema) + '.' + quote(name))}::regclass "
+             f"WHERE i.indisprimary AND i.indrelid = {literal(relation)}::regclass "
              f"ORDER BY array_position(i.indkey::int2[], a.attnum)")]
-    return f" ORDER BY {', '.join(map(quote, columns))}" if columns else ""
+
+
+def _columns(cur: Any, relation: str) -> list[tuple[str, bool]]:
+    """``(name, is NUMERIC)`` of each column of *relation*, in table order (a domain over numeric counts)."""
+    return [(c, bool(n)) for c, n in _rows(
+        cur, f"SELECT a.attname, coalesce(nullif(t.typbasetype, 0), a.atttypid) = 'numeric'::regtype "
+             f"FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid = a.atttypid "
+             f"WHERE a.attrelid = {literal(relation)}::regclass AND a.attnum > 0 AND NOT a.attisdropped "
+             f"ORDER BY a.attnum")]
+
+
+def _bounds(cur: Any, schema: str, name: str, column: str) -> list[str]:
+    """Values of *column* that cut the table into ranges of about equal rows (the server's statistics), as text.
+
+    Empty when the table is estimated below :data:`PARALLEL_ROWS` rows or has no
+    statistics yet (never analysed): it is then read whole.
+    """
+    found = _rows(cur, f"SELECT c.reltuples, s.histogram_bounds::text::text[] FROM pg_catalog.pg_class c "
+                       f"LEFT JOIN pg_catalog.pg_stats s ON s.schemaname = {literal(schema)} "
+                       f"AND s.tablename = c.relname AND s.attname = {literal(column)} "
+                       f"WHERE c.oid = {literal(quote(schema) + '.' + quote(name))}::regclass ORDER BY s.inherited")
+    if not found or found[0][0] is None or found[0][0] < PARALLEL_ROWS or not found[0][1]:
+        return []
+    return list(found[0][1])
+
+
+def key_ranges(column: str, bounds: list[str], parts: int) -> list[str]:
+    """``WHERE`` conditions that split *column* into *parts* consecutive ranges at *bounds* (sorted values).
+
+    Examples
+    --------
+    >>> print(*key_ranges("order_id", ["O1", "O3", "O5", "O7"], 2), sep="\\n")
+    WHERE "order_id" < 'O5'
+    WHERE "order_id" >= 'O5'
+    >>> print(*key_ranges("id", ["1", "9"], 3), sep="\\n")
+    WHERE "id" < '1'
+    WHERE "id" >= '1' AND "id" < '9'
+    WHERE "id" >= '9'
+    >>> key_ranges("id", [], 3)
+    []
+    """
+    cuts = list(dict.fromkeys(bounds[len(bounds) * i // parts] for i in range(1, parts))) if bounds else []
+    if not cuts:
+        return []
+    ref, edges = quote(column), [None, *cuts, None]
+    return ["WHERE " + " AND ".join(([f"{ref} >= {literal(low)}"] if low is not None else [])
+                                    + ([f"{ref} < {literal(high)}"] if high is not None else []))
+            for low, high in pairwise(edges)]
+
+
+def _table_plan(cur: Any, table: str, schema: str, name: str, label: str) -> Planned:
+    """How to read the database table *schema.name*: in primary-key order, large ones in key ranges side by side."""
+    relation = f"{quote(schema)}.{quote(name)}"
+    columns = _columns(cur, relation)
+    select = ", ".join(f"{quote(c)}::text AS {quote(c)}" if numeric else quote(c) for c, numeric in columns) or "*"
+    key = _key(cur, relation)
+    order = f" ORDER BY {', '.join(map(quote, key))}" if key else ""
+    head = f"SELECT {select} FROM {relation}"
+    ranges = key_ranges(key[0], _bounds(cur, schema, name, key[0]), PARTS) if len(key) == 1 else []
+    return Planned(table, name, label, head + order, tuple(f"{head} {where}{order}" for where in ranges),
+                   tuple(c for c, numeric in columns if numeric))
 
 
 def _plan(cur: Any, target: Target, aliases: Aliases, wanted: Selection
           ) -> tuple[list[Planned], list[Problem], list[tuple[str, Problem]]]:
     """What to read, notes on the rest, and ``(table, error)`` for contract tables that cannot be read."""
     schema = _schema(cur, target)
-    relations = _relations(cur, schema)
-    plans: list[Planned] = []
-    notes: list[Problem] = []
-    failed: list[tuple[str, Problem]] = []
-    seen: set[str] = set()
-    unrelated = []
-    for name, readable in relations.items():
-        table, label = aliases.table(name), f"{target.label} {schema}.{name}"
-        if table not in TABLES:
-            unrelated.append(name)
-        elif table in target.queries or table in seen:
-            continue
-        elif not wanted.reads(table):
-            notes.append(problem("note", "not_read", label, "data.msg.not_read", file=label,
-                                 tables=", ".join(n for n in TABLES if n in wanted.tables)))
-        elif not readable:
-            failed.append((table, problem("error", "db_denied", label, "data.db.denied", file=label,
-                                          user=target.user, table=f"{schema}.{name}",
-                                          detail={"en": "permission denied", "zh": "「permission denied」"})))
-        else:
-            seen.add(table)
-            plans.append(Planned(table, name, label, f"SELECT * FROM {quote(schema)}.{quote(name)}"
-                                                     f"{_key_order(cur, schema, name)}"))
-    for table, query in target.queries.items():
-        if wanted.reads(table):
-            plans.append(Planned(table, None, f"{target.label} queries.{table}", query))
-    have = quoted(list(relations)) if relations else say("data.none")
-    missing = [t for t in (wanted.tables or ()) if t not in {p.table for p in plans} | {t for t, _ in failed}]
-    for table in sorted(missing, key=list(TABLES).index):
-        failed.append((table, problem("error", "db_no_table", target.label, "data.db.no_table", source=target.label,
-                                      schema=schema, table=table, have=have)))
-    if not plans and not failed:
-        raise target.error("db_no_tables", "data.db.no_tables", schema=schema, have=have, tables=", ".join(TABLES))
-    if unrelated:
-        notes.append(problem("note", "not_contract", target.label, "data.msg.not_contract", file=target.label,
-                             n=len(unrelated), names=quoted(unrelated), tables=", ".join(TABLES)))
-    return plans, notes, failed
+    return plan_tables(target, schema, _relations(cur, schema), aliases, wanted,
+                       lambda table, name, label: _table_plan(cur, table, schema, name, label))
 
 
-def _arrow(result: pa.Table) -> tuple[pa.Table, list[str]]:
-    """*result* as DuckDB reads it (numeric as float64, no driver metadata), and its time-zone columns."""
-    columns, zoned = [], []
-    for name, column in zip(result.column_names, result.columns):
-        kind = (result.schema.field(name).metadata or {}).get(b"POSTGRESQL:type", b"")
-        if kind == b"numeric":
-            column = pc.cast(column, pa.float64())
-        elif isinstance(column.type, pa.ExtensionType):
-            column = column.cast(column.type.storage_type)
-        if pa.types.is_timestamp(column.type) and column.type.tz:
-            zoned.append(name)
-        columns.append(column)
-    return pa.table(columns, names=result.column_names), zoned
+def _begin(cur: Any, exported: str | None = None) -> None:
+    """Open a repeatable-read transaction on *cur*: every query in it sees one snapshot (the *exported* one)."""
+    cur.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
+    if exported is not None:
+        cur.execute(f"SET TRANSACTION SNAPSHOT {literal(exported)}")
 
 
-def _read(con: duckdb.DuckDBPyConnection, cur: Any, target: Target, plan: Planned, zone: str) -> Source:
+def _export(cur: Any) -> str | None:
+    """Export the snapshot of the transaction open on *cur*, for other connections to read in (None: the server
+    cannot, e.g. a standby; the transaction is then opened again and tables are read over one connection)."""
+    import adbc_driver_postgresql.dbapi as pg
+
+    try:
+        return str(_rows(cur, "SELECT pg_export_snapshot()")[0][0])
+    except pg.Error:
+        cur.execute("ROLLBACK")
+        _begin(cur)
+        return None
+
+
+def _fetch(cur: Any, query: str) -> pa.Table:
+    """The result of *query* on *cur*, as one Arrow table."""
+    cur.execute(query)
+    return cur.fetch_arrow_table()
+
+
+def _fetch_part(target: Target, exported: str, query: str) -> pa.Table | None:
+    """One key range, read over a connection of its own in the *exported* snapshot (None: no connection)."""
+    try:
+        db = connect(target)
+    except DataError:
+        return None  # e.g. the server's connection limit: the main connection reads this range too
+    with db, db.cursor() as cur:
+        _begin(cur, exported)
+        return _fetch(cur, query)
+
+
+def _fetch_all(cur: Any, target: Target, plan: Planned, exported: str | None) -> pa.Table:
+    """The rows of *plan*: its key ranges side by side (the first on *cur*, each other on a connection of its
+    own, all in the *exported* snapshot), joined in key order; or its query on *cur*."""
+    if not plan.parts or exported is None:
+        return _fetch(cur, plan.query)
+    with ThreadPoolExecutor(len(plan.parts) - 1) as pool:
+        others = [pool.submit(_fetch_part, target, exported, query) for query in plan.parts[1:]]
+        first = _fetch(cur, plan.parts[0])
+        rest = [future.result() for future in others]
+    return pa.concat_tables([first, *(_fetch(cur, query) if part is None else part
+                                      for query, part in zip(plan.parts[1:], rest))])
+
+
+def _read(con: duckdb.DuckDBPyConnection, cur: Any, target: Target, plan: Planned, zone: str,
+          exported: str | None = None) -> Source:
     """Run one plan's query and register the result in *con* as the Source of its table."""
     import adbc_driver_postgresql.dbapi as pg
 
     try:
-        cur.execute(plan.query)
-        result, zoned = _arrow(cur.fetch_arrow_table())
+        cur.execute("SAVEPOINT kam_read")
+        result = _fetch_all(cur, target, plan, exported)
     except pg.Error as exc:
-        raise _query_error(target, plan, exc) from None
-    view = _view(plan.table)
-    con.register(view, result)
-    rows = con.execute(f"DESCRIBE SELECT * FROM {quote(view)}").fetchall()
-    return Source(plan.name or plan.table, plan.label, quote(view), [r[0] for r in rows], [r[1] for r in rows], 0,
-                  zones={name: zone for name in zoned})
+        error = _query_error(target, plan, exc)
+        if error.problems[0].code != "db_lost":
+            cur.execute("ROLLBACK TO SAVEPOINT kam_read")  # the next tables are read in the same transaction
+        raise error from None
+    return register(con, plan, result, zone)
 
 
 def _query_error(target: Target, plan: Planned, exc: Exception) -> DataError:
     state = getattr(exc, "sqlstate", None) or ""
-    detail = detail_text(exc, target.secrets)
-    values = {"file": plan.label, "table": plan.table, "detail": {"en": detail, "zh": f"「{detail}」"}}
-    if state.startswith("08") or "server closed the connection" in str(exc):
-        return target.error("db_lost", "data.db.lost", exc)
-    if state in DENIED_STATES:
-        name = plan.label.rsplit(" ", 1)[-1] if plan.name else plan.table
-        return problem("error", "db_denied", plan.label, "data.db.denied", user=target.user,
-                       **{**values, "table": name}).error()
-    if plan.name is None:
-        return problem("error", "db_query_fails", plan.label, "data.db.query_fails", **values).error()
-    return problem("error", "unreadable", plan.label, "data.read.view_fails", **values).error()
-
-
-def _view(table: str) -> str:
-    """Name of the DuckDB view a result is registered under."""
-    return f"_pg_{table}"
-
-
-def release(con: duckdb.DuckDBPyConnection, tables: Collection[str]) -> None:
-    """Drop the results :func:`sources` registered in *con* once the typed tables are built (frees their memory).
-
-    Examples
-    --------
-    >>> con = duckdb.connect()
-    >>> con.register(_view("orders"), pa.table({"order_id": ["o1"]}))  # doctest: +ELLIPSIS
-    <...>
-    >>> release(con, ["orders"]); con.execute("SELECT count(*) FROM duckdb_views() WHERE view_name = '_pg_orders'").fetchall()
-    [(0,)]
-    """
-    for table in tables:
-        con.unregister(_view(table))
+    return query_error(target, plan, exc, lost=state.startswith("08") or "server closed the connection" in str(exc),
+                       denied=state in DENIED_STATES)
 
 
 def sources(con: duckdb.DuckDBPyConnection, target: Target, aliases: Aliases, wanted: Selection
@@ -426,7 +293,9 @@ def sources(con: duckdb.DuckDBPyConnection, target: Target, aliases: Aliases, wa
     """Read the contract tables of *target* into *con*: ``(sources, notes, (table, error) of those that fail)``.
 
     *wanted* is the load's :class:`~kamlib.data.dataset.Wanted`: only its tables are
-    read; one it names that the database lacks is an error.
+    read; one it names that the database lacks is an error. All tables are read in one
+    transaction (repeatable read), so they show the database at one moment; a large
+    table is read in ranges of its key over several connections in that same snapshot.
 
     Raises
     ------
@@ -434,13 +303,17 @@ def sources(con: duckdb.DuckDBPyConnection, target: Target, aliases: Aliases, wa
         When the database cannot be used at all (see :func:`connect`; no such schema;
         none of the contract's tables).
     """
+    if target.is_mysql:
+        return mysql.sources(con, target, aliases, wanted)
     found: list[tuple[Source, str]] = []
     with connect(target) as db, db.cursor() as cur:
         plans, notes, failed = _plan(cur, target, aliases, wanted)
         zone = _rows(cur, "SELECT current_setting('TimeZone')")[0][0]
+        _begin(cur)
+        exported = _export(cur) if any(plan.parts for plan in plans) else None
         for plan in plans:
             try:
-                source = _read(con, cur, target, plan, zone)
+                source = _read(con, cur, target, plan, zone, exported)
                 found.append((source, source.label))
             except DataError as exc:
                 if exc.problems and exc.problems[0].code == "db_lost":
@@ -468,34 +341,16 @@ def snapshot(target: Target, aliases: Aliases, wanted: Selection) -> list[list[A
     """
     if not target.updated:
         return None
+    if target.is_mysql:
+        return mysql.snapshot(target, aliases, wanted)
     import adbc_driver_postgresql.dbapi as pg
+
+    def count(plan: Planned, column: str) -> tuple[Any, Any]:
+        try:
+            return _rows(cur, f"SELECT count(*), max({quote(column)})::text FROM ({plan.query}) AS q")[0]
+        except pg.Error as exc:
+            raise _query_error(target, plan, exc) from None
 
     with connect(target) as db, db.cursor() as cur:
         plans, _, failed = _plan(cur, target, aliases, wanted)
-        if failed or any(p.table not in target.updated for p in plans):
-            return None
-        marks = []
-        for plan in plans:
-            column = quote(target.updated[plan.table])
-            try:
-                count, last = _rows(cur, f"SELECT count(*), max({column})::text FROM ({plan.query}) AS q")[0]
-            except pg.Error as exc:
-                raise _query_error(target, plan, exc) from None
-            marks.append([plan.table, plan.query, int(count), last])
-    return marks
-
-
-def cache_key(target: Target, marks: list[list[Any]], settings: list[Any]) -> str:
-    """The cache digest of a database snapshot (*marks*, see :func:`snapshot`) read with *settings*.
-
-    Examples
-    --------
-    >>> t = Target.parse("postgresql://kam:pw@db/crm")
-    >>> cache_key(t, [["orders", "q", 5, "2025-06-30"]], []) == cache_key(t, [["orders", "q", 6, "2025-06-30"]], [])
-    False
-    """
-    from kamlib import __version__
-
-    text = json.dumps([cache.FORMAT, __version__, target.label, target.schema, marks, settings],
-                      sort_keys=True, default=str)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:24]
+        return snapshot_marks(target, plans, failed, count)
