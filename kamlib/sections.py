@@ -355,6 +355,25 @@ class Page:
                 overwrite=False)
         self._show(shown)
 
+    def save_tables(self, section: Section) -> None:
+        """Write the tables *section* saves into ``tables/`` as CSV (labelled in the page's language) and
+        keep them for the workbook; :meth:`show` does this before showing the items.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> import pandas as pd
+        >>> page = Page(output_dir=tempfile.mkdtemp())
+        >>> page.save_tables(Section("title.tables", saved={"demo": Table(pd.DataFrame({"rows": [1]}))}))
+        >>> sorted(p.name for p in (page.output_dir / "tables").iterdir()), list(page.saved)
+        (['demo.csv'], ['demo'])
+        """
+        heading = i18n.t(section.title, self.lang) if section.title else ""
+        for name, table in section.saved.items():
+            frame = labelled(table.frame, self.lang, table.values)
+            save_table(frame, name, self.output_dir / "tables", formats=("csv",))
+            self.saved[name] = WorkbookTable(name, frame, heading, f"tables/{name}.csv")
+
     def show(self, section: Section) -> None:
         """Show *section*: heading, then "needs …" or its tables saved and its items shown.
 
@@ -370,11 +389,7 @@ class Page:
             if section.title:
                 self.skipped.append(section.title)
             return
-        heading = i18n.t(section.title, self.lang) if section.title else ""
-        for name, table in section.saved.items():
-            frame = labelled(table.frame, self.lang, table.values)
-            save_table(frame, name, self.output_dir / "tables", formats=("csv",))
-            self.saved[name] = WorkbookTable(name, frame, heading, f"tables/{name}.csv")
+        self.save_tables(section)
         for item in section.items:
             self._item(item, _source(item, section.saved) if isinstance(item, Table) else None)
         self.findings += [f for f in section.findings if f]

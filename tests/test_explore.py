@@ -117,6 +117,22 @@ def test_going_back_to_a_setting_comes_from_the_cache(ds, dashboard):
     assert step.result is section and step.output.outputs == first and len(step.cache) == 2
 
 
+def test_the_saved_table_is_the_shown_setting_also_when_it_comes_from_the_cache(ds, dashboard, tmp_path):
+    orders = ds.table("orders")
+    kam.explore.show(dashboard, kam.classify.sections.pareto, orders, cutoffs=[0.8, 0.95], lang="en")
+    slider, saved = widget(dashboard, "A cut-off (cumulative share)"), tmp_path / "tables" / "abc_classes.csv"
+
+    def a_rows() -> int:
+        return int((pd.read_csv(saved, dtype=str).iloc[:, -1] == "A").sum())
+
+    at = {c: int((kam.classify.pareto_abc(orders, cutoffs=(c, 0.95))["abc_class"] == "A").sum()) for c in (0.8, 0.6)}
+    assert at[0.8] != at[0.6] and a_rows() == at[0.8]
+    slider.value = 0.6
+    assert a_rows() == at[0.6]
+    slider.value = 0.8  # from the cache
+    assert a_rows() == at[0.8]
+
+
 def test_changes_close_together_redraw_once_and_the_old_result_stays_meanwhile(ds, tmp_path):
     page = Dashboard(lang="en", output_dir=tmp_path, delay=0.2, display=lambda shown: None)
     kam.explore.show(page, kam.classify.sections.pareto, ds.table("orders"), cutoffs=[0.8, 0.95], lang="en")

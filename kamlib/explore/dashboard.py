@@ -345,7 +345,10 @@ class Dashboard(Page):
         key = step.key()
         if key in step.cache:
             step.cache.move_to_end(key)
-            return step.cache[key]
+            result, outputs = step.cache[key]
+            if step.output is not None:  # tables/ holds what the page shows
+                self.save_tables(result)
+            return result, outputs
         result = step.compute(*step.call_args(), **step.call_kwargs())
         outputs = self._render(result) if step.output is not None else ()
         step.cache[key] = (result, outputs)
