@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -315,5 +316,19 @@ def run() -> None:
     try:
         main(standalone_mode=True)
     except KamlibError as exc:
-        click.echo(f"error: {mask_text(str(exc))}", err=True)  # a URL's password masked, wherever it came from
+        click.echo(error_line(mask_text(str(exc))), err=True)  # a URL's password masked, wherever it came from
         sys.exit(2)
+
+
+def error_line(message: str) -> str:
+    """*message* as the command's error line, headed in the message's language.
+
+    Examples
+    --------
+    >>> error_line("orders.csv: no such file.")
+    'error: orders.csv: no such file.'
+    >>> error_line("orders.csv：找不到文件。")
+    '错误：orders.csv：找不到文件。'
+    """
+    return f"错误：{message}" if re.search("[\u4e00-\u9fff]", message) and re.search("[，。：]", message) else (
+        f"error: {message}")

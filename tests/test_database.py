@@ -334,9 +334,10 @@ def test_the_readme_read_only_role_reads_and_cannot_write(server, sample):
         cur.execute("DELETE FROM crm.products")
 
 
-@pytest.mark.parametrize("lang, words", [("en", "not a database URL"), ("zh", "不是工作簿能读取的数据库地址")])
-def test_kam_validate_names_the_database_urls_it_reads_for_another_scheme(lang, words):
+@pytest.mark.parametrize("lang, words, head", [("en", "not a database URL", "error: "),
+                                              ("zh", "不是工作簿能读取的数据库地址", "错误：")])
+def test_kam_validate_names_the_database_urls_it_reads_for_another_scheme(lang, words, head):
     proc = _kam("validate", "sqlite://reader:s3cret-pw@host/crm", "--lang", lang)
-    assert proc.returncode == 2
+    assert proc.returncode == 2 and proc.stderr.startswith(head)
     assert words in proc.stderr and "mysql://" in proc.stderr and "postgresql://" in proc.stderr
     assert "s3cret-pw" not in proc.stdout + proc.stderr
