@@ -16,7 +16,7 @@ import duckdb
 import pyarrow as pa
 
 from kamlib import i18n
-from kamlib.data import cache, database, read
+from kamlib.data import cache, dbplan, read
 from kamlib.data.aliases import Aliases, read_config, read_reading, suggest_table
 from kamlib.data.build import Built, build
 from kamlib.data.parse import quote
@@ -419,9 +419,11 @@ def _sheet_hint(problems: list[Problem], source: read.Source) -> list[Problem]:
     return [with_text(p, hint) if i == missing else p for i, p in enumerate(problems)]
 
 
-def _sources(con: duckdb.DuckDBPyConnection, path: Path | database.Target, aliases: Aliases, workdir: Path,
+def _sources(con: duckdb.DuckDBPyConnection, path: Path | dbplan.Target, aliases: Aliases, workdir: Path,
              reading: Reading, wanted: Wanted) -> tuple[dict[str, read.Source], list[Problem]]:
-    if isinstance(path, database.Target):
+    if isinstance(path, dbplan.Target):
+        from kamlib.data import database  # its drivers load only for a database
+
         found, problems, failed = database.sources(con, path, aliases, wanted)
         for table, error in failed:
             problems += leave_out([error], table, error.source) if table in wanted.optional else [error]
@@ -550,7 +552,7 @@ def _input_files(path: Path) -> list[Path]:
     return [path]
 
 
-def _build_all(con: duckdb.DuckDBPyConnection, path: Path | database.Target, aliases: Aliases, label: str,
+def _build_all(con: duckdb.DuckDBPyConnection, path: Path | dbplan.Target, aliases: Aliases, label: str,
                progress: Progress, reading: Reading, wanted: Wanted, lang: str = "en",
                on_read: Callable[[str, pa.Table], None] | None = None) -> tuple[dict[str, Built], ValidationReport]:
     built = {}
@@ -587,7 +589,7 @@ def _cached(folder: Path, label: str, lang: str = "en") -> Dataset:
     return Dataset(con, label, built, report, lang)
 
 
-def _build_into(where: Path, folder: Path | database.Target, aliases: Aliases, label: str, progress: Progress,
+def _build_into(where: Path, folder: Path | dbplan.Target, aliases: Aliases, label: str, progress: Progress,
                 reading: Reading, wanted: Wanted, lang: str = "en") -> None:
     staging = where.with_name(f"{where.name}.{os.getpid()}.partial")
     shutil.rmtree(staging, ignore_errors=True)
@@ -609,8 +611,8 @@ def _open(path: str | os.PathLike[str] | None, aliases: Mapping[str, Any] | None
           lang: str = "en") -> Dataset:
     wanted = wanted or Wanted()
     progress = progress or _quiet
-    if database.is_url(path):
-        return _open_database(database.Target.parse(os.fspath(path)), aliases, use_cache, progress, reading, wanted,
+    if dbplan.is_url(path):
+        return _open_database(dbplan.Target.parse(os.fspath(path)), aliases, use_cache, progress, reading, wanted,
                               lang)
     folder = sample_dir() if path is None else Path(path).expanduser()
     if not folder.exists():
@@ -633,10 +635,12 @@ def _open(path: str | os.PathLike[str] | None, aliases: Mapping[str, Any] | None
     return Dataset(con, label, built, report, lang)
 
 
-def _open_database(target: database.Target, aliases: Mapping[str, Any] | None, use_cache: bool,
+def _open_database(target: dbplan.Target, aliases: Mapping[str, Any] | None, use_cache: bool,
                    progress: Progress, reading: Mapping[str, Any] | None, wanted: Wanted, lang: str) -> Dataset:
-    """Load from a PostgreSQL database (see :mod:`kamlib.data.database`); cached only when ``kam.yml`` names
+    """Load from a database (see :mod:`kamlib.data.database`); cached only when ``kam.yml`` names
     each table's last-update column, keyed on each table's row count and last update."""
+    from kamlib.data import database  # its drivers load only for a database
+
     config = read_config(target.folder)
     rules = Reading.build(read_reading(target.folder), reading)
     merged = Aliases.build(config, aliases)

@@ -25,7 +25,6 @@ from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 import duckdb
 import pyarrow as pa
-import pyarrow.compute as pc
 import yaml
 
 from kamlib.data import cache
@@ -307,6 +306,8 @@ def plan_tables(target: Target, schema: str, relations: Mapping[str, bool], alia
 def _arrow(result: pa.Table, numeric: Collection[str] = ()) -> tuple[pa.Table, list[str]]:
     """*result* as DuckDB reads it (numeric and decimal, and the *numeric* columns sent as text, as float64; no
     driver metadata), and its time-zone columns."""
+    import pyarrow.compute as pc  # only a database load needs it
+
     columns, zoned = [], []
     for name, column in zip(result.column_names, result.columns):
         kind = (result.schema.field(name).metadata or {}).get(b"POSTGRESQL:type", b"")
