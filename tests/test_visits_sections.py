@@ -103,6 +103,19 @@ def test_heat_map_counts_every_planned_visit(planned):
     assert section.items[0].draw is charts.plot_visit_heatmap
 
 
+def test_heat_map_rows_are_the_reps_by_name(planned, ds):
+    import matplotlib.pyplot as plt
+
+    figure = sections.heat_map(planned, lang="zh").items[0]
+    kamlib.plots.theme("zh")
+    ax = figure.draw(*figure.args, lang="zh", ax=plt.subplots()[1], **figure.options)
+    names = dict(zip(ds.table("reps")["rep_id"], ds.table("reps")["rep_name"]))
+    shown = [t.get_text() for t in ax.get_yticklabels()]
+    assert shown == [names[r] for r in sections.heat_map(planned).results["grid"].index]
+    assert ax.get_ylabel() == kamlib.plots.column_label("rep_name", "zh")
+    plt.close(ax.figure)
+
+
 def test_capacity_is_working_days_times_visits_a_day(planned, ds):
     use = sections.capacity(planned, lang="en").results["capacity"].set_index("rep_id")
     reps = ds.table("reps").set_index("rep_id")

@@ -55,7 +55,8 @@ def plot_visit_heatmap(grid: pd.DataFrame, *, lang: str = "en", title: str | Non
                        ax: Axes | None = None) -> Axes:
     """Calendar heat map of :func:`visits_per_day`: one row per rep, one column per day, visits written in.
 
-    Days off are grey and blank.
+    Days off are grey and blank. Rows are labelled with the grid's index: rep IDs, or rep
+    names when the index is named ``rep_name``.
 
     Examples
     --------
@@ -72,7 +73,7 @@ def plot_visit_heatmap(grid: pd.DataFrame, *, lang: str = "en", title: str | Non
     labels = grid.apply(lambda column: column.map(lambda v: "" if pd.isna(v) or v == 0 else f"{int(v)}"))
     heat_cells(ax, grid, labels, fontsize=8)
     ax.set_xlabel(i18n.t("vpl.day", lang))
-    ax.set_ylabel(column_label("rep_id", lang))
+    ax.set_ylabel(column_label(grid.index.name or "rep_id", lang))  # rep IDs, or names (index "rep_name")
     ax.tick_params(axis="both", labelsize=8)
     ax.tick_params(axis="x", labelrotation=0)
     set_title(ax, title, lang)

@@ -39,7 +39,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = [
     "PRECALL_FILE", "capacity", "follow_ups", "heat_map", "lead_targets", "manager_kpis", "month_of", "month_plan",
-    "overdue", "plan_files", "planned_vs_actual", "policy_applied", "precall", "precall_page", "visits_by_class",
+    "overdue", "plan_files", "planned_vs_actual", "policy_applied", "precall", "precall_page", "rep_names",
+    "visits_by_class",
 ]
 
 #: The printable pre-call sheets, written next to the report by :func:`plan_files`.
@@ -201,8 +202,25 @@ def heat_map(planned: MonthPlan | None, *, lang: str = "en") -> Section:
     calendar: WorkCalendar = planned.inputs.get("calendar") or WorkCalendar()
     grid = charts.visits_per_day(planned.visits, planned.month, calendar.working_days(planned.month))
     first = _named(planned.visits.drop(columns=["rule_detail"]).head(12), planned.inputs.get("accounts"))
-    figure = Figure(charts.plot_visit_heatmap, (grid,), size=(12, 1.4 + 0.32 * max(len(grid), 1)))
+    names = rep_names(planned.inputs.get("reps"))
+    shown = grid.rename(index=names).rename_axis("rep_name") if names else grid
+    figure = Figure(charts.plot_visit_heatmap, (shown,), size=(12, 1.4 + 0.32 * max(len(grid), 1)))
     return Section(title, items=[figure, Table(first, _PLAN_VALUES)], results={"grid": grid})
+
+
+def rep_names(reps: pd.DataFrame | None) -> dict[str, str]:
+    """Each rep's name by rep ID, when the reps table gives every rep a name of their own (else empty).
+
+    Examples
+    --------
+    >>> rep_names(pd.DataFrame({"rep_id": ["R1", "R2"], "rep_name": ["王芳", "李强"]}))
+    {'R1': '王芳', 'R2': '李强'}
+    >>> rep_names(pd.DataFrame({"rep_id": ["R1", "R2"], "rep_name": ["王芳", "王芳"]}))
+    {}
+    """
+    if reps is None or "rep_name" not in reps.columns or not (reps["rep_name"].notna().all() and reps["rep_name"].is_unique):
+        return {}
+    return dict(zip(reps["rep_id"].astype(str), reps["rep_name"].astype(str)))
 
 
 def capacity(planned: MonthPlan | None, *, lang: str = "en") -> Section:
@@ -231,9 +249,10 @@ def capacity(planned: MonthPlan | None, *, lang: str = "en") -> Section:
     use["planned"] = use["rep_id"].map(counts).fillna(0).astype(int)
     use["capacity_share"] = use["planned"] / use["capacity"].where(use["capacity"] > 0)
     use = use.sort_values(["capacity_share", "rep_id"], ascending=[False, True], ignore_index=True)
-    named = "rep_name" in reps.columns and reps["rep_name"].notna().all() and reps["rep_name"].is_unique
+    names = rep_names(reps)
+    named = bool(names)
     if named:
-        use.insert(1, "rep_name", use["rep_id"].map(dict(zip(reps["rep_id"], reps["rep_name"]))))
+        use.insert(1, "rep_name", use["rep_id"].map(names))
     finding = reading("capacity", use, lang=lang)
     bars = Figure(plots.plot_bar, (use.dropna(subset=["capacity_share"]),),
                   {"x": "rep_name" if named else "rep_id", "y": "capacity_share", "horizontal": True},
