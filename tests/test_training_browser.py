@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 from ports import free_port
-from served_apps import kam_command, launch_browser, open_tab, start_app
+from served_apps import kam_command, open_tab, start_app
 
 from kamlib.apps.voila import WARM_READY
 from kamlib.training import check, load_banks
@@ -74,12 +74,6 @@ def served(tmp_path_factory):
         time.sleep(0.5)
     yield app, root / "results"
     app.stop()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with launch_browser() as chromium:
-        yield chromium
 
 
 @pytest.fixture(scope="module")
