@@ -65,16 +65,18 @@ def peak_mb():
             return int(line.split()[1]) / 1024
 """
 
-KAMLIB = PEAK + """
-import time, json, sys
+#: kamlib's load of SOURCE (a folder or a database URL) and the total per account.
+KAMLIB_LOAD = PEAK + """
+import time, json, os, sys
 start = time.perf_counter()
 import kamlib.data as kd
-ds = kd.load(sys.argv[1])
+ds = kd.load(SOURCE)
 totals = ds.sql("SELECT account_id, sum(revenue) AS revenue FROM orders GROUP BY account_id")
 seconds = time.perf_counter() - start
 print(json.dumps({"seconds": seconds, "rss_mb": peak_mb(),
                   "accounts": len(totals), "total": float(totals["revenue"].sum())}))
 """
+KAMLIB = KAMLIB_LOAD.replace("SOURCE", "sys.argv[1]")
 
 DUCKDB = PEAK + """
 import time, json, sys
@@ -212,16 +214,7 @@ def steps(folder: Path, runs: int) -> None:
         print(f"  {label:<42} {statistics.median(t.get(key, 0.0) for t in times):6.2f} s")
 
 
-KAMLIB_DB = PEAK + """
-import time, json, os
-start = time.perf_counter()
-import kamlib.data as kd
-ds = kd.load(os.environ["KAM_BENCH_DB_URL"], tables=["orders"])
-totals = ds.sql("SELECT account_id, sum(revenue) AS revenue FROM orders GROUP BY account_id")
-seconds = time.perf_counter() - start
-print(json.dumps({"seconds": seconds, "rss_mb": peak_mb(),
-                  "accounts": len(totals), "total": float(totals["revenue"].sum())}))
-"""
+KAMLIB_DB = KAMLIB_LOAD.replace("SOURCE", 'os.environ["KAM_BENCH_DB_URL"], tables=["orders"]')
 
 PANDAS_DB = PEAK + """
 import time, json, os
